@@ -1,1 +1,10 @@
-// placeholder
+//! Central → Office365 contacts sync. The planning engine is pure Rust ([`engine`]); this file
+//! and the small files beside it are the JavaScript face of the package (DESIGN §7).
+
+pub mod engine;
+
+mod error;
+mod plan_sync;
+mod types;
+
+pub use error::ErrorCode;

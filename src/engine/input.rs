@@ -1,0 +1,572 @@
+//! The two inputs of a plan, read from JSON: Central contacts (DESIGN §2) and Outlook contacts
+//! as Graph returns them. Central data is judged strictly (a wrong shape becomes a reason on
+//! the record); Graph data is read leniently (a wrong shape reads as empty). Either way, any
+//! JSON value inside a record is accepted; only a top level that is not an array of objects
+//! is an error.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::text::{Key, Text};
+
+/// Id of the single-value extended property that carries Central's id on an Outlook contact.
+pub const CENTRAL_ID_PROPERTY: &str =
+    "String {3cceee99-16d4-4ae2-ad04-488106d3074b} Name CentralContactId";
+
+/// Why an input could not be read at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub message: String,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// A postal address as Central sends it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CentralAddress<'a> {
+    pub line1: Text<'a>,
+    pub line2: Text<'a>,
+    pub line3: Text<'a>,
+    pub town: Text<'a>,
+    pub county: Text<'a>,
+    pub country: Text<'a>,
+    pub postcode: Text<'a>,
+}
+
+impl CentralAddress<'_> {
+    fn texts(&self) -> [&Text<'_>; 7] {
+        [
+            &self.line1,
+            &self.line2,
+            &self.line3,
+            &self.town,
+            &self.county,
+            &self.country,
+            &self.postcode,
+        ]
+    }
+
+    pub fn has_invalid(&self) -> bool {
+        self.texts().iter().any(|t| t.is_invalid())
+    }
+}
+
+/// An address field of a Central contact: absent, an object, or something else (invalid).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum AddressField<'a> {
+    #[default]
+    Absent,
+    Value(CentralAddress<'a>),
+    Invalid,
+}
+
+impl<'a> AddressField<'a> {
+    pub fn is_invalid(&self) -> bool {
+        match self {
+            AddressField::Invalid => true,
+            AddressField::Value(a) => a.has_invalid(),
+            AddressField::Absent => false,
+        }
+    }
+}
+
+/// One contact from Central (DESIGN §2).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CentralContact<'a> {
+    pub id: Text<'a>,
+    pub status: Text<'a>,
+    pub title: Text<'a>,
+    pub first_name: Text<'a>,
+    pub last_name: Text<'a>,
+    pub email: Text<'a>,
+    pub mobile: Text<'a>,
+    pub telephone: Text<'a>,
+    pub website: Text<'a>,
+    pub home_address: AddressField<'a>,
+    pub business_address: AddressField<'a>,
+}
+
+impl CentralContact<'_> {
+    /// `status` is "active", compared case-insensitively after trimming.
+    pub fn is_active(&self) -> bool {
+        self.status.trimmed().eq_ignore_ascii_case("active")
+    }
+
+    /// True when a field that should hold text holds an object or array.
+    pub fn has_invalid_field(&self) -> bool {
+        [
+            &self.id,
+            &self.title,
+            &self.first_name,
+            &self.last_name,
+            &self.email,
+            &self.mobile,
+            &self.telephone,
+            &self.website,
+        ]
+        .iter()
+        .any(|t| t.is_invalid())
+            || self.home_address.is_invalid()
+            || self.business_address.is_invalid()
+    }
+}
+
+/// A postal address as Graph returns it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OutlookAddress<'a> {
+    pub street: Text<'a>,
+    pub city: Text<'a>,
+    pub state: Text<'a>,
+    pub country_or_region: Text<'a>,
+    pub postal_code: Text<'a>,
+}
+
+/// One entry of a Graph contact's `emailAddresses`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OutlookEmail<'a> {
+    pub name: Text<'a>,
+    pub address: Text<'a>,
+}
+
+/// One Outlook contact as read from Graph (only what the engine needs).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OutlookContact<'a> {
+    pub id: Text<'a>,
+    pub title: Text<'a>,
+    pub given_name: Text<'a>,
+    pub surname: Text<'a>,
+    pub display_name: Text<'a>,
+    pub mobile_phone: Text<'a>,
+    pub business_home_page: Text<'a>,
+    pub email_addresses: Vec<OutlookEmail<'a>>,
+    pub business_phones: Vec<Text<'a>>,
+    pub home_address: OutlookAddress<'a>,
+    pub business_address: OutlookAddress<'a>,
+    /// The Central id stored in our extended property, if any.
+    pub central_id: Option<Cow<'a, str>>,
+}
+
+impl OutlookContact<'_> {
+    /// The first email address, or `""`.
+    pub fn primary_email(&self) -> &str {
+        self.email_addresses
+            .first()
+            .map(|e| e.address.as_str())
+            .unwrap_or("")
+    }
+
+    /// The first business phone, or `""`.
+    pub fn primary_business_phone(&self) -> &str {
+        self.business_phones
+            .first()
+            .map(Text::as_str)
+            .unwrap_or("")
+    }
+}
+
+/// True when `id` names our extended property. Graph matches the property name
+/// case-sensitively and the rest (type, GUID, `Name`) case-insensitively.
+pub fn is_central_id_property(id: &str) -> bool {
+    let id = id.trim();
+    let Some((head, name)) = id.rsplit_once(' ') else {
+        return false;
+    };
+    let expected_head = &CENTRAL_ID_PROPERTY[..CENTRAL_ID_PROPERTY.len() - "CentralContactId".len() - 1];
+    name == "CentralContactId" && head.eq_ignore_ascii_case(expected_head)
+}
+
+/// Parses a JSON array of Central contacts.
+pub fn parse_central(json: &[u8]) -> Result<Vec<CentralContact<'_>>, InputError> {
+    parse_records(json, "Central contacts")
+}
+
+/// Parses a JSON array of Outlook contacts (Graph contact JSON).
+pub fn parse_outlook(json: &[u8]) -> Result<Vec<OutlookContact<'_>>, InputError> {
+    parse_records(json, "Outlook contacts")
+}
+
+fn parse_records<'a, T: Deserialize<'a>>(json: &'a [u8], what: &str) -> Result<Vec<T>, InputError> {
+    let records: Records<T> = serde_json::from_slice(json).map_err(|e| InputError {
+        message: format!("{what} must be a JSON array of objects: {e}"),
+    })?;
+    Ok(records.0)
+}
+
+/// A top-level array (and nothing else), whose elements must be objects.
+struct Records<T>(Vec<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Records<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = Records<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array of objects")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 20));
+                while let Some(item) = seq.next_element()? {
+                    out.push(item);
+                }
+                Ok(Records(out))
+            }
+        }
+        d.deserialize_seq(V(std::marker::PhantomData))
+    }
+}
+
+/// Reads an object's entries with `field`, skipping keys it does not know. Every record type
+/// is read through this, so a record must be an object (never an array, which serde would
+/// otherwise accept for a struct).
+macro_rules! object_visitor {
+    ($ty:ident, $expect:literal, |$rec:ident, $key:ident, $map:ident| $body:block) => {
+        impl<'de> Deserialize<'de> for $ty<'de> {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = $ty<'de>;
+                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                        f.write_str($expect)
+                    }
+                    fn visit_map<A: MapAccess<'de>>(
+                        self,
+                        mut $map: A,
+                    ) -> Result<Self::Value, A::Error> {
+                        let mut $rec = $ty::default();
+                        while let Some(Key($key)) = $map.next_key::<Key<'de>>()? {
+                            $body
+                        }
+                        Ok($rec)
+                    }
+                }
+                d.deserialize_map(V)
+            }
+        }
+    };
+}
+
+object_visitor!(CentralContact, "a Central contact object", |c, key, map| {
+    match key.as_ref() {
+        "id" => c.id = map.next_value()?,
+        "status" => c.status = map.next_value()?,
+        "title" => c.title = map.next_value()?,
+        "firstName" => c.first_name = map.next_value()?,
+        "lastName" => c.last_name = map.next_value()?,
+        "email" => c.email = map.next_value()?,
+        "mobile" => c.mobile = map.next_value()?,
+        "telephone" => c.telephone = map.next_value()?,
+        "website" => c.website = map.next_value()?,
+        "homeAddress" => c.home_address = map.next_value()?,
+        "businessAddress" => c.business_address = map.next_value()?,
+        _ => {
+            map.next_value::<IgnoredAny>()?;
+        }
+    }
+});
+
+object_visitor!(CentralAddress, "an address object", |a, key, map| {
+    match key.as_ref() {
+        "line1" => a.line1 = map.next_value()?,
+        "line2" => a.line2 = map.next_value()?,
+        "line3" => a.line3 = map.next_value()?,
+        "town" => a.town = map.next_value()?,
+        "county" => a.county = map.next_value()?,
+        "country" => a.country = map.next_value()?,
+        "postcode" => a.postcode = map.next_value()?,
+        _ => {
+            map.next_value::<IgnoredAny>()?;
+        }
+    }
+});
+
+object_visitor!(OutlookContact, "a Graph contact object", |c, key, map| {
+    match key.as_ref() {
+        "id" => c.id = map.next_value()?,
+        "title" => c.title = map.next_value()?,
+        "givenName" => c.given_name = map.next_value()?,
+        "surname" => c.surname = map.next_value()?,
+        "displayName" => c.display_name = map.next_value()?,
+        "mobilePhone" => c.mobile_phone = map.next_value()?,
+        "businessHomePage" => c.business_home_page = map.next_value()?,
+        "emailAddresses" => {
+            c.email_addresses = map.next_value::<Lenient<Vec<Lenient<OutlookEmail>>>>()?.into_list()
+        }
+        "businessPhones" => c.business_phones = map.next_value::<Lenient<Vec<Text>>>()?.or_default(),
+        "homeAddress" => c.home_address = map.next_value::<Lenient<OutlookAddress>>()?.or_default(),
+        "businessAddress" => {
+            c.business_address = map.next_value::<Lenient<OutlookAddress>>()?.or_default()
+        }
+        "singleValueExtendedProperties" => {
+            let props = map
+                .next_value::<Lenient<Vec<Lenient<ExtendedProperty>>>>()?
+                .into_list();
+            c.central_id = props
+                .into_iter()
+                .find(|p| is_central_id_property(p.id.as_str()))
+                .and_then(|p| match p.value {
+                    Text::Value(v) if !v.trim().is_empty() => Some(v),
+                    _ => None,
+                });
+        }
+        _ => {
+            map.next_value::<IgnoredAny>()?;
+        }
+    }
+});
+
+object_visitor!(OutlookEmail, "an email address object", |e, key, map| {
+    match key.as_ref() {
+        "name" => e.name = map.next_value()?,
+        "address" => e.address = map.next_value()?,
+        _ => {
+            map.next_value::<IgnoredAny>()?;
+        }
+    }
+});
+
+object_visitor!(OutlookAddress, "an address object", |a, key, map| {
+    match key.as_ref() {
+        "street" => a.street = map.next_value()?,
+        "city" => a.city = map.next_value()?,
+        "state" => a.state = map.next_value()?,
+        "countryOrRegion" => a.country_or_region = map.next_value()?,
+        "postalCode" => a.postal_code = map.next_value()?,
+        _ => {
+            map.next_value::<IgnoredAny>()?;
+        }
+    }
+});
+
+#[derive(Default)]
+struct ExtendedProperty<'a> {
+    id: Text<'a>,
+    value: Text<'a>,
+}
+
+object_visitor!(ExtendedProperty, "an extended property object", |p, key, map| {
+    match key.as_ref() {
+        "id" => p.id = map.next_value()?,
+        "value" => p.value = map.next_value()?,
+        _ => {
+            map.next_value::<IgnoredAny>()?;
+        }
+    }
+});
+
+/// A Central address field: an object, nothing, or (anything else) invalid.
+impl<'de> Deserialize<'de> for AddressField<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match d.deserialize_any(ShapeVisitor::<CentralAddress<'de>>::new())? {
+            AnyOr::Shape(a) => Ok(AddressField::Value(a)),
+            AnyOr::Null => Ok(AddressField::Absent),
+            AnyOr::Other => Ok(AddressField::Invalid),
+        }
+    }
+}
+
+/// A Graph value that is read if it has the expected shape and otherwise taken as empty.
+enum Lenient<T> {
+    Shape(T),
+    Empty,
+}
+
+impl<T: Default> Lenient<T> {
+    fn or_default(self) -> T {
+        match self {
+            Lenient::Shape(t) => t,
+            Lenient::Empty => T::default(),
+        }
+    }
+}
+
+impl<T: Default> Lenient<Vec<Lenient<T>>> {
+    /// Elements of the wrong shape keep their place, as empty values.
+    fn into_list(self) -> Vec<T> {
+        self.or_default().into_iter().map(Lenient::or_default).collect()
+    }
+}
+
+impl<T> Default for Lenient<T> {
+    fn default() -> Self {
+        Lenient::Empty
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Lenient<T>
+where
+    ShapeVisitor<T>: Shape<'de>,
+{
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match d.deserialize_any(ShapeVisitor::<T>::new())? {
+            AnyOr::Shape(t) => Ok(Lenient::Shape(t)),
+            _ => Ok(Lenient::Empty),
+        }
+    }
+}
+
+/// Result of reading a value that should be an object (or an array, for lists): the parsed
+/// shape, `null`, or anything else (consumed and dropped).
+enum AnyOr<T> {
+    Shape(T),
+    Null,
+    Other,
+}
+
+struct ShapeVisitor<T>(std::marker::PhantomData<T>);
+
+impl<T> ShapeVisitor<T> {
+    fn new() -> Self {
+        ShapeVisitor(std::marker::PhantomData)
+    }
+}
+
+/// Which JSON container a shape lives in; objects and arrays are read through the shape's own
+/// `Deserialize`, other values are skipped.
+trait Shape<'de>: Sized {
+    const IS_LIST: bool;
+}
+
+impl<'de, T: Deserialize<'de>> Shape<'de> for ShapeVisitor<Vec<T>> {
+    const IS_LIST: bool = true;
+}
+
+macro_rules! object_shape {
+    ($($ty:ident),*) => {$(
+        impl<'de> Shape<'de> for ShapeVisitor<$ty<'de>> {
+            const IS_LIST: bool = false;
+        }
+    )*};
+}
+object_shape!(CentralAddress, OutlookAddress, OutlookEmail, ExtendedProperty);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ShapeVisitor<T>
+where
+    ShapeVisitor<T>: Shape<'de>,
+{
+    type Value = AnyOr<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        if <ShapeVisitor<T> as Shape<'de>>::IS_LIST {
+            let mut map = map;
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            return Ok(AnyOr::Other);
+        }
+        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(AnyOr::Shape)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        if !<ShapeVisitor<T> as Shape<'de>>::IS_LIST {
+            let mut seq = seq;
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            return Ok(AnyOr::Other);
+        }
+        T::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(AnyOr::Shape)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(AnyOr::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(AnyOr::Null)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(AnyOr::Other)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(AnyOr::Other)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(AnyOr::Other)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(AnyOr::Other)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(AnyOr::Other)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_level_must_be_an_array_of_objects() {
+        assert!(parse_central(b"{}").is_err());
+        assert!(parse_central(b"[1]").is_err());
+        assert!(parse_central(b"[[\"C-1\"]]").is_err());
+        assert!(parse_central(b"[null]").is_err());
+        assert!(parse_central(b"not json").is_err());
+        assert_eq!(parse_central(b"[]").unwrap().len(), 0);
+    }
+
+    #[test]
+    fn central_fields_are_read_and_unknown_fields_ignored() {
+        let json = br#"[{"id":"C-1","status":" Active ","firstName":"John","extra":{"x":[1]},
+            "homeAddress":{"line1":"Flat 1","town":"Leeds","other":1},"businessAddress":null}]"#;
+        let c = &parse_central(json).unwrap()[0];
+        assert_eq!(c.id.as_str(), "C-1");
+        assert!(c.is_active());
+        assert_eq!(c.first_name.as_str(), "John");
+        let AddressField::Value(home) = &c.home_address else { panic!("home address") };
+        assert_eq!(home.town.as_str(), "Leeds");
+        assert_eq!(c.business_address, AddressField::Absent);
+        assert!(!c.has_invalid_field());
+    }
+
+    #[test]
+    fn central_address_that_is_not_an_object_is_invalid() {
+        let c = &parse_central(br#"[{"id":"C-1","homeAddress":"10 Long St"}]"#).unwrap()[0];
+        assert_eq!(c.home_address, AddressField::Invalid);
+        assert!(c.has_invalid_field());
+        let c = &parse_central(br#"[{"id":"C-1","homeAddress":{"town":["x"]}}]"#).unwrap()[0];
+        assert!(c.has_invalid_field());
+    }
+
+    #[test]
+    fn outlook_contact_reads_collections_and_stored_central_id() {
+        let json = br#"[{"@odata.etag":"W/\"x\"","id":"AAMk1","givenName":"John",
+            "emailAddresses":[{"name":"John","address":"john@outlook.com"},{"address":"j@x.org"}],
+            "businessPhones":["+44 20 7946 0000"],"homeAddress":{},"businessAddress":{"city":"York"},
+            "singleValueExtendedProperties":[{"id":"String {3CCEEE99-16D4-4AE2-AD04-488106D3074B} name CentralContactId","value":"C-10023"}]}]"#;
+        let o = &parse_outlook(json).unwrap()[0];
+        assert_eq!(o.id.as_str(), "AAMk1");
+        assert_eq!(o.primary_email(), "john@outlook.com");
+        assert_eq!(o.email_addresses.len(), 2);
+        assert_eq!(o.primary_business_phone(), "+44 20 7946 0000");
+        assert_eq!(o.business_address.city.as_str(), "York");
+        assert_eq!(o.central_id.as_deref(), Some("C-10023"));
+    }
+
+    #[test]
+    fn extended_property_name_matches_case_sensitively() {
+        assert!(is_central_id_property(CENTRAL_ID_PROPERTY));
+        assert!(!is_central_id_property(
+            "String {3cceee99-16d4-4ae2-ad04-488106d3074b} Name centralcontactid"
+        ));
+        assert!(!is_central_id_property("String {00000000-16d4-4ae2-ad04-488106d3074b} Name CentralContactId"));
+    }
+
+    #[test]
+    fn outlook_values_of_the_wrong_shape_read_as_empty() {
+        let json = br#"[{"id":"A","emailAddresses":"x@y.z","businessPhones":{"a":1},
+            "homeAddress":[1],"singleValueExtendedProperties":[7,{"id":3}]},
+            {"id":"B","emailAddresses":[5,{"address":"b@y.z"}]}]"#;
+        let v = parse_outlook(json).unwrap();
+        assert!(v[0].email_addresses.is_empty());
+        assert!(v[0].business_phones.is_empty());
+        assert_eq!(v[0].home_address, OutlookAddress::default());
+        assert_eq!(v[0].central_id, None);
+        assert_eq!(v[1].email_addresses.len(), 2);
+        assert_eq!(v[1].primary_email(), "");
+    }
+}

@@ -1,0 +1,246 @@
+//! Field mapping, Central → Graph contact (DESIGN §5): the synced fields, the value each takes
+//! from a Central contact, and the value it currently has on an Outlook contact.
+
+use std::borrow::Cow;
+
+use serde::Serialize;
+use tsify::Tsify;
+
+use super::input::{AddressField, CentralAddress, CentralContact, OutlookAddress, OutlookContact};
+
+/// A synced field, named as in the plan's `changes[].field`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Tsify)]
+pub enum Field {
+    #[serde(rename = "title")]
+    Title,
+    #[serde(rename = "givenName")]
+    GivenName,
+    #[serde(rename = "surname")]
+    Surname,
+    #[serde(rename = "displayName")]
+    DisplayName,
+    #[serde(rename = "mobilePhone")]
+    MobilePhone,
+    #[serde(rename = "email")]
+    Email,
+    #[serde(rename = "businessPhone")]
+    BusinessPhone,
+    #[serde(rename = "businessHomePage")]
+    BusinessHomePage,
+    #[serde(rename = "homeAddress.street")]
+    HomeStreet,
+    #[serde(rename = "homeAddress.city")]
+    HomeCity,
+    #[serde(rename = "homeAddress.state")]
+    HomeState,
+    #[serde(rename = "homeAddress.countryOrRegion")]
+    HomeCountryOrRegion,
+    #[serde(rename = "homeAddress.postalCode")]
+    HomePostalCode,
+    #[serde(rename = "businessAddress.street")]
+    BusinessStreet,
+    #[serde(rename = "businessAddress.city")]
+    BusinessCity,
+    #[serde(rename = "businessAddress.state")]
+    BusinessState,
+    #[serde(rename = "businessAddress.countryOrRegion")]
+    BusinessCountryOrRegion,
+    #[serde(rename = "businessAddress.postalCode")]
+    BusinessPostalCode,
+}
+
+/// Number of synced fields.
+pub const FIELD_COUNT: usize = 18;
+
+impl Field {
+    /// Every field, in the order changes are listed.
+    pub const ALL: [Field; FIELD_COUNT] = [
+        Field::Title,
+        Field::GivenName,
+        Field::Surname,
+        Field::DisplayName,
+        Field::MobilePhone,
+        Field::Email,
+        Field::BusinessPhone,
+        Field::BusinessHomePage,
+        Field::HomeStreet,
+        Field::HomeCity,
+        Field::HomeState,
+        Field::HomeCountryOrRegion,
+        Field::HomePostalCode,
+        Field::BusinessStreet,
+        Field::BusinessCity,
+        Field::BusinessState,
+        Field::BusinessCountryOrRegion,
+        Field::BusinessPostalCode,
+    ];
+
+    /// The Graph property a field is written to (the address sub-fields share one object).
+    pub fn graph_property(self) -> &'static str {
+        match self {
+            Field::Title => "title",
+            Field::GivenName => "givenName",
+            Field::Surname => "surname",
+            Field::DisplayName => "displayName",
+            Field::MobilePhone => "mobilePhone",
+            Field::Email => "emailAddresses",
+            Field::BusinessPhone => "businessPhones",
+            Field::BusinessHomePage => "businessHomePage",
+            f if f.address_part().map(|(home, _)| home) == Some(true) => "homeAddress",
+            _ => "businessAddress",
+        }
+    }
+
+    /// For an address sub-field: (is it the home address, sub-field index 0..5).
+    pub fn address_part(self) -> Option<(bool, usize)> {
+        let i = self as usize;
+        match i {
+            8..=12 => Some((true, i - 8)),
+            13..=17 => Some((false, i - 13)),
+            _ => None,
+        }
+    }
+}
+
+/// Names of a Graph address's sub-fields, in [`Field`] order.
+pub const ADDRESS_KEYS: [&str; 5] = ["street", "city", "state", "countryOrRegion", "postalCode"];
+
+/// The value every synced field should have, taken from a Central contact: trimmed, and
+/// `""` where Central has nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mapped<'a> {
+    pub values: [Cow<'a, str>; FIELD_COUNT],
+}
+
+impl<'a> Mapped<'a> {
+    pub fn from_central(c: &'a CentralContact<'a>) -> Self {
+        let first = c.first_name.trimmed();
+        let last = c.last_name.trimmed();
+        let display = match (first.is_empty(), last.is_empty()) {
+            (false, false) => Cow::Owned(format!("{first} {last}")),
+            (false, true) => Cow::Borrowed(first),
+            _ => Cow::Borrowed(last),
+        };
+        let [hs, hc, hst, hco, hp] = central_address(&c.home_address);
+        let [bs, bc, bst, bco, bp] = central_address(&c.business_address);
+        Mapped {
+            values: [
+                Cow::Borrowed(c.title.trimmed()),
+                Cow::Borrowed(first),
+                Cow::Borrowed(last),
+                display,
+                Cow::Borrowed(c.mobile.trimmed()),
+                Cow::Borrowed(c.email.trimmed()),
+                Cow::Borrowed(c.telephone.trimmed()),
+                Cow::Borrowed(c.website.trimmed()),
+                hs,
+                hc,
+                hst,
+                hco,
+                hp,
+                bs,
+                bc,
+                bst,
+                bco,
+                bp,
+            ],
+        }
+    }
+
+    pub fn get(&self, f: Field) -> &str {
+        &self.values[f as usize]
+    }
+}
+
+fn central_address<'a>(field: &'a AddressField<'a>) -> [Cow<'a, str>; 5] {
+    let AddressField::Value(a) = field else {
+        return Default::default();
+    };
+    [
+        street(a),
+        Cow::Borrowed(a.town.trimmed()),
+        Cow::Borrowed(a.county.trimmed()),
+        Cow::Borrowed(a.country.trimmed()),
+        Cow::Borrowed(a.postcode.trimmed()),
+    ]
+}
+
+/// Address lines one to three, blank ones left out, joined by ", ".
+///
+/// ```
+/// # use central_o365_sync::engine::input::CentralAddress;
+/// # use central_o365_sync::engine::mapping::street;
+/// let a = CentralAddress { line1: "Flat 1".into(), line2: "King's Court".into(),
+///                          line3: "10 Long Street".into(), ..Default::default() };
+/// assert_eq!(street(&a), "Flat 1, King's Court, 10 Long Street");
+/// ```
+pub fn street<'a>(a: &'a CentralAddress<'a>) -> Cow<'a, str> {
+    let lines: Vec<&str> = [&a.line1, &a.line2, &a.line3]
+        .iter()
+        .map(|t| t.trimmed())
+        .filter(|s| !s.is_empty())
+        .collect();
+    match lines.as_slice() {
+        [] => Cow::Borrowed(""),
+        [one] => Cow::Borrowed(one),
+        many => Cow::Owned(many.join(", ")),
+    }
+}
+
+/// The current value of every synced field on an Outlook contact, as stored (`""` if unset).
+pub fn outlook_values<'a>(o: &'a OutlookContact<'a>) -> [&'a str; FIELD_COUNT] {
+    let h = &o.home_address;
+    let b = &o.business_address;
+    [
+        o.title.as_str(),
+        o.given_name.as_str(),
+        o.surname.as_str(),
+        o.display_name.as_str(),
+        o.mobile_phone.as_str(),
+        o.primary_email(),
+        o.primary_business_phone(),
+        o.business_home_page.as_str(),
+        h.street.as_str(),
+        h.city.as_str(),
+        h.state.as_str(),
+        h.country_or_region.as_str(),
+        h.postal_code.as_str(),
+        b.street.as_str(),
+        b.city.as_str(),
+        b.state.as_str(),
+        b.country_or_region.as_str(),
+        b.postal_code.as_str(),
+    ]
+}
+
+/// An Outlook address's sub-fields in [`ADDRESS_KEYS`] order.
+pub fn outlook_address_values<'a>(a: &'a OutlookAddress<'a>) -> [&'a str; 5] {
+    [
+        a.street.as_str(),
+        a.city.as_str(),
+        a.state.as_str(),
+        a.country_or_region.as_str(),
+        a.postal_code.as_str(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_names_are_the_public_ones() {
+        let names: Vec<String> = Field::ALL
+            .iter()
+            .map(|f| serde_json::to_value(f).unwrap().as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(names[0], "title");
+        assert_eq!(names[5], "email");
+        assert_eq!(names[8], "homeAddress.street");
+        assert_eq!(names[17], "businessAddress.postalCode");
+        assert_eq!(Field::HomeCity.graph_property(), "homeAddress");
+        assert_eq!(Field::BusinessPostalCode.graph_property(), "businessAddress");
+        assert_eq!(Field::BusinessPostalCode.address_part(), Some((false, 4)));
+        assert!(Field::ALL.iter().enumerate().all(|(i, f)| *f as usize == i));
+    }
+}

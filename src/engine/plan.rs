@@ -1,0 +1,277 @@
+//! The plan: for every active Central contact, in input order, what a sync would do — and the
+//! Outlook contacts nobody claims (orphans). Deterministic: same input, same plan.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tsify::Tsify;
+
+use super::body::{create_body, update_body};
+use super::diff::{diff, Change, EmptyValues};
+use super::email::normalize;
+use super::input::{CentralContact, OutlookContact};
+use super::link::{link, Link, LinkKey};
+use super::mapping::Mapped;
+use super::validate::{record_reasons, Reason};
+
+/// Options of [`plan`] (`planSync`'s third argument).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PlanOptions {
+    /// What to do when Central has no value where Outlook has one. Default `"clear"`.
+    #[serde(default)]
+    #[tsify(optional)]
+    pub empty_values: EmptyValues,
+}
+
+/// The state of one Central contact in the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub enum State {
+    /// Not in the folder: would be created.
+    New,
+    /// In the folder with different values: would be updated (see `changes`).
+    Update,
+    /// In the folder with the same values.
+    UpToDate,
+    /// Never synced; `reasons` says why.
+    NonActionable,
+    /// Ambiguous in Outlook; nothing is written; `reasons` says why.
+    Conflict,
+}
+
+/// How a Central contact was matched to its Outlook contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub enum LinkedBy {
+    /// The Central id stored on the Outlook contact.
+    Id,
+    /// The email address (the Central id will be stored with the next write).
+    Email,
+}
+
+/// One active Central contact and what a sync would do with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanItem {
+    pub central_id: String,
+    pub outlook_id: Option<String>,
+    pub state: State,
+    pub reasons: Vec<Reason>,
+    pub changes: Vec<Change>,
+    pub linked_by: Option<LinkedBy>,
+    /// Index of the Central contact in the input.
+    #[serde(skip)]
+    pub central_index: usize,
+    /// Index of the linked Outlook contact in the input.
+    #[serde(skip)]
+    pub outlook_index: Option<usize>,
+}
+
+/// An Outlook contact in the folder that no Central contact claims. Never touched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct Orphan {
+    pub outlook_id: String,
+    pub email: String,
+    pub display_name: String,
+}
+
+/// Number of items in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub new: usize,
+    pub update: usize,
+    pub up_to_date: usize,
+    pub non_actionable: usize,
+    pub conflict: usize,
+}
+
+/// The whole plan, as `planSync` returns it.
+#[derive(Debug, Clone, PartialEq, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub items: Vec<PlanItem>,
+    /// Number of Central contacts left out because they are not active.
+    pub excluded: usize,
+    pub orphans: Vec<Orphan>,
+    pub summary: Summary,
+    #[serde(skip)]
+    pub options: PlanOptions,
+}
+
+/// A write the executor would send for one plan item.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Write {
+    /// `POST …/contactFolders/{folder}/contacts` with this body.
+    Create { central_id: String, body: Value },
+    /// `PATCH …/contacts/{outlook_id}` with this body.
+    Update { central_id: String, outlook_id: String, body: Value },
+}
+
+/// Plans the sync of `central` into a folder holding `outlook`.
+pub fn plan(central: &[CentralContact<'_>], outlook: &[OutlookContact<'_>], options: PlanOptions) -> Plan {
+    // Active records with their own reasons; inactive ones are only counted.
+    let mut excluded = 0;
+    let mut entries: Vec<(usize, Vec<Reason>)> = Vec::with_capacity(central.len());
+    for (i, c) in central.iter().enumerate() {
+        if c.is_active() {
+            entries.push((i, record_reasons(c)));
+        } else {
+            excluded += 1;
+        }
+    }
+
+    // A Central id shared by two records cannot be linked safely.
+    let mut id_count: HashMap<&str, u32> = HashMap::with_capacity(entries.len());
+    for (i, _) in &entries {
+        let id = &central[*i].id;
+        if !id.is_invalid() && !id.is_blank() {
+            *id_count.entry(id.trimmed()).or_default() += 1;
+        }
+    }
+    for (i, reasons) in entries.iter_mut() {
+        let id = &central[*i].id;
+        if id_count.get(id.trimmed()).is_some_and(|n| *n > 1) && !reasons.contains(&Reason::InvalidRecord) {
+            reasons.push(Reason::InvalidRecord);
+        }
+    }
+
+    // Otherwise actionable records sharing one email: all of them.
+    let mut emails: Vec<Option<String>> = entries
+        .iter()
+        .map(|(i, reasons)| reasons.is_empty().then(|| normalize(central[*i].email.as_str()).into_owned()))
+        .collect();
+    let mut email_count: HashMap<&str, u32> = HashMap::with_capacity(entries.len());
+    for e in emails.iter().flatten() {
+        *email_count.entry(e.as_str()).or_default() += 1;
+    }
+    let duplicated: Vec<bool> = emails
+        .iter()
+        .map(|e| e.as_deref().is_some_and(|e| email_count[e] > 1))
+        .collect();
+    drop(email_count);
+    for (k, dup) in duplicated.into_iter().enumerate() {
+        if dup {
+            entries[k].1.push(Reason::DuplicateEmail);
+            emails[k] = None;
+        }
+    }
+    for (_, reasons) in entries.iter_mut() {
+        reasons.sort_unstable();
+    }
+
+    // Outlook contacts without an id, or repeating an earlier id, take no part.
+    let mut seen: HashMap<&str, ()> = HashMap::with_capacity(outlook.len());
+    let usable: Vec<bool> = outlook
+        .iter()
+        .map(|o| !o.id.is_blank() && seen.insert(o.id.as_str(), ()).is_none())
+        .collect();
+
+    let keys: Vec<LinkKey<'_>> = entries
+        .iter()
+        .zip(emails)
+        .map(|((i, reasons), email)| LinkKey {
+            id: (!reasons.contains(&Reason::InvalidRecord)).then(|| central[*i].id.trimmed()),
+            email,
+        })
+        .collect();
+    let links = link(&keys, outlook, &usable);
+
+    let mut summary = Summary::default();
+    let items: Vec<PlanItem> = entries
+        .into_iter()
+        .zip(links.links)
+        .map(|((i, mut reasons), link)| {
+            let c = &central[i];
+            let actionable = reasons.is_empty();
+            let (outlook_index, linked_by) = match link {
+                Link::ById(j) => (Some(j), Some(LinkedBy::Id)),
+                Link::ByEmail(j) => (Some(j), Some(LinkedBy::Email)),
+                _ => (None, None),
+            };
+            let mut changes = Vec::new();
+            let state = match (actionable, link, outlook_index) {
+                (false, _, _) => State::NonActionable,
+                (true, Link::Conflict(reason), _) => {
+                    reasons.push(reason);
+                    State::Conflict
+                }
+                (true, _, Some(j)) => {
+                    changes = diff(&Mapped::from_central(c), &outlook[j], options.empty_values);
+                    if changes.is_empty() {
+                        State::UpToDate
+                    } else {
+                        State::Update
+                    }
+                }
+                (true, _, None) => State::New,
+            };
+            match state {
+                State::New => summary.new += 1,
+                State::Update => summary.update += 1,
+                State::UpToDate => summary.up_to_date += 1,
+                State::NonActionable => summary.non_actionable += 1,
+                State::Conflict => summary.conflict += 1,
+            }
+            PlanItem {
+                central_id: c.id.trimmed().to_owned(),
+                outlook_id: outlook_index.map(|j| outlook[j].id.as_str().to_owned()),
+                state,
+                reasons,
+                changes,
+                linked_by,
+                central_index: i,
+                outlook_index,
+            }
+        })
+        .collect();
+
+    let orphans = outlook
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| usable[*j] && !links.claimed[*j])
+        .map(|(_, o)| Orphan {
+            outlook_id: o.id.as_str().to_owned(),
+            email: o.primary_email().to_owned(),
+            display_name: o.display_name.as_str().to_owned(),
+        })
+        .collect();
+
+    Plan {
+        items,
+        excluded,
+        orphans,
+        summary,
+        options,
+    }
+}
+
+impl Plan {
+    /// The write for `item` (`None` unless it is `new` or `update`). `central` and `outlook` must
+    /// be the inputs the plan was made from.
+    pub fn write_for(
+        &self,
+        item: &PlanItem,
+        central: &[CentralContact<'_>],
+        outlook: &[OutlookContact<'_>],
+    ) -> Option<Write> {
+        let c = &central[item.central_index];
+        let mapped = Mapped::from_central(c);
+        let central_id = item.central_id.clone();
+        match (item.state, item.outlook_index) {
+            (State::New, _) => Some(Write::Create {
+                body: create_body(&central_id, &mapped),
+                central_id,
+            }),
+            (State::Update, Some(j)) => Some(Write::Update {
+                body: update_body(&central_id, &mapped, &outlook[j], &item.changes, self.options.empty_values),
+                outlook_id: outlook[j].id.as_str().to_owned(),
+                central_id,
+            }),
+            _ => None,
+        }
+    }
+}

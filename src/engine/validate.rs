@@ -1,0 +1,100 @@
+//! The rules that make a Central contact non-actionable (DESIGN §3), each with a stable reason
+//! code. A record gets every reason that applies, in the order of [`Reason`].
+
+use serde::Serialize;
+use tsify::Tsify;
+
+use super::email::is_plain_address;
+use super::input::CentralContact;
+
+/// Why a record is not synced. The serialized names are part of the public API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub enum Reason {
+    /// "deceased" appears in the first or last name (any case).
+    Deceased,
+    /// No email, or only whitespace.
+    MissingEmail,
+    /// The email is not a single plain address.
+    MalformedEmail,
+    /// The first name is blank.
+    MissingFirstName,
+    /// The last name is blank.
+    MissingLastName,
+    /// Another otherwise actionable Central contact has the same email.
+    DuplicateEmail,
+    /// A field holds an object or array where text is expected, or the id is missing or shared
+    /// with another Central contact.
+    InvalidRecord,
+    /// Two Outlook contacts not linked by id share this record's email (a conflict).
+    DuplicateOutlookEmail,
+    /// Two Outlook contacts carry this record's Central id (a conflict).
+    DuplicateOutlookId,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Deceased => "deceased",
+            Reason::MissingEmail => "missingEmail",
+            Reason::MalformedEmail => "malformedEmail",
+            Reason::MissingFirstName => "missingFirstName",
+            Reason::MissingLastName => "missingLastName",
+            Reason::DuplicateEmail => "duplicateEmail",
+            Reason::InvalidRecord => "invalidRecord",
+            Reason::DuplicateOutlookEmail => "duplicateOutlookEmail",
+            Reason::DuplicateOutlookId => "duplicateOutlookId",
+        }
+    }
+}
+
+/// The reasons that one record, on its own, cannot be synced (everything but the cross-record
+/// rules, which the planner adds). A field of the wrong type counts once, as `invalidRecord`,
+/// and is not also reported as missing.
+pub fn record_reasons(c: &CentralContact<'_>) -> Vec<Reason> {
+    let mut reasons = Vec::new();
+    if contains_deceased(c.first_name.as_str()) || contains_deceased(c.last_name.as_str()) {
+        reasons.push(Reason::Deceased);
+    }
+    if !c.email.is_invalid() {
+        if c.email.is_blank() {
+            reasons.push(Reason::MissingEmail);
+        } else if !is_plain_address(c.email.trimmed()) {
+            reasons.push(Reason::MalformedEmail);
+        }
+    }
+    if !c.first_name.is_invalid() && c.first_name.is_blank() {
+        reasons.push(Reason::MissingFirstName);
+    }
+    if !c.last_name.is_invalid() && c.last_name.is_blank() {
+        reasons.push(Reason::MissingLastName);
+    }
+    if c.has_invalid_field() || c.id.is_blank() {
+        reasons.push(Reason::InvalidRecord);
+    }
+    reasons
+}
+
+fn contains_deceased(name: &str) -> bool {
+    const WORD: &str = "deceased";
+    if name.is_ascii() {
+        name.as_bytes()
+            .windows(WORD.len())
+            .any(|w| w.eq_ignore_ascii_case(WORD.as_bytes()))
+    } else {
+        name.to_lowercase().contains(WORD)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deceased_is_found_in_any_case_inside_a_name() {
+        assert!(contains_deceased("Smith (DECEASED)"));
+        assert!(contains_deceased("deceasedSmith"));
+        assert!(contains_deceased("Zoë Deceased"));
+        assert!(!contains_deceased("Decease"));
+    }
+}

@@ -1,0 +1,75 @@
+//! `planSync`: the engine behind one call, data crossing the boundary as JSON text — the
+//! cheapest way across for large arrays (measured in the README).
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::engine::{self, PlanOptions};
+use crate::error::{js_error, ErrorCode};
+
+/// Plans a sync: what would happen to every active Central contact, in input order.
+///
+/// `centralContacts` and `outlookContacts` are arrays of objects — or the same as JSON text or
+/// UTF-8 bytes (`Uint8Array`), which is faster for large inputs because no JS objects are
+/// built. Throws an `Error` with `code: "invalidInput"` when an argument is not an array of
+/// objects or `options` is unknown; any value inside a record is accepted.
+///
+/// @example
+/// const plan = planSync(
+///   [{ id: "C-1", status: "active", firstName: "John", lastName: "Smith", email: "john@outlook.com" }],
+///   [],
+///   { emptyValues: "clear" });
+/// plan.items[0].state; // "new"
+#[wasm_bindgen(js_name = planSync, unchecked_return_type = "Plan")]
+pub fn plan_sync(
+    #[wasm_bindgen(js_name = centralContacts, unchecked_param_type = "CentralContact[] | string | Uint8Array")]
+    central: JsValue,
+    #[wasm_bindgen(js_name = outlookContacts, unchecked_param_type = "OutlookContact[] | string | Uint8Array")]
+    outlook: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "PlanOptions | undefined")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let options = read_options(&options)?;
+    let central = json_bytes(&central, "centralContacts")?;
+    let outlook = json_bytes(&outlook, "outlookContacts")?;
+    let plan = engine::plan_json(&central, &outlook, options)
+        .map_err(|e| js_error(ErrorCode::InvalidInput, &e.message))?;
+    to_js(&plan)
+}
+
+/// Serializes `value` to JSON and lets the engine-side `JSON.parse` build the JS objects.
+pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    let text = serde_json::to_string(value).map_err(|e| js_error(ErrorCode::InvalidInput, &e.to_string()))?;
+    js_sys::JSON::parse(&text)
+}
+
+/// The UTF-8 JSON text of an argument given as an array, a JSON string or bytes.
+pub(crate) fn json_bytes(value: &JsValue, name: &str) -> Result<Vec<u8>, JsValue> {
+    if let Some(text) = value.as_string() {
+        return Ok(text.into_bytes());
+    }
+    if let Some(bytes) = value.dyn_ref::<js_sys::Uint8Array>() {
+        return Ok(bytes.to_vec());
+    }
+    if js_sys::Array::is_array(value) {
+        let text = js_sys::JSON::stringify(value)
+            .map_err(|_| js_error(ErrorCode::InvalidInput, &format!("{name} cannot be read as JSON")))?;
+        return Ok(String::from(text).into_bytes());
+    }
+    Err(js_error(
+        ErrorCode::InvalidInput,
+        &format!("{name} must be an array of objects (or its JSON text or bytes)"),
+    ))
+}
+
+fn read_options(value: &JsValue) -> Result<PlanOptions, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(PlanOptions::default());
+    }
+    if !value.is_object() || js_sys::Array::is_array(value) {
+        return Err(js_error(ErrorCode::InvalidInput, "options must be an object"));
+    }
+    let text: String = js_sys::JSON::stringify(value)
+        .map_err(|_| js_error(ErrorCode::InvalidInput, "options cannot be read as JSON"))?
+        .into();
+    serde_json::from_str(&text).map_err(|e| js_error(ErrorCode::InvalidInput, &format!("invalid options: {e}")))
+}
