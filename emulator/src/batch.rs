@@ -118,7 +118,10 @@ async fn run_item(emu: &Emulator, token: &Token, item: &Item, base: &str) -> Out
         };
     }
     let relative = item.url.trim_start_matches('/');
-    if relative.starts_with("http:") || relative.starts_with("https:") || relative.starts_with("$batch") {
+    if relative.starts_with("http:")
+        || relative.starts_with("https:")
+        || relative.starts_with("$batch")
+    {
         return Outcome {
             response: GraphResponse::bad_request(
                 "Batch request urls must be relative, e.g. /me/contacts, and may not be $batch.",
@@ -164,8 +167,9 @@ pub async fn run(emu: &Emulator, token: &Token, body: Option<Value>, base: &str)
     };
     let items = Arc::new(items);
     let gate = Arc::new(Semaphore::new(BATCH_PARALLELISM));
-    let (senders, receivers): (Vec<_>, Vec<_>) =
-        (0..items.len()).map(|_| watch::channel(None::<u16>)).unzip();
+    let (senders, receivers): (Vec<_>, Vec<_>) = (0..items.len())
+        .map(|_| watch::channel(None::<u16>))
+        .unzip();
     let mut tasks = tokio::task::JoinSet::new();
     for (i, tx) in senders.into_iter().enumerate() {
         let deps: Vec<watch::Receiver<Option<u16>>> = items[i]

@@ -45,8 +45,7 @@ pub async fn list(emu: &Emulator, raw_query: &str, authorization: Option<&str>) 
             .is_some_and(|(s, t)| s.eq_ignore_ascii_case("bearer") && t.trim() == required);
         if !ok {
             let mut a = error(401, "A valid bearer token is required.");
-            a.headers
-                .push(("WWW-Authenticate".into(), "Bearer".into()));
+            a.headers.push(("WWW-Authenticate".into(), "Bearer".into()));
             return a;
         }
     }
@@ -94,7 +93,10 @@ pub async fn list(emu: &Emulator, raw_query: &str, authorization: Option<&str>) 
                 return a;
             }
             FaultKind::MalformedJson => {
-                return answer(200, "{\"items\":[{\"id\":\"C-1\",\"firstName\":\"Trunc".into())
+                return answer(
+                    200,
+                    "{\"items\":[{\"id\":\"C-1\",\"firstName\":\"Trunc".into(),
+                )
             }
             FaultKind::WrongShape => {
                 return answer(

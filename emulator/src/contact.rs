@@ -381,7 +381,10 @@ impl Contact {
             m.insert("changeKey".into(), Value::String(self.change_key.clone()));
         }
         if wanted("parentFolderId") {
-            m.insert("parentFolderId".into(), Value::String(self.folder_id.clone()));
+            m.insert(
+                "parentFolderId".into(),
+                Value::String(self.folder_id.clone()),
+            );
         }
         let mut stored = self.props.iter().peekable();
         for (i, (name, kind)) in PROPS.iter().enumerate() {

@@ -59,7 +59,17 @@ pub async fn handle(
 ) -> Outcome {
     let base = format!("http://{host}/v1.0");
     emu.lock().stats.graph_requests += 1;
-    let outcome = handle_inner(&emu, method, path, raw_query, authorization, prefer, body, base).await;
+    let outcome = handle_inner(
+        &emu,
+        method,
+        path,
+        raw_query,
+        authorization,
+        prefer,
+        body,
+        base,
+    )
+    .await;
     let mut store = emu.lock();
     let key = if outcome.drop_connection {
         "dropped".to_string()
@@ -84,7 +94,10 @@ async fn handle_inner(
     let token = match authenticate(emu, authorization.as_deref()) {
         Ok(t) => t,
         Err(r) => {
-            Stats::bump(&mut emu.lock().stats.graph_requests_by_kind, "unauthenticated");
+            Stats::bump(
+                &mut emu.lock().stats.graph_requests_by_kind,
+                "unauthenticated",
+            );
             return Outcome::respond(r);
         }
     };
@@ -133,7 +146,9 @@ pub fn authenticate(emu: &Emulator, authorization: Option<&str>) -> Result<Token
     };
     let store = emu.lock();
     match store.tokens.get(token) {
-        None => Err(unauthorized("Access token validation failure. Invalid audience.")),
+        None => Err(unauthorized(
+            "Access token validation failure. Invalid audience.",
+        )),
         Some(t) if t.expires <= Instant::now() => Err(unauthorized(
             "Lifetime validation failed, the token is expired.",
         )),
@@ -208,7 +223,11 @@ fn parse_route(method: &str, path: &str) -> Result<Route, GraphResponse> {
                 other => (Target::Folder(chain), other),
             }
         }
-        [] => return Err(not_found_segment(segs.last().map(String::as_str).unwrap_or(""))),
+        [] => {
+            return Err(not_found_segment(
+                segs.last().map(String::as_str).unwrap_or(""),
+            ))
+        }
         [first, ..] => return Err(not_found_segment(first)),
     };
     if let Some(seg) = tail.first() {
@@ -248,7 +267,11 @@ fn authorize(store: &Store, token: &Token, user: &str, write: bool) -> Result<()
     let rs = token.has("contacts.read.shared");
     let r = token.has("contacts.read");
     if user == token.user {
-        let ok = if write { rw || rws } else { rw || rws || r || rs };
+        let ok = if write {
+            rw || rws
+        } else {
+            rw || rws || r || rs
+        };
         return if ok { Ok(()) } else { Err(denied()) };
     }
     let share = store.shares.get(&(user.to_string(), token.user.clone()));
@@ -437,7 +460,10 @@ fn resolve_folder(m: &Mailbox, chain: &[String]) -> Result<String, GraphResponse
         } else {
             raw.clone()
         };
-        let f = m.folders.get(&id).ok_or_else(GraphResponse::not_found_item)?;
+        let f = m
+            .folders
+            .get(&id)
+            .ok_or_else(GraphResponse::not_found_item)?;
         if let Some(p) = &parent {
             if &f.parent_id != p {
                 return Err(GraphResponse::not_found_item());
@@ -489,7 +515,11 @@ fn execute(m: &mut Mailbox, route: &Route, call: &Call) -> GraphResponse {
     }
 }
 
-fn execute_inner(m: &mut Mailbox, route: &Route, call: &Call) -> Result<GraphResponse, GraphResponse> {
+fn execute_inner(
+    m: &mut Mailbox,
+    route: &Route,
+    call: &Call,
+) -> Result<GraphResponse, GraphResponse> {
     let q = query::pairs(&call.raw_query);
     let method = call.method.as_str();
     match (&route.target, method) {
@@ -545,7 +575,10 @@ fn execute_inner(m: &mut Mailbox, route: &Route, call: &Call) -> Result<GraphRes
         }
         (Target::Contact(chain, cid), _) => {
             let folder = chain.as_ref().map(|c| resolve_folder(m, c)).transpose()?;
-            let contact = m.contacts.get(cid).ok_or_else(GraphResponse::not_found_item)?;
+            let contact = m
+                .contacts
+                .get(cid)
+                .ok_or_else(GraphResponse::not_found_item)?;
             if folder.as_ref().is_some_and(|f| *f != contact.folder_id) {
                 return Err(GraphResponse::not_found_item());
             }
@@ -554,15 +587,18 @@ fn execute_inner(m: &mut Mailbox, route: &Route, call: &Call) -> Result<GraphRes
                     let opts = list_options(&q, DEFAULT_PAGE)?;
                     Ok(GraphResponse::json(
                         200,
-                        contact.render(opts.select.as_deref(), opts.expand.as_ref().map(|e| e.as_deref())),
+                        contact.render(
+                            opts.select.as_deref(),
+                            opts.expand.as_ref().map(|e| e.as_deref()),
+                        ),
                     ))
                 }
                 "PATCH" => {
-                    let body = call
-                        .body
-                        .as_ref()
-                        .ok_or_else(|| GraphResponse::bad_request("Empty Payload. JSON content expected."))?;
-                    let changes = parse_body(body, true).map_err(|e| GraphResponse::bad_request(&e))?;
+                    let body = call.body.as_ref().ok_or_else(|| {
+                        GraphResponse::bad_request("Empty Payload. JSON content expected.")
+                    })?;
+                    let changes =
+                        parse_body(body, true).map_err(|e| GraphResponse::bad_request(&e))?;
                     let mut updated = contact.clone();
                     updated.apply(changes, false);
                     m.contacts.insert(cid.clone(), updated);
@@ -580,7 +616,12 @@ fn execute_inner(m: &mut Mailbox, route: &Route, call: &Call) -> Result<GraphRes
     }
 }
 
-fn list_folders(m: &Mailbox, parent: &str, q: &[(String, String)], call: &Call) -> Result<GraphResponse, GraphResponse> {
+fn list_folders(
+    m: &Mailbox,
+    parent: &str,
+    q: &[(String, String)],
+    call: &Call,
+) -> Result<GraphResponse, GraphResponse> {
     let top = query::parse_top(query::get(q, "$top"), DEFAULT_PAGE, MAX_PAGE)
         .map_err(|e| GraphResponse::bad_request(&e))?;
     let filter = query::get(q, "$filter")
@@ -601,20 +642,37 @@ fn list_folders(m: &Mailbox, parent: &str, q: &[(String, String)], call: &Call) 
         .child_folders(parent)
         .into_iter()
         .filter(|f| after.is_none_or(|a| f.seq > a))
-        .filter(|f| name.as_ref().is_none_or(|n| f.display_name.eq_ignore_ascii_case(n)))
+        .filter(|f| {
+            name.as_ref()
+                .is_none_or(|n| f.display_name.eq_ignore_ascii_case(n))
+        })
         .collect();
-    let page: Vec<Value> = folders.iter().take(top).map(|f| folder_json(m, &f.id)).collect();
+    let page: Vec<Value> = folders
+        .iter()
+        .take(top)
+        .map(|f| folder_json(m, &f.id))
+        .collect();
     let mut body = Map::new();
     body.insert(
         "@odata.context".into(),
-        json!(format!("{}/$metadata#users('{}')/contactFolders", call.base, m.user)),
+        json!(format!(
+            "{}/$metadata#users('{}')/contactFolders",
+            call.base, m.user
+        )),
     );
     body.insert("value".into(), Value::Array(page));
     if folders.len() > top {
         let last = folders[top - 1].seq;
         body.insert(
             "@odata.nextLink".into(),
-            json!(query::link(&call.base, &call.path, &call.raw_query, &["$skiptoken"], "$skiptoken", &format!("S{last}"))),
+            json!(query::link(
+                &call.base,
+                &call.path,
+                &call.raw_query,
+                &["$skiptoken"],
+                "$skiptoken",
+                &format!("S{last}")
+            )),
         );
     }
     Ok(GraphResponse::json(200, Value::Object(body)))
@@ -631,18 +689,25 @@ fn skip_token(q: &[(String, String)]) -> Result<Option<u64>, GraphResponse> {
     }
 }
 
-fn create_folder(m: &mut Mailbox, parent: &str, body: Option<&Value>) -> Result<GraphResponse, GraphResponse> {
+fn create_folder(
+    m: &mut Mailbox,
+    parent: &str,
+    body: Option<&Value>,
+) -> Result<GraphResponse, GraphResponse> {
     let name = body
         .and_then(|b| b.get("displayName"))
         .and_then(Value::as_str)
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .ok_or_else(|| {
-            GraphResponse::error(400, "ErrorInvalidRequest", "The folder displayName is required.")
+            GraphResponse::error(
+                400,
+                "ErrorInvalidRequest",
+                "The folder displayName is required.",
+            )
         })?
         .to_string();
-    if m
-        .child_folders(parent)
+    if m.child_folders(parent)
         .iter()
         .any(|f| f.display_name.eq_ignore_ascii_case(&name))
     {
@@ -667,10 +732,17 @@ fn matches(c: &Contact, f: &Filter) -> bool {
     }
 }
 
-fn list_contacts(m: &Mailbox, folder: &str, q: &[(String, String)], call: &Call) -> Result<GraphResponse, GraphResponse> {
+fn list_contacts(
+    m: &Mailbox,
+    folder: &str,
+    q: &[(String, String)],
+    call: &Call,
+) -> Result<GraphResponse, GraphResponse> {
     let opts = list_options(q, DEFAULT_PAGE)?;
     if matches!(opts.filter, Some(Filter::DisplayName(_))) {
-        return Err(GraphResponse::bad_request("Unsupported filter on contacts."));
+        return Err(GraphResponse::bad_request(
+            "Unsupported filter on contacts.",
+        ));
     }
     let after = skip_token(q)?;
     let f = &m.folders[folder];
@@ -686,26 +758,44 @@ fn list_contacts(m: &Mailbox, folder: &str, q: &[(String, String)], call: &Call)
         last = Some(*seq);
         let c = &m.contacts[id];
         if opts.filter.as_ref().is_none_or(|flt| matches(c, flt)) {
-            page.push(c.render(opts.select.as_deref(), opts.expand.as_ref().map(|e| e.as_deref())));
+            page.push(c.render(
+                opts.select.as_deref(),
+                opts.expand.as_ref().map(|e| e.as_deref()),
+            ));
         }
     }
     let mut body = Map::new();
     body.insert(
         "@odata.context".into(),
-        json!(format!("{}/$metadata#users('{}')/contactFolders('{}')/contacts", call.base, m.user, folder)),
+        json!(format!(
+            "{}/$metadata#users('{}')/contactFolders('{}')/contacts",
+            call.base, m.user, folder
+        )),
     );
     body.insert("value".into(), Value::Array(page));
     if let (true, Some(last)) = (more, last) {
         body.insert(
             "@odata.nextLink".into(),
-            json!(query::link(&call.base, &call.path, &call.raw_query, &["$skiptoken"], "$skiptoken", &format!("S{last}"))),
+            json!(query::link(
+                &call.base,
+                &call.path,
+                &call.raw_query,
+                &["$skiptoken"],
+                "$skiptoken",
+                &format!("S{last}")
+            )),
         );
     }
     Ok(GraphResponse::json(200, Value::Object(body)))
 }
 
-fn create_contact(m: &mut Mailbox, folder: &str, body: Option<&Value>) -> Result<GraphResponse, GraphResponse> {
-    let body = body.ok_or_else(|| GraphResponse::bad_request("Empty Payload. JSON content expected."))?;
+fn create_contact(
+    m: &mut Mailbox,
+    folder: &str,
+    body: Option<&Value>,
+) -> Result<GraphResponse, GraphResponse> {
+    let body =
+        body.ok_or_else(|| GraphResponse::bad_request("Empty Payload. JSON content expected."))?;
     let changes = parse_body(body, true).map_err(|e| GraphResponse::bad_request(&e))?;
     let mut c = Contact {
         id: String::new(),
@@ -733,7 +823,12 @@ fn gone() -> GraphResponse {
 
 /// Delta: `$skiptoken=D{epoch}.{since}.{upto}.{after}` pages through changes with
 /// `since < version <= upto`; the last page carries `$deltatoken=D{epoch}.{upto}`.
-fn delta(m: &Mailbox, folder: &str, q: &[(String, String)], call: &Call) -> Result<GraphResponse, GraphResponse> {
+fn delta(
+    m: &Mailbox,
+    folder: &str,
+    q: &[(String, String)],
+    call: &Call,
+) -> Result<GraphResponse, GraphResponse> {
     let select = query::get(q, "$select")
         .map(query::parse_select)
         .transpose()
@@ -749,7 +844,11 @@ fn delta(m: &Mailbox, folder: &str, q: &[(String, String)], call: &Call) -> Resu
         .unwrap_or(DEFAULT_PAGE)
         .clamp(1, MAX_PAGE);
     let parse = |t: &str, n: usize| -> Option<Vec<u64>> {
-        let nums: Option<Vec<u64>> = t.strip_prefix('D')?.split('.').map(|x| x.parse().ok()).collect();
+        let nums: Option<Vec<u64>> = t
+            .strip_prefix('D')?
+            .split('.')
+            .map(|x| x.parse().ok())
+            .collect();
         nums.filter(|v| v.len() == n && v[0] == m.delta_epoch)
     };
     let (since, upto, after) = if let Some(t) = query::get(q, "$skiptoken") {
@@ -786,19 +885,36 @@ fn delta(m: &Mailbox, folder: &str, q: &[(String, String)], call: &Call) -> Resu
         }
     }
     let mut body = Map::new();
-    body.insert("@odata.context".into(), json!(format!("{}/$metadata#Collection(contact)", call.base)));
+    body.insert(
+        "@odata.context".into(),
+        json!(format!("{}/$metadata#Collection(contact)", call.base)),
+    );
     body.insert("value".into(), Value::Array(page));
     let epoch = m.delta_epoch;
     let drop = ["$skiptoken", "$deltatoken"];
     if more {
         body.insert(
             "@odata.nextLink".into(),
-            json!(query::link(&call.base, &call.path, &call.raw_query, &drop, "$skiptoken", &format!("D{epoch}.{since}.{upto}.{last}"))),
+            json!(query::link(
+                &call.base,
+                &call.path,
+                &call.raw_query,
+                &drop,
+                "$skiptoken",
+                &format!("D{epoch}.{since}.{upto}.{last}")
+            )),
         );
     } else {
         body.insert(
             "@odata.deltaLink".into(),
-            json!(query::link(&call.base, &call.path, &call.raw_query, &drop, "$deltatoken", &format!("D{epoch}.{upto}"))),
+            json!(query::link(
+                &call.base,
+                &call.path,
+                &call.raw_query,
+                &drop,
+                "$deltatoken",
+                &format!("D{epoch}.{upto}")
+            )),
         );
     }
     Ok(GraphResponse::json(200, Value::Object(body)))

@@ -1,1 +1,407 @@
-pub fn x() {}
+//! A local stand-in for Central's contacts API and the Microsoft Graph contacts subset, with
+//! Graph's limits and injectable faults. Start it in-process with [`start`], or run the
+//! `emulator` binary.
+//!
+//! # Example
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let running = emulator::start(emulator::Config::default()).await?;
+//! println!("listening on {}", running.url());
+//! let token = running.emulator.issue_token("me@contoso.example", &["Contacts.ReadWrite".into()], 3600);
+//! # let _ = token; running.stop().await; Ok(()) }
+//! ```
+
+mod batch;
+mod central;
+pub mod contact;
+mod control;
+pub mod demo;
+pub mod error;
+pub mod faults;
+mod graph;
+pub mod query;
+pub mod rng;
+mod server;
+pub mod store;
+pub mod time;
+
+use contact::{ext_key, parse_body, Contact};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+use store::{CentralItem, ShareAccess, Store, Token};
+
+/// How to start the emulator.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `127.0.0.1:0` picks a free port.
+    pub listen: SocketAddr,
+    /// Seed the demo data set with this many Central contacts.
+    pub demo_size: Option<usize>,
+    /// Served at `/`.
+    pub www: PathBuf,
+    /// Served at `/pkg/`.
+    pub pkg: PathBuf,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            demo_size: None,
+            www: PathBuf::from("www"),
+            pkg: PathBuf::from("pkg"),
+        }
+    }
+}
+
+struct Inner {
+    store: Mutex<Store>,
+    www: PathBuf,
+    pkg: PathBuf,
+    addr: OnceLock<SocketAddr>,
+}
+
+/// A handle on the emulator's state, for tests and tools that run it in-process.
+#[derive(Clone)]
+pub struct Emulator {
+    inner: Arc<Inner>,
+}
+
+impl Emulator {
+    pub fn new(www: PathBuf, pkg: PathBuf) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                store: Mutex::new(Store::default()),
+                www,
+                pkg,
+                addr: OnceLock::new(),
+            }),
+        }
+    }
+
+    pub fn lock(&self) -> MutexGuard<'_, Store> {
+        self.inner.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn www_dir(&self) -> PathBuf {
+        self.inner.www.clone()
+    }
+
+    fn pkg_dir(&self) -> PathBuf {
+        self.inner.pkg.clone()
+    }
+
+    fn addr_string(&self) -> String {
+        self.inner
+            .addr
+            .get()
+            .map(ToString::to_string)
+            .unwrap_or_else(|| "127.0.0.1".into())
+    }
+
+    /// Issues an opaque bearer token for `user` with `scopes` (e.g. `Contacts.ReadWrite`, with
+    /// or without a `https://graph.microsoft.com/` prefix) valid for `ttl_seconds`.
+    pub fn issue_token(&self, user: &str, scopes: &[String], ttl_seconds: u64) -> String {
+        let mut rng = rng::SplitMix64::new(rng::entropy());
+        let token = format!(
+            "emu.{:016x}{:016x}{:016x}",
+            rng.next_u64(),
+            rng.next_u64(),
+            rng.next_u64()
+        );
+        let scopes = scopes
+            .iter()
+            .map(|s| s.rsplit('/').next().unwrap_or(s).to_ascii_lowercase())
+            .collect();
+        self.lock().tokens.insert(
+            token.clone(),
+            Token {
+                user: user.to_lowercase(),
+                scopes,
+                expires: Instant::now() + Duration::from_secs(ttl_seconds),
+            },
+        );
+        token
+    }
+
+    /// Expires the tokens of `user` (all tokens when `None`) now; returns how many.
+    pub fn expire_tokens(&self, user: Option<&str>) -> usize {
+        let user = user.map(str::to_lowercase);
+        let now = Instant::now();
+        let mut n = 0;
+        for t in self.lock().tokens.values_mut() {
+            if user.as_ref().is_none_or(|u| *u == t.user) && t.expires > now {
+                t.expires = now;
+                n += 1;
+            }
+        }
+        n
+    }
+
+    /// Forgets everything: mailboxes, tokens, shares, Central's data, limits, faults, stats.
+    pub fn reset(&self) {
+        *self.lock() = Store::default();
+    }
+
+    pub fn share(&self, owner: &str, grantee: &str, access: ShareAccess) {
+        self.lock()
+            .shares
+            .insert((owner.to_lowercase(), grantee.to_lowercase()), access);
+    }
+
+    /// Replaces Central's data; each value is served exactly as given.
+    pub fn set_central(&self, items: &[Value]) {
+        let items: Vec<CentralItem> = items.iter().map(CentralItem::from_value).collect();
+        self.lock().central = items;
+    }
+
+    /// Finds (by name, case-insensitively, under `parent` or the default folder) or creates a
+    /// folder. Returns its JSON and whether it was created.
+    pub fn seed_folder(
+        &self,
+        user: &str,
+        name: &str,
+        parent: Option<&str>,
+    ) -> Result<(Value, bool), String> {
+        let mut store = self.lock();
+        let m = store.mailbox(user);
+        let parent = parent.unwrap_or(&m.default_id).to_string();
+        if !m.folders.contains_key(&parent) {
+            return Err(format!("no folder '{parent}' in mailbox {user}"));
+        }
+        let existing = m
+            .child_folders(&parent)
+            .iter()
+            .find(|f| f.display_name.eq_ignore_ascii_case(name))
+            .map(|f| f.id.clone());
+        let (id, created) = match existing {
+            Some(id) => (id, false),
+            None => (m.add_folder(name, &parent), true),
+        };
+        let f = &m.folders[&id];
+        Ok((
+            json!({"id": f.id, "displayName": f.display_name, "parentFolderId": f.parent_id}),
+            created,
+        ))
+    }
+
+    /// Stores contacts as given (no caps, no limits) in the folder with this id or display
+    /// name; `Some(central id)` is stored as the CentralContactId extended property.
+    pub fn seed_contacts(
+        &self,
+        user: &str,
+        folder: &str,
+        contacts: Vec<(Value, Option<String>)>,
+    ) -> Result<Vec<String>, String> {
+        let key = ext_key(demo::CENTRAL_ID_PROPERTY).unwrap_or_default();
+        let mut store = self.lock();
+        let m = store.mailbox(user);
+        let folder_id = if m.folders.contains_key(folder) {
+            folder.to_string()
+        } else {
+            let mut named: Vec<&store::Folder> = m
+                .folders
+                .values()
+                .filter(|f| f.display_name.eq_ignore_ascii_case(folder))
+                .collect();
+            named.sort_by_key(|f| f.seq);
+            named
+                .first()
+                .map(|f| f.id.clone())
+                .ok_or_else(|| format!("no folder '{folder}' in mailbox {user}"))?
+        };
+        let mut ids = Vec::with_capacity(contacts.len());
+        for (value, central_id) in contacts {
+            let mut changes = parse_body(&value, false)?;
+            if let Some(cid) = central_id {
+                changes
+                    .ext
+                    .push((key.clone(), demo::CENTRAL_ID_PROPERTY.to_string(), cid));
+            }
+            let mut c = Contact {
+                id: String::new(),
+                folder_id: String::new(),
+                seq: 0,
+                version: 0,
+                created: 0,
+                modified: 0,
+                change_key: String::new(),
+                props: vec![],
+                ext: vec![],
+            };
+            c.apply(changes, true);
+            ids.push(m.insert_contact(&folder_id, c));
+        }
+        Ok(ids)
+    }
+
+    /// Loads a demo data set: Central's contacts, the Outlook folders and contacts, and a share
+    /// of the shared mailbox with the demo user.
+    pub fn load_demo(&self, data: &demo::DemoData) {
+        self.set_central(&data.central);
+        let mut groups: Vec<(&str, &str, Vec<(Value, Option<String>)>)> = vec![];
+        for seed in &data.outlook {
+            let pos = groups
+                .iter()
+                .position(|(u, f, _)| *u == seed.user && *f == seed.folder);
+            let item = (seed.contact.clone(), seed.central_id.clone());
+            match pos {
+                Some(p) => groups[p].2.push(item),
+                None => groups.push((seed.user, seed.folder, vec![item])),
+            }
+        }
+        for (user, folder, contacts) in groups {
+            let folder_id = if folder == "Contacts" {
+                self.lock().mailbox(user).default_id.clone()
+            } else {
+                match self.seed_folder(user, folder, None) {
+                    Ok((f, _)) => f["id"].as_str().unwrap_or_default().to_string(),
+                    Err(_) => continue,
+                }
+            };
+            let _ = self.seed_contacts(user, &folder_id, contacts);
+        }
+        self.share(
+            demo::SHARED_MAILBOX,
+            demo::DEMO_USER,
+            ShareAccess::ReadWrite,
+        );
+    }
+
+    /// A mailbox's folders with their contacts, each with its stored `centralId`.
+    pub fn inspect(&self, user: &str) -> Value {
+        let key = ext_key(demo::CENTRAL_ID_PROPERTY).unwrap_or_default();
+        let mut store = self.lock();
+        let m = store.mailbox(user);
+        let mut folders: Vec<&store::Folder> = m.folders.values().collect();
+        folders.sort_by_key(|f| f.seq);
+        let folders: Vec<Value> = folders
+            .into_iter()
+            .map(|f| {
+                let contacts: Vec<Value> = f
+                    .contacts
+                    .values()
+                    .map(|id| {
+                        let c = &m.contacts[id];
+                        let mut v = c.render(None, Some(None));
+                        v["centralId"] = c
+                            .ext_value(&key)
+                            .map(|s| Value::String(s.to_string()))
+                            .unwrap_or(Value::Null);
+                        v
+                    })
+                    .collect();
+                json!({
+                    "id": f.id,
+                    "displayName": f.display_name,
+                    "parentFolderId": f.parent_id,
+                    "isDefault": f.id == m.default_id,
+                    "contacts": contacts,
+                })
+            })
+            .collect();
+        json!({ "user": m.user, "folders": folders })
+    }
+}
+
+/// A started emulator. Dropping it (or [`Running::stop`]) stops accepting connections.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub emulator: Emulator,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// Binds `config.listen` and serves until stopped.
+pub async fn start(config: Config) -> std::io::Result<Running> {
+    let emu = Emulator::new(config.www.clone(), config.pkg.clone());
+    if let Some(size) = config.demo_size {
+        emu.load_demo(&demo::generate(size));
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    let _ = emu.inner.addr.set(addr);
+    let router = server::router(emu.clone());
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(accept_loop(listener, router, rx));
+    Ok(Running {
+        addr,
+        emulator: emu,
+        shutdown: tx,
+        task: Some(task),
+    })
+}
+
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    use hyper::body::Incoming;
+    use hyper_util::rt::TokioIo;
+    use tower::ServiceExt;
+    loop {
+        let stream = tokio::select! {
+            _ = shutdown.changed() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let mut stop = shutdown.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+                let router = router.clone();
+                async move {
+                    let resp = match router.oneshot(req.map(axum::body::Body::new)).await {
+                        Ok(r) => r,
+                        Err(never) => match never {},
+                    };
+                    if resp.extensions().get::<server::DropConnection>().is_some() {
+                        Err(server::Dropped)
+                    } else {
+                        Ok(resp)
+                    }
+                }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = stop.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+        });
+    }
+}

@@ -48,7 +48,14 @@ pub fn get<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
 }
 
 /// The next page's URL: the same path and options, with `key=token` replacing any old one.
-pub fn link(base: &str, path: &str, raw_query: &str, drop: &[&str], key: &str, token: &str) -> String {
+pub fn link(
+    base: &str,
+    path: &str,
+    raw_query: &str,
+    drop: &[&str],
+    key: &str,
+    token: &str,
+) -> String {
     let mut parts: Vec<&str> = raw_query
         .split('&')
         .filter(|p| !p.is_empty())
@@ -103,10 +110,7 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
             i += 1;
         } else {
             let start = i;
-            while i < chars.len()
-                && !chars[i].is_whitespace()
-                && !"():,='".contains(chars[i])
-            {
+            while i < chars.len() && !chars[i].is_whitespace() && !"():,='".contains(chars[i]) {
                 i += 1;
             }
             out.push(Tok::Ident(chars[start..i].iter().collect()));
@@ -205,7 +209,9 @@ pub fn parse_expand(s: &str) -> Result<Option<String>, String> {
                 .ok_or_else(|| format!("The extended property id '{id}' is not valid."));
         }
     }
-    Err(format!("Parsing OData Select and Expand failed: '{s}' is not supported."))
+    Err(format!(
+        "Parsing OData Select and Expand failed: '{s}' is not supported."
+    ))
 }
 
 const SERVER_PROPS: &[&str] = &[
@@ -229,7 +235,9 @@ pub fn parse_select(s: &str) -> Result<Vec<String>, String> {
                 .find(|n| n.eq_ignore_ascii_case(p))
                 .map(str::to_string)
                 .ok_or_else(|| {
-                    format!("Could not find a property named '{p}' on type 'microsoft.graph.contact'.")
+                    format!(
+                        "Could not find a property named '{p}' on type 'microsoft.graph.contact'."
+                    )
                 })
         })
         .collect()
@@ -240,7 +248,9 @@ pub fn parse_top(s: Option<&str>, default: usize, max: usize) -> Result<usize, S
         None => Ok(default),
         Some(v) => match v.trim().parse::<usize>() {
             Ok(n) if n >= 1 => Ok(n.min(max)),
-            _ => Err(format!("Invalid $top value '{v}': expected a positive integer.")),
+            _ => Err(format!(
+                "Invalid $top value '{v}': expected a positive integer."
+            )),
         },
     }
 }
@@ -276,7 +286,9 @@ mod tests {
             }
         );
         assert_eq!(
-            parse_expand(&format!("singleValueExtendedProperties($filter=id eq '{id}')")),
+            parse_expand(&format!(
+                "singleValueExtendedProperties($filter=id eq '{id}')"
+            )),
             Ok(Some(ext_key(id).unwrap()))
         );
     }
