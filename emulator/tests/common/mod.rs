@@ -19,12 +19,8 @@ pub struct Resp {
 
 impl Resp {
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!(
-                "not JSON ({e}): {}",
-                String::from_utf8_lossy(&self.body)
-            )
-        })
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -39,7 +35,10 @@ impl Resp {
     }
 
     pub fn error_code(&self) -> String {
-        self.json()["error"]["code"].as_str().unwrap_or("").to_string()
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
     }
 }
 
@@ -70,7 +69,10 @@ pub async fn raw_request(
 
 fn parse_response(buf: &[u8]) -> std::io::Result<Resp> {
     let eof = || std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "no complete response");
-    let split = buf.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(eof)?;
+    let split = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(eof)?;
     let head = String::from_utf8_lossy(&buf[..split]).into_owned();
     let mut lines = head.split("\r\n");
     let status: u16 = lines
@@ -90,12 +92,13 @@ fn parse_response(buf: &[u8]) -> std::io::Result<Resp> {
         let mut out = vec![];
         let mut pos = 0;
         loop {
-            let nl = rest[pos..].windows(2).position(|w| w == b"\r\n").ok_or_else(eof)?;
-            let size = usize::from_str_radix(
-                String::from_utf8_lossy(&rest[pos..pos + nl]).trim(),
-                16,
-            )
-            .map_err(|_| eof())?;
+            let nl = rest[pos..]
+                .windows(2)
+                .position(|w| w == b"\r\n")
+                .ok_or_else(eof)?;
+            let size =
+                usize::from_str_radix(String::from_utf8_lossy(&rest[pos..pos + nl]).trim(), 16)
+                    .map_err(|_| eof())?;
             pos += nl + 2;
             if size == 0 {
                 break;
@@ -202,7 +205,12 @@ impl Emu {
     /// Creates a folder through Graph and returns its id.
     pub async fn folder(&self, token: &str, name: &str) -> String {
         let r = self
-            .graph(token, "POST", "/v1.0/me/contactFolders", Some(json!({"displayName": name})))
+            .graph(
+                token,
+                "POST",
+                "/v1.0/me/contactFolders",
+                Some(json!({"displayName": name})),
+            )
             .await;
         assert_eq!(r.status, 201, "{}", r.text());
         r.json()["id"].as_str().unwrap().to_string()
