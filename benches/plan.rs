@@ -1,1 +1,50 @@
-fn main() {}
+//! Native benchmark: plan 100,000 Central × 100,000 Outlook contacts (`cargo bench --bench
+//! plan`; `BENCH_N` changes the size). Reports the median of several runs for parsing,
+//! planning and serializing the plan, the three steps `planSync` takes.
+
+mod fixture;
+
+use std::time::{Duration, Instant};
+
+use central_o365_sync::engine::{parse_central, parse_outlook, plan, PlanOptions};
+
+fn median(mut runs: Vec<Duration>) -> Duration {
+    runs.sort();
+    runs[runs.len() / 2]
+}
+
+fn main() {
+    let n: usize = std::env::var("BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let (central, outlook) = fixture::fixture(n);
+    let central = serde_json::to_vec(&central).unwrap();
+    let outlook = serde_json::to_vec(&outlook).unwrap();
+    println!(
+        "fixture: {n} Central ({:.1} MB JSON) x {n} Outlook ({:.1} MB JSON)",
+        central.len() as f64 / 1e6,
+        outlook.len() as f64 / 1e6
+    );
+    let (mut parse_t, mut plan_t, mut out_t, mut total_t) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..7 {
+        let t0 = Instant::now();
+        let cs = parse_central(&central).unwrap();
+        let os = parse_outlook(&outlook).unwrap();
+        let t1 = Instant::now();
+        let p = plan(&cs, &os, PlanOptions::default());
+        let t2 = Instant::now();
+        let json = serde_json::to_string(&p).unwrap();
+        let t3 = Instant::now();
+        std::hint::black_box(json);
+        parse_t.push(t1 - t0);
+        plan_t.push(t2 - t1);
+        out_t.push(t3 - t2);
+        total_t.push(t3 - t0);
+    }
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "native plan (median of 7): parse {:.1} ms, plan {:.1} ms, serialize {:.1} ms, total {:.1} ms",
+        ms(median(parse_t)),
+        ms(median(plan_t)),
+        ms(median(out_t)),
+        ms(median(total_t))
+    );
+}
