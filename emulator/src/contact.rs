@@ -389,13 +389,13 @@ impl Contact {
         let mut stored = self.props.iter().peekable();
         for (i, (name, kind)) in PROPS.iter().enumerate() {
             let value = match stored.peek() {
-                Some((p, _)) if *p as usize == i => stored.next().map(|(_, v)| v.clone()),
+                Some((p, _)) if *p as usize == i => stored.next().map(|(_, v)| v),
                 _ => None,
             };
             if !wanted(name) {
                 continue;
             }
-            let value = value.unwrap_or_else(|| match kind {
+            let value = value.cloned().unwrap_or_else(|| match kind {
                 Kind::Str => Value::Null,
                 Kind::StrList | Kind::Emails => Value::Array(vec![]),
                 Kind::Address => Value::Object(Map::new()),

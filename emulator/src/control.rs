@@ -21,13 +21,13 @@ fn bad(message: impl Into<String>) -> Response {
         .into_response()
 }
 
-fn parse<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
+fn parse<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, String> {
     let text = if body.iter().all(u8::is_ascii_whitespace) {
         &b"{}"[..]
     } else {
         &body[..]
     };
-    serde_json::from_slice(text).map_err(|e| bad(format!("invalid JSON body: {e}")))
+    serde_json::from_slice(text).map_err(|e| format!("invalid JSON body: {e}"))
 }
 
 #[derive(Deserialize)]
@@ -43,7 +43,7 @@ struct TokenRequest {
 pub async fn token(State(emu): State<Emulator>, body: Bytes) -> Response {
     let req: TokenRequest = match parse(&body) {
         Ok(r) => r,
-        Err(e) => return e,
+        Err(e) => return bad(e),
     };
     let scopes: Vec<String> = match &req.scopes {
         None | Some(Value::Null) => vec!["Contacts.ReadWrite".into()],
@@ -68,7 +68,7 @@ struct ExpireRequest {
 pub async fn expire_tokens(State(emu): State<Emulator>, body: Bytes) -> Response {
     let req: ExpireRequest = match parse(&body) {
         Ok(r) => r,
-        Err(e) => return e,
+        Err(e) => return bad(e),
     };
     let n = emu.expire_tokens(req.user.as_deref());
     Json(json!({ "expired": n })).into_response()
@@ -86,7 +86,7 @@ struct ResetRequest {
 pub async fn reset(State(emu): State<Emulator>, body: Bytes) -> Response {
     let req: ResetRequest = match parse(&body) {
         Ok(r) => r,
-        Err(e) => return e,
+        Err(e) => return bad(e),
     };
     emu.reset();
     if req.demo || req.demo_size.is_some() {
@@ -104,7 +104,7 @@ pub async fn get_limits(State(emu): State<Emulator>) -> Response {
 pub async fn put_limits(State(emu): State<Emulator>, body: Bytes) -> Response {
     let patch: Value = match parse(&body) {
         Ok(v) => v,
-        Err(e) => return e,
+        Err(e) => return bad(e),
     };
     let mut store = emu.lock();
     let mut current = serde_json::to_value(&store.limits).unwrap_or_default();
@@ -149,7 +149,7 @@ pub async fn get_shares(State(emu): State<Emulator>) -> Response {
 pub async fn post_share(State(emu): State<Emulator>, body: Bytes) -> Response {
     let req: ShareRequest = match parse(&body) {
         Ok(r) => r,
-        Err(e) => return e,
+        Err(e) => return bad(e),
     };
     emu.share(&req.owner, &req.grantee, req.access);
     Json(json!({"owner": req.owner.to_lowercase(), "grantee": req.grantee.to_lowercase(), "access": req.access}))
@@ -194,7 +194,7 @@ pub async fn get_central_settings(State(emu): State<Emulator>) -> Response {
 pub async fn put_central_settings(State(emu): State<Emulator>, body: Bytes) -> Response {
     let patch: Value = match parse(&body) {
         Ok(v) => v,
-        Err(e) => return e,
+        Err(e) => return bad(e),
     };
     let mut store = emu.lock();
     let mut current = serde_json::to_value(&store.central_settings).unwrap_or_default();
@@ -233,7 +233,7 @@ pub async fn seed_folder(
 ) -> Response {
     let req: FolderRequest = match parse(&body) {
         Ok(r) => r,
-        Err(e) => return e,
+        Err(e) => return bad(e),
     };
     match emu.seed_folder(&user, &req.display_name, req.parent_folder_id.as_deref()) {
         Ok((folder, created)) => {
@@ -335,7 +335,7 @@ struct DeltaExpire {
 pub async fn expire_delta(State(emu): State<Emulator>, body: Bytes) -> Response {
     let req: DeltaExpire = match parse(&body) {
         Ok(r) => r,
-        Err(e) => return e,
+        Err(e) => return bad(e),
     };
     let mut store = emu.lock();
     match req.user {

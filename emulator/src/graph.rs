@@ -46,30 +46,23 @@ pub struct Call {
     pub fault_path: String,
 }
 
-/// A top-level request under `/v1.0`.
-pub async fn handle(
-    emu: Emulator,
-    method: String,
-    path: String,
-    raw_query: String,
-    authorization: Option<String>,
-    prefer: Option<String>,
-    body: Vec<u8>,
-    host: String,
-) -> Outcome {
-    let base = format!("http://{host}/v1.0");
+/// A top-level request under `/v1.0`, as the HTTP layer hands it over.
+pub struct TopRequest {
+    pub method: String,
+    /// Path after `/v1.0/`.
+    pub path: String,
+    pub raw_query: String,
+    pub authorization: Option<String>,
+    pub prefer: Option<String>,
+    pub body: Vec<u8>,
+    /// The `Host` header, for absolute links.
+    pub host: String,
+}
+
+/// Handles a top-level request and counts its outcome.
+pub async fn handle(emu: Emulator, req: TopRequest) -> Outcome {
     emu.lock().stats.graph_requests += 1;
-    let outcome = handle_inner(
-        &emu,
-        method,
-        path,
-        raw_query,
-        authorization,
-        prefer,
-        body,
-        base,
-    )
-    .await;
+    let outcome = handle_inner(&emu, req).await;
     let mut store = emu.lock();
     let key = if outcome.drop_connection {
         "dropped".to_string()
@@ -80,18 +73,9 @@ pub async fn handle(
     outcome
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn handle_inner(
-    emu: &Emulator,
-    method: String,
-    path: String,
-    raw_query: String,
-    authorization: Option<String>,
-    prefer: Option<String>,
-    body: Vec<u8>,
-    base: String,
-) -> Outcome {
-    let token = match authenticate(emu, authorization.as_deref()) {
+async fn handle_inner(emu: &Emulator, req: TopRequest) -> Outcome {
+    let base = format!("http://{}/v1.0", req.host);
+    let token = match authenticate(emu, req.authorization.as_deref()) {
         Ok(t) => t,
         Err(r) => {
             Stats::bump(
@@ -101,10 +85,10 @@ async fn handle_inner(
             return Outcome::respond(r);
         }
     };
-    let body = if body.iter().all(u8::is_ascii_whitespace) {
+    let body = if req.body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
-        match serde_json::from_slice::<Value>(&body) {
+        match serde_json::from_slice::<Value>(&req.body) {
             Ok(v) => Some(v),
             Err(_) => {
                 return Outcome::respond(GraphResponse::bad_request(
@@ -113,19 +97,19 @@ async fn handle_inner(
             }
         }
     };
-    if path == "$batch" {
+    if req.path == "$batch" {
         Stats::bump(&mut emu.lock().stats.graph_requests_by_kind, "batch");
-        if method != "POST" {
+        if req.method != "POST" {
             return Outcome::respond(method_not_allowed());
         }
         return crate::batch::run(emu, &token, body, &base).await;
     }
     let call = Call {
-        fault_path: format!("/v1.0/{path}"),
-        method,
-        path,
-        raw_query,
-        prefer,
+        fault_path: format!("/v1.0/{}", req.path),
+        method: req.method,
+        path: req.path,
+        raw_query: req.raw_query,
+        prefer: req.prefer,
         body,
         base,
     };

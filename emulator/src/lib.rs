@@ -242,7 +242,7 @@ impl Emulator {
     /// of the shared mailbox with the demo user.
     pub fn load_demo(&self, data: &demo::DemoData) {
         self.set_central(&data.central);
-        let mut groups: Vec<(&str, &str, Vec<(Value, Option<String>)>)> = vec![];
+        let mut groups: Vec<SeedGroup> = vec![];
         for seed in &data.outlook {
             let pos = groups
                 .iter()
@@ -306,6 +306,9 @@ impl Emulator {
         json!({ "user": m.user, "folders": folders })
     }
 }
+
+/// Demo contacts of one (mailbox, folder).
+type SeedGroup<'a> = (&'a str, &'a str, Vec<(Value, Option<String>)>);
 
 /// A started emulator. Dropping it (or [`Running::stop`]) stops accepting connections.
 pub struct Running {

@@ -180,16 +180,18 @@ async fn graph_entry(
     // Run detached: like Graph, work continues when the client gives up on the response.
     let task = tokio::spawn(graph::handle(
         emu,
-        method.as_str().to_string(),
-        path,
-        uri.query().unwrap_or("").to_string(),
-        text(header::AUTHORIZATION),
-        headers
-            .get("prefer")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string),
-        body.to_vec(),
-        host,
+        graph::TopRequest {
+            method: method.as_str().to_string(),
+            path,
+            raw_query: uri.query().unwrap_or("").to_string(),
+            authorization: text(header::AUTHORIZATION),
+            prefer: headers
+                .get("prefer")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+            body: body.to_vec(),
+            host,
+        },
     ));
     let outcome = match task.await {
         Ok(o) => o,

@@ -34,8 +34,11 @@ async fn list_100k_contacts_with_top_1000() {
     ));
     let started = Instant::now();
     let (mut pages, mut contacts, mut bytes) = (0, 0, 0);
+    let mut fetch = std::time::Duration::ZERO;
     while let Some(target) = next {
+        let t0 = Instant::now();
         let r = emu.graph(&t, "GET", &target, None).await;
+        fetch += t0.elapsed();
         assert_eq!(r.status, 200);
         bytes += r.body.len();
         let body = r.json();
@@ -56,6 +59,8 @@ async fn list_100k_contacts_with_top_1000() {
             "contacts": contacts,
             "megabytes": bytes as f64 / 1e6,
             "listingMs": elapsed.as_millis() as u64,
+            "fetchMs": fetch.as_millis() as u64,
+            "clientParseMs": (elapsed - fetch).as_millis() as u64,
             "msPerPage": elapsed.as_secs_f64() * 1000.0 / pages as f64,
         })
     );
