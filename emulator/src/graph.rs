@@ -730,7 +730,7 @@ fn list_contacts(
     }
     let after = skip_token(q)?;
     let f = &m.folders[folder];
-    let start = after.map_or(0, |a| a + 1);
+    let start = after.map_or(0, |a| a.saturating_add(1));
     let mut page = vec![];
     let mut last = None;
     let mut more = false;
@@ -848,7 +848,12 @@ fn delta(
     let mut page = vec![];
     let mut last = after;
     let mut more = false;
-    for (version, change) in f.changes.range(after + 1..=upto) {
+    // An empty window (no change since the token) must not build an inverted range: that panics.
+    let window = match after.checked_add(1) {
+        Some(lo) if lo <= upto => f.changes.range(lo..=upto),
+        _ => f.changes.range(0..0),
+    };
+    for (version, change) in window {
         if page.len() == page_size {
             more = true;
             break;

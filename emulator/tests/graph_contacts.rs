@@ -527,3 +527,62 @@ async fn default_contacts_folder_is_reachable_by_well_known_name_and_me_contacts
     let via_me = emu.graph(&t, "GET", "/v1.0/me/contacts", None).await.json();
     assert_eq!(via_me["value"][0]["id"], c.json()["id"]);
 }
+
+#[tokio::test]
+async fn delta_of_an_empty_folder_and_a_delta_link_with_no_changes_answer_empty_pages() {
+    let emu = start().await;
+    let t = emu.token().await;
+    let f = emu.folder(&t, "Empty").await;
+    let first = emu
+        .graph(
+            &t,
+            "GET",
+            &format!("/v1.0/me/contactFolders/{f}/contacts/delta"),
+            None,
+        )
+        .await;
+    assert_eq!(first.status, 200);
+    let body = first.json();
+    assert_eq!(body["value"], json!([]));
+    let link = body["@odata.deltaLink"].as_str().unwrap()[emu.base().len()..].to_string();
+    let again = emu.graph(&t, "GET", &link, None).await;
+    assert_eq!(again.status, 200);
+    assert_eq!(again.json()["value"], json!([]));
+}
+
+#[tokio::test]
+async fn query_values_are_form_decoded_so_a_plus_must_be_percent_encoded() {
+    let emu = start().await;
+    let t = emu.token().await;
+    let f = emu.folder(&t, "F").await;
+    let path = format!("/v1.0/me/contactFolders/{f}/contacts");
+    emu.graph(&t, "POST", &path, Some(person("P", "Lus", "a+b@x.com")))
+        .await;
+    let encoded = emu
+        .graph(
+            &t,
+            "GET",
+            &format!(
+                "{path}?$filter={}",
+                enc("emailAddresses/any(a:a/address eq 'a+b@x.com')")
+            ),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(encoded["value"].as_array().unwrap().len(), 1);
+    let raw_plus = emu
+        .graph(
+            &t,
+            "GET",
+            &format!("{path}?$filter=emailAddresses/any(a:a/address%20eq%20'a+b@x.com')"),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(
+        raw_plus["value"],
+        json!([]),
+        "an unencoded + reads as a space"
+    );
+}
