@@ -22,13 +22,23 @@ const TOWNS: &[(&str, &str, &str)] = &[
     ("Norwich", "Norfolk", "NR2 1TF"),
     ("Cardiff", "South Glamorgan", "CF10 1EP"),
 ];
-const STREETS: &[&str] = &["Long Street", "High Street", "Station Road", "Church Lane", "Mill Road", "Park Avenue"];
+const STREETS: &[&str] = &[
+    "Long Street",
+    "High Street",
+    "Station Road",
+    "Church Lane",
+    "Mill Road",
+    "Park Avenue",
+];
 
 struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
@@ -45,14 +55,27 @@ pub fn fixture(n: usize) -> (Vec<Value>, Vec<Value>) {
         let first = rng.pick(FIRST);
         let last = rng.pick(LAST);
         let id = format!("C-{:06}", i + 1);
-        let email = format!("{}.{}{}@example.co.uk", first.to_lowercase(), last.to_lowercase().replace('\'', ""), i);
+        let email = format!(
+            "{}.{}{}@example.co.uk",
+            first.to_lowercase(),
+            last.to_lowercase().replace('\'', ""),
+            i
+        );
         let (town, county, postcode) = TOWNS[(rng.next() as usize) % TOWNS.len()];
         let street = rng.pick(STREETS);
         let number = rng.next() % 200 + 1;
         let roll = rng.next() % 100;
         let status = if roll < 2 { "inactive" } else { "active" };
-        let last_name = if roll == 2 { format!("{last} (deceased)") } else { last.to_owned() };
-        let email = if roll == 3 { "not an email".to_owned() } else { email };
+        let last_name = if roll == 2 {
+            format!("{last} (deceased)")
+        } else {
+            last.to_owned()
+        };
+        let email = if roll == 3 {
+            "not an email".to_owned()
+        } else {
+            email
+        };
         let c = json!({
             "id": id, "status": status, "title": if i % 3 == 0 { "Mrs" } else { "Mr" },
             "firstName": first, "lastName": last_name, "email": email,
@@ -70,7 +93,8 @@ pub fn fixture(n: usize) -> (Vec<Value>, Vec<Value>) {
         if kind < 80 {
             let mut o = synced(&c, i);
             if kind < 70 {
-                o["singleValueExtendedProperties"] = json!([{ "id": engine_property(), "value": c["id"] }]);
+                o["singleValueExtendedProperties"] =
+                    json!([{ "id": engine_property(), "value": c["id"] }]);
             }
             if kind % 5 == 0 {
                 o["homeAddress"]["city"] = json!("Old Town");
@@ -105,7 +129,10 @@ fn synced(c: &Value, i: usize) -> Value {
         if a.is_null() {
             return json!({});
         }
-        let street: Vec<&str> = ["line1", "line2", "line3"].iter().filter_map(|k| a[*k].as_str()).collect();
+        let street: Vec<&str> = ["line1", "line2", "line3"]
+            .iter()
+            .filter_map(|k| a[*k].as_str())
+            .collect();
         json!({ "street": street.join(", "), "city": a["town"], "state": a["county"],
                 "countryOrRegion": a["country"], "postalCode": a["postcode"] })
     };

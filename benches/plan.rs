@@ -14,7 +14,10 @@ fn median(mut runs: Vec<Duration>) -> Duration {
 }
 
 fn main() {
-    let n: usize = std::env::var("BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let n: usize = std::env::var("BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
     let (central, outlook) = fixture::fixture(n);
     let central = serde_json::to_vec(&central).unwrap();
     let outlook = serde_json::to_vec(&outlook).unwrap();

@@ -8,3 +8,4 @@ mod plan_sync;
 mod types;
 
 pub use error::ErrorCode;
+pub use plan_sync::plan_sync;

@@ -31,14 +31,8 @@ pub fn plan_sync(
     let options = read_options(&options)?;
     let central = json_bytes(&central, "centralContacts")?;
     let outlook = json_bytes(&outlook, "outlookContacts")?;
-    let plan = engine::plan_json(&central, &outlook, options)
+    let text = engine::plan_json_text(&central, &outlook, options)
         .map_err(|e| js_error(ErrorCode::InvalidInput, &e.message))?;
-    to_js(&plan)
-}
-
-/// Serializes `value` to JSON and lets the engine-side `JSON.parse` build the JS objects.
-pub(crate) fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let text = serde_json::to_string(value).map_err(|e| js_error(ErrorCode::InvalidInput, &e.to_string()))?;
     js_sys::JSON::parse(&text)
 }
 
@@ -51,8 +45,12 @@ pub(crate) fn json_bytes(value: &JsValue, name: &str) -> Result<Vec<u8>, JsValue
         return Ok(bytes.to_vec());
     }
     if js_sys::Array::is_array(value) {
-        let text = js_sys::JSON::stringify(value)
-            .map_err(|_| js_error(ErrorCode::InvalidInput, &format!("{name} cannot be read as JSON")))?;
+        let text = js_sys::JSON::stringify(value).map_err(|_| {
+            js_error(
+                ErrorCode::InvalidInput,
+                &format!("{name} cannot be read as JSON"),
+            )
+        })?;
         return Ok(String::from(text).into_bytes());
     }
     Err(js_error(
@@ -66,10 +64,14 @@ fn read_options(value: &JsValue) -> Result<PlanOptions, JsValue> {
         return Ok(PlanOptions::default());
     }
     if !value.is_object() || js_sys::Array::is_array(value) {
-        return Err(js_error(ErrorCode::InvalidInput, "options must be an object"));
+        return Err(js_error(
+            ErrorCode::InvalidInput,
+            "options must be an object",
+        ));
     }
     let text: String = js_sys::JSON::stringify(value)
         .map_err(|_| js_error(ErrorCode::InvalidInput, "options cannot be read as JSON"))?
         .into();
-    serde_json::from_str(&text).map_err(|e| js_error(ErrorCode::InvalidInput, &format!("invalid options: {e}")))
+    serde_json::from_str(&text)
+        .map_err(|e| js_error(ErrorCode::InvalidInput, &format!("invalid options: {e}")))
 }

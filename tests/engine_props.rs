@@ -12,9 +12,30 @@ use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
 // Small pools so that collisions (shared emails, stored ids, equal values) happen often.
-const NAMES: &[&str] = &["John", "Jane", "Priya", "O'Neil", "Zoë", "  Ann  ", "Deceased", "", "Mary Ann"];
-const EMAILS: &[&str] = &["a@x.com", "A@X.com", "b@x.com", " c@x.com ", "d@x.co.uk", "bad", "", "e@x.com", "f@x.com"];
-const VALUES: &[&str] = &["", "Leeds", "leeds", "  York  ", "10 Long  Street", "+44 7700 900123", "Mr", "https://x.org"];
+const NAMES: &[&str] = &[
+    "John", "Jane", "Priya", "O'Neil", "Zoë", "  Ann  ", "Deceased", "", "Mary Ann",
+];
+const EMAILS: &[&str] = &[
+    "a@x.com",
+    "A@X.com",
+    "b@x.com",
+    " c@x.com ",
+    "d@x.co.uk",
+    "bad",
+    "",
+    "e@x.com",
+    "f@x.com",
+];
+const VALUES: &[&str] = &[
+    "",
+    "Leeds",
+    "leeds",
+    "  York  ",
+    "10 Long  Street",
+    "+44 7700 900123",
+    "Mr",
+    "https://x.org",
+];
 
 fn pick(pool: &'static [&'static str]) -> impl Strategy<Value = Value> {
     prop_oneof![
@@ -51,15 +72,25 @@ fn central_contacts() -> impl Strategy<Value = Vec<Value>> {
 }
 
 fn outlook_address() -> impl Strategy<Value = Value> {
-    (pick(VALUES), pick(VALUES), pick(VALUES), pick(VALUES), pick(VALUES)).prop_map(|(s, c, st, co, p)| {
-        let mut a = Map::new();
-        for (k, v) in ["street", "city", "state", "countryOrRegion", "postalCode"].iter().zip([s, c, st, co, p]) {
-            if !v.is_null() {
-                a.insert((*k).into(), v);
+    (
+        pick(VALUES),
+        pick(VALUES),
+        pick(VALUES),
+        pick(VALUES),
+        pick(VALUES),
+    )
+        .prop_map(|(s, c, st, co, p)| {
+            let mut a = Map::new();
+            for (k, v) in ["street", "city", "state", "countryOrRegion", "postalCode"]
+                .iter()
+                .zip([s, c, st, co, p])
+            {
+                if !v.is_null() {
+                    a.insert((*k).into(), v);
+                }
             }
-        }
-        Value::Object(a)
-    })
+            Value::Object(a)
+        })
 }
 
 fn outlook_contacts() -> impl Strategy<Value = Vec<Value>> {
@@ -76,22 +107,34 @@ fn outlook_contacts() -> impl Strategy<Value = Vec<Value>> {
     .prop_map(|list| {
         list.into_iter()
             .enumerate()
-            .map(|(n, ((title, given, surname, display), emails, phones, (home, business), stored))| {
-                let emails: Vec<Value> = emails.iter().map(|e| json!({ "name": "X", "address": e })).collect();
-                let c = outlook_contact(&format!("O-{n}"), json!({ "title": title, "givenName": given, "surname": surname,
+            .map(
+                |(
+                    n,
+                    ((title, given, surname, display), emails, phones, (home, business), stored),
+                )| {
+                    let emails: Vec<Value> = emails
+                        .iter()
+                        .map(|e| json!({ "name": "X", "address": e }))
+                        .collect();
+                    let c = outlook_contact(
+                        &format!("O-{n}"),
+                        json!({ "title": title, "givenName": given, "surname": surname,
                     "displayName": display, "emailAddresses": emails, "businessPhones": phones,
-                    "homeAddress": home, "businessAddress": business }));
-                match stored {
-                    Some(id) => with_stored_id(c, &format!("C-{id}")),
-                    None => c,
-                }
-            })
+                    "homeAddress": home, "businessAddress": business }),
+                    );
+                    match stored {
+                        Some(id) => with_stored_id(c, &format!("C-{id}")),
+                        None => c,
+                    }
+                },
+            )
             .collect()
     })
 }
 
 fn options() -> impl Strategy<Value = PlanOptions> {
-    prop::sample::select(&[EmptyValues::Clear, EmptyValues::Keep][..]).prop_map(|empty_values| PlanOptions { empty_values })
+    prop::sample::select(&[EmptyValues::Clear, EmptyValues::Keep][..])
+        .prop_map(|empty_values| PlanOptions { empty_values })
 }
 
 proptest! {
@@ -142,7 +185,7 @@ proptest! {
             prop_assert!(seen.insert(id), "{} linked twice", id);
         }
         for o in &p.orphans {
-            prop_assert!(!seen.contains(o.outlook_id.as_str()));
+            prop_assert!(!seen.contains(o.outlook_id.as_ref()));
         }
     }
 
@@ -179,7 +222,9 @@ fn json_value() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
         ".{0,12}".prop_map(Value::from),
         prop::sample::select(EMAILS).prop_map(Value::from),
         Just(json!("active")),
@@ -187,19 +232,44 @@ fn json_value() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(3, 24, 4, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::vec((key(), inner), 0..5).prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            prop::collection::vec((key(), inner), 0..5)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
         ]
     })
 }
 
 fn key() -> impl Strategy<Value = String> {
     prop_oneof![
-        prop::sample::select(&[
-            "id", "status", "title", "firstName", "lastName", "email", "mobile", "telephone", "website",
-            "homeAddress", "businessAddress", "line1", "town", "givenName", "surname", "displayName",
-            "emailAddresses", "businessPhones", "address", "name", "street", "city", "value",
-            "singleValueExtendedProperties", "@odata.etag",
-        ][..]).prop_map(str::to_owned),
+        prop::sample::select(
+            &[
+                "id",
+                "status",
+                "title",
+                "firstName",
+                "lastName",
+                "email",
+                "mobile",
+                "telephone",
+                "website",
+                "homeAddress",
+                "businessAddress",
+                "line1",
+                "town",
+                "givenName",
+                "surname",
+                "displayName",
+                "emailAddresses",
+                "businessPhones",
+                "address",
+                "name",
+                "street",
+                "city",
+                "value",
+                "singleValueExtendedProperties",
+                "@odata.etag",
+            ][..]
+        )
+        .prop_map(str::to_owned),
         "[a-z]{1,6}",
     ]
 }

@@ -3,12 +3,18 @@
 
 mod common;
 
-use central_o365_sync::engine::{EmptyValues, LinkedBy, PlanOptions, Reason, State, Write, CENTRAL_ID_PROPERTY};
+use central_o365_sync::engine::{
+    EmptyValues, LinkedBy, PlanOptions, Reason, State, Write, CENTRAL_ID_PROPERTY,
+};
 use common::{outlook_contact, plan_values, with_stored_id, writes};
 use serde_json::{json, Value};
 
-const CLEAR: PlanOptions = PlanOptions { empty_values: EmptyValues::Clear };
-const KEEP: PlanOptions = PlanOptions { empty_values: EmptyValues::Keep };
+const CLEAR: PlanOptions = PlanOptions {
+    empty_values: EmptyValues::Clear,
+};
+const KEEP: PlanOptions = PlanOptions {
+    empty_values: EmptyValues::Keep,
+};
 
 fn john() -> Value {
     json!({ "id": "C-10023", "status": "active", "title": "Mr", "firstName": "John", "lastName": "Smith",
@@ -22,14 +28,17 @@ fn john() -> Value {
 /// John as he reads back from Graph once synced.
 fn john_in_outlook(id: &str) -> Value {
     with_stored_id(
-        outlook_contact(id, json!({
-            "title": "Mr", "givenName": "John", "surname": "Smith", "displayName": "John Smith",
-            "mobilePhone": "+44 7700 900123", "businessHomePage": "https://example.org",
-            "emailAddresses": [{ "name": "John Smith", "address": "john@outlook.com" }],
-            "businessPhones": ["+44 20 7946 0000"],
-            "homeAddress": { "street": "Flat 1, King's Court, 10 Long Street", "city": "Leeds",
-                             "state": "West Yorkshire", "countryOrRegion": "United Kingdom", "postalCode": "LS1 4AB" }
-        })),
+        outlook_contact(
+            id,
+            json!({
+                "title": "Mr", "givenName": "John", "surname": "Smith", "displayName": "John Smith",
+                "mobilePhone": "+44 7700 900123", "businessHomePage": "https://example.org",
+                "emailAddresses": [{ "name": "John Smith", "address": "john@outlook.com" }],
+                "businessPhones": ["+44 20 7946 0000"],
+                "homeAddress": { "street": "Flat 1, King's Court, 10 Long Street", "city": "Leeds",
+                                 "state": "West Yorkshire", "countryOrRegion": "United Kingdom", "postalCode": "LS1 4AB" }
+            }),
+        ),
         "C-10023",
     )
 }
@@ -61,19 +70,30 @@ fn inactive_and_statusless_records_are_excluded_and_counted() {
 
 #[test]
 fn deceased_in_last_name_is_non_actionable() {
-    assert_eq!(reasons_of(contact("1", "John", "Smith (Deceased)", "j@x.com")), vec![Reason::Deceased]);
+    assert_eq!(
+        reasons_of(contact("1", "John", "Smith (Deceased)", "j@x.com")),
+        vec![Reason::Deceased]
+    );
 }
 
 #[test]
 fn deceased_in_first_name_any_case_is_non_actionable() {
-    assert_eq!(reasons_of(contact("1", "DECEASED John", "Smith", "j@x.com")), vec![Reason::Deceased]);
+    assert_eq!(
+        reasons_of(contact("1", "DECEASED John", "Smith", "j@x.com")),
+        vec![Reason::Deceased]
+    );
 }
 
 #[test]
 fn missing_or_whitespace_email_is_missing_email() {
-    assert_eq!(reasons_of(contact("1", "John", "Smith", "   ")), vec![Reason::MissingEmail]);
     assert_eq!(
-        reasons_of(json!({ "id": "1", "status": "active", "firstName": "John", "lastName": "Smith", "email": null })),
+        reasons_of(contact("1", "John", "Smith", "   ")),
+        vec![Reason::MissingEmail]
+    );
+    assert_eq!(
+        reasons_of(
+            json!({ "id": "1", "status": "active", "firstName": "John", "lastName": "Smith", "email": null })
+        ),
         vec![Reason::MissingEmail]
     );
 }
@@ -81,17 +101,31 @@ fn missing_or_whitespace_email_is_missing_email() {
 #[test]
 fn display_name_form_email_is_malformed() {
     assert_eq!(
-        reasons_of(contact("1", "John", "Smith", "John Smith <john@outlook.com>")),
+        reasons_of(contact(
+            "1",
+            "John",
+            "Smith",
+            "John Smith <john@outlook.com>"
+        )),
         vec![Reason::MalformedEmail]
     );
 }
 
 #[test]
 fn email_with_surrounding_spaces_is_valid_and_written_trimmed() {
-    let (p, w) = writes(&json!([contact("1", "John", "Smith", "  john@outlook.com ")]), &json!([]), CLEAR);
+    let (p, w) = writes(
+        &json!([contact("1", "John", "Smith", "  john@outlook.com ")]),
+        &json!([]),
+        CLEAR,
+    );
     assert_eq!(p.items[0].state, State::New);
-    let Write::Create { body, .. } = &w[0] else { panic!("create") };
-    assert_eq!(body["emailAddresses"], json!([{ "address": "john@outlook.com", "name": "John Smith" }]));
+    let Write::Create { body, .. } = &w[0] else {
+        panic!("create")
+    };
+    assert_eq!(
+        body["emailAddresses"],
+        json!([{ "address": "john@outlook.com", "name": "John Smith" }])
+    );
 }
 
 #[test]
@@ -105,9 +139,16 @@ fn blank_names_give_both_missing_name_reasons() {
 #[test]
 fn every_applicable_reason_is_reported_in_code_order() {
     assert_eq!(
-        reasons_of(json!({ "id": "1", "status": "active", "firstName": "", "lastName": "Deceased",
-                           "email": "not an email", "mobile": ["x"] })),
-        vec![Reason::Deceased, Reason::MalformedEmail, Reason::MissingFirstName, Reason::InvalidRecord]
+        reasons_of(
+            json!({ "id": "1", "status": "active", "firstName": "", "lastName": "Deceased",
+                           "email": "not an email", "mobile": ["x"] })
+        ),
+        vec![
+            Reason::Deceased,
+            Reason::MalformedEmail,
+            Reason::MissingFirstName,
+            Reason::InvalidRecord
+        ]
     );
 }
 
@@ -123,7 +164,12 @@ fn duplicate_email_marks_all_otherwise_actionable_records_sharing_it() {
     let reasons: Vec<_> = p.items.iter().map(|i| i.reasons.clone()).collect();
     assert_eq!(
         reasons,
-        vec![vec![Reason::DuplicateEmail], vec![Reason::DuplicateEmail], vec![Reason::Deceased], vec![]]
+        vec![
+            vec![Reason::DuplicateEmail],
+            vec![Reason::DuplicateEmail],
+            vec![Reason::Deceased],
+            vec![]
+        ]
     );
     assert_eq!(p.summary.non_actionable, 3);
     assert_eq!(p.summary.new, 1);
@@ -132,12 +178,16 @@ fn duplicate_email_marks_all_otherwise_actionable_records_sharing_it() {
 #[test]
 fn object_or_array_in_a_text_field_is_invalid_record() {
     assert_eq!(
-        reasons_of(json!({ "id": "1", "status": "active", "firstName": { "x": 1 }, "lastName": "Smith", "email": "j@x.com" })),
+        reasons_of(
+            json!({ "id": "1", "status": "active", "firstName": { "x": 1 }, "lastName": "Smith", "email": "j@x.com" })
+        ),
         vec![Reason::InvalidRecord]
     );
     assert_eq!(
-        reasons_of(json!({ "id": "1", "status": "active", "firstName": "J", "lastName": "S", "email": "j@x.com",
-                           "businessAddress": { "line1": ["a", "b"] } })),
+        reasons_of(
+            json!({ "id": "1", "status": "active", "firstName": "J", "lastName": "S", "email": "j@x.com",
+                           "businessAddress": { "line1": ["a", "b"] } })
+        ),
         vec![Reason::InvalidRecord]
     );
 }
@@ -149,7 +199,9 @@ fn numbers_and_booleans_are_taken_as_text() {
     let (p, w) = writes(&central, &json!([]), CLEAR);
     assert_eq!(p.items[0].central_id, "10023");
     assert_eq!(p.items[0].state, State::New);
-    let Write::Create { body, .. } = &w[0] else { panic!("create") };
+    let Write::Create { body, .. } = &w[0] else {
+        panic!("create")
+    };
     assert_eq!(body["surname"], "true");
     assert_eq!(body["mobilePhone"], "7700900123");
 }
@@ -162,7 +214,10 @@ fn missing_id_and_shared_id_are_invalid_records() {
         contact("C-1", "C", "C", "c@x.com")
     ]);
     let p = plan_values(&central, &json!([]), CLEAR);
-    assert!(p.items.iter().all(|i| i.reasons == vec![Reason::InvalidRecord]));
+    assert!(p
+        .items
+        .iter()
+        .all(|i| i.reasons == vec![Reason::InvalidRecord]));
     assert_eq!(p.items[0].central_id, "");
 }
 
@@ -194,7 +249,9 @@ fn street_skips_blank_lines() {
     c["homeAddress"]["line2"] = json!("  ");
     c["homeAddress"]["line3"] = Value::Null;
     let (_, w) = writes(&json!([c]), &json!([]), CLEAR);
-    let Write::Create { body, .. } = &w[0] else { panic!("create") };
+    let Write::Create { body, .. } = &w[0] else {
+        panic!("create")
+    };
     assert_eq!(body["homeAddress"]["street"], "Flat 1");
 }
 
@@ -223,8 +280,10 @@ fn linked_by_stored_id_even_when_the_email_changed() {
     assert_eq!(item.state, State::Update);
     assert_eq!(item.outlook_id.as_deref(), Some("AAMk1"));
     assert_eq!(item.linked_by, Some(LinkedBy::Id));
-    assert_eq!(serde_json::to_value(&item.changes).unwrap(),
-               json!([{ "field": "email", "from": "john@outlook.com", "to": "john.smith@newmail.com" }]));
+    assert_eq!(
+        serde_json::to_value(&item.changes).unwrap(),
+        json!([{ "field": "email", "from": "john@outlook.com", "to": "john.smith@newmail.com" }])
+    );
     assert_eq!(
         w,
         vec![Write::Update {
@@ -242,8 +301,11 @@ fn linked_by_stored_id_even_when_the_email_changed() {
 fn john_smith_overrides_patrick_parker_found_by_email() {
     // Outlook holds "Patrick Parker" at John's address and no stored id: Central is the system
     // of record, so the contact is linked by email and renamed.
-    let o = outlook_contact("AAMk9", json!({ "givenName": "Patrick", "surname": "Parker", "displayName": "Patrick Parker",
-                                            "emailAddresses": [{ "name": "Patrick Parker", "address": "JOHN@outlook.com" }] }));
+    let o = outlook_contact(
+        "AAMk9",
+        json!({ "givenName": "Patrick", "surname": "Parker", "displayName": "Patrick Parker",
+                                            "emailAddresses": [{ "name": "Patrick Parker", "address": "JOHN@outlook.com" }] }),
+    );
     let c = contact("C-10023", "John", "Smith", "john@outlook.com");
     let (p, w) = writes(&json!([c]), &json!([o]), CLEAR);
     let item = &p.items[0];
@@ -255,16 +317,28 @@ fn john_smith_overrides_patrick_parker_found_by_email() {
                { "field": "surname", "from": "Parker", "to": "Smith" },
                { "field": "displayName", "from": "Patrick Parker", "to": "John Smith" }])
     );
-    let Write::Update { body, .. } = &w[0] else { panic!("update") };
-    assert_eq!(body, &json!({ "givenName": "John", "surname": "Smith", "displayName": "John Smith",
-                              "singleValueExtendedProperties": [{ "id": CENTRAL_ID_PROPERTY, "value": "C-10023" }] }));
+    let Write::Update { body, .. } = &w[0] else {
+        panic!("update")
+    };
+    assert_eq!(
+        body,
+        &json!({ "givenName": "John", "surname": "Smith", "displayName": "John Smith",
+                              "singleValueExtendedProperties": [{ "id": CENTRAL_ID_PROPERTY, "value": "C-10023" }] })
+    );
 }
 
 #[test]
 fn email_link_matches_case_insensitively_and_after_nfc() {
-    let o = outlook_contact("A1", json!({ "givenName": "Zoe", "surname": "Ze", "displayName": "Zoe Ze",
-                                          "emailAddresses": [{ "address": "ZE\u{301}@X.FR" }] }));
-    let p = plan_values(&json!([contact("1", "Zoe", "Ze", "z\u{e9}@x.fr")]), &json!([o]), CLEAR);
+    let o = outlook_contact(
+        "A1",
+        json!({ "givenName": "Zoe", "surname": "Ze", "displayName": "Zoe Ze",
+                                          "emailAddresses": [{ "address": "ZE\u{301}@X.FR" }] }),
+    );
+    let p = plan_values(
+        &json!([contact("1", "Zoe", "Ze", "z\u{e9}@x.fr")]),
+        &json!([o]),
+        CLEAR,
+    );
     assert_eq!(p.items[0].outlook_id.as_deref(), Some("A1"));
     assert_eq!(p.items[0].state, State::UpToDate);
 }
@@ -283,18 +357,33 @@ fn stale_stored_id_is_relinked_by_email() {
 fn stored_id_wins_over_another_contacts_email() {
     // One contact is linked by id; another unlinked one carries the same email: the id link
     // stands and the other is an orphan, not a conflict.
-    let other = outlook_contact("AAMk2", json!({ "emailAddresses": [{ "address": "john@outlook.com" }], "displayName": "Dup" }));
-    let p = plan_values(&json!([john()]), &json!([john_in_outlook("AAMk1"), other]), CLEAR);
+    let other = outlook_contact(
+        "AAMk2",
+        json!({ "emailAddresses": [{ "address": "john@outlook.com" }], "displayName": "Dup" }),
+    );
+    let p = plan_values(
+        &json!([john()]),
+        &json!([john_in_outlook("AAMk1"), other]),
+        CLEAR,
+    );
     assert_eq!(p.items[0].outlook_id.as_deref(), Some("AAMk1"));
     assert_eq!(p.items[0].state, State::UpToDate);
-    assert_eq!(serde_json::to_value(&p.orphans).unwrap(),
-               json!([{ "outlookId": "AAMk2", "email": "john@outlook.com", "displayName": "Dup" }]));
+    assert_eq!(
+        serde_json::to_value(&p.orphans).unwrap(),
+        json!([{ "outlookId": "AAMk2", "email": "john@outlook.com", "displayName": "Dup" }])
+    );
 }
 
 #[test]
 fn two_unlinked_outlook_contacts_with_the_same_email_are_a_conflict() {
-    let a = outlook_contact("A", json!({ "emailAddresses": [{ "address": "john@outlook.com" }] }));
-    let b = outlook_contact("B", json!({ "emailAddresses": [{ "address": "John@Outlook.com" }] }));
+    let a = outlook_contact(
+        "A",
+        json!({ "emailAddresses": [{ "address": "john@outlook.com" }] }),
+    );
+    let b = outlook_contact(
+        "B",
+        json!({ "emailAddresses": [{ "address": "John@Outlook.com" }] }),
+    );
     let (p, w) = writes(&json!([john()]), &json!([a, b]), CLEAR);
     assert_eq!(p.items[0].state, State::Conflict);
     assert_eq!(p.items[0].reasons, vec![Reason::DuplicateOutlookEmail]);
@@ -306,7 +395,11 @@ fn two_unlinked_outlook_contacts_with_the_same_email_are_a_conflict() {
 
 #[test]
 fn two_outlook_contacts_with_the_same_stored_id_are_a_conflict() {
-    let (p, w) = writes(&json!([john()]), &json!([john_in_outlook("A"), john_in_outlook("B")]), CLEAR);
+    let (p, w) = writes(
+        &json!([john()]),
+        &json!([john_in_outlook("A"), john_in_outlook("B")]),
+        CLEAR,
+    );
     assert_eq!(p.items[0].state, State::Conflict);
     assert_eq!(p.items[0].reasons, vec![Reason::DuplicateOutlookId]);
     assert!(w.is_empty());
@@ -315,13 +408,19 @@ fn two_outlook_contacts_with_the_same_stored_id_are_a_conflict() {
 #[test]
 fn outlook_contacts_without_central_counterpart_are_orphans_in_folder_order() {
     let o = json!([
-        outlook_contact("Z", json!({ "displayName": "Zed", "emailAddresses": [{ "address": "z@x.com" }] })),
+        outlook_contact(
+            "Z",
+            json!({ "displayName": "Zed", "emailAddresses": [{ "address": "z@x.com" }] })
+        ),
         outlook_contact("Y", json!({ "displayName": "Why" })),
-        with_stored_id(outlook_contact("X", json!({ "displayName": "Inactive" })), "C-OFF")
+        with_stored_id(
+            outlook_contact("X", json!({ "displayName": "Inactive" })),
+            "C-OFF"
+        )
     ]);
     let central = json!([{ "id": "C-OFF", "status": "inactive" }]);
     let p = plan_values(&central, &o, CLEAR);
-    let ids: Vec<_> = p.orphans.iter().map(|o| o.outlook_id.as_str()).collect();
+    let ids: Vec<_> = p.orphans.iter().map(|o| o.outlook_id.as_ref()).collect();
     assert_eq!(ids, ["Z", "Y", "X"]);
     assert_eq!(p.orphans[1].email, "");
 }
@@ -339,8 +438,13 @@ fn non_actionable_record_keeps_its_linked_contact_out_of_orphans() {
 
 #[test]
 fn outlook_contacts_without_id_or_repeating_an_id_take_no_part() {
-    let no_id = json!({ "displayName": "No id", "emailAddresses": [{ "address": "john@outlook.com" }] });
-    let p = plan_values(&json!([john()]), &json!([no_id, john_in_outlook("A"), john_in_outlook("A")]), CLEAR);
+    let no_id =
+        json!({ "displayName": "No id", "emailAddresses": [{ "address": "john@outlook.com" }] });
+    let p = plan_values(
+        &json!([john()]),
+        &json!([no_id, john_in_outlook("A"), john_in_outlook("A")]),
+        CLEAR,
+    );
     assert_eq!(p.items[0].outlook_id.as_deref(), Some("A"));
     assert_eq!(p.items[0].state, State::UpToDate);
     assert!(p.orphans.is_empty());
@@ -357,7 +461,9 @@ fn empty_central_value_clears_by_default() {
         json!([{ "field": "title", "from": "Mr", "to": "" },
                { "field": "businessHomePage", "from": "https://example.org", "to": "" }])
     );
-    let Write::Update { body, .. } = &w[0] else { panic!("update") };
+    let Write::Update { body, .. } = &w[0] else {
+        panic!("update")
+    };
     assert_eq!(body["title"], Value::Null);
     assert_eq!(body["businessHomePage"], Value::Null);
     assert_eq!(body.as_object().unwrap().len(), 3);
@@ -378,12 +484,19 @@ fn address_change_sends_the_whole_address_keeping_outlook_values_in_keep_mode() 
     c["homeAddress"]["town"] = json!("York");
     c["homeAddress"]["county"] = Value::Null;
     let (_, w) = writes(&json!([c.clone()]), &json!([john_in_outlook("A")]), KEEP);
-    let Write::Update { body, .. } = &w[0] else { panic!("update") };
-    assert_eq!(body["homeAddress"], json!({ "street": "Flat 1, King's Court, 10 Long Street", "city": "York",
-        "state": "West Yorkshire", "countryOrRegion": "United Kingdom", "postalCode": "LS1 4AB" }));
+    let Write::Update { body, .. } = &w[0] else {
+        panic!("update")
+    };
+    assert_eq!(
+        body["homeAddress"],
+        json!({ "street": "Flat 1, King's Court, 10 Long Street", "city": "York",
+        "state": "West Yorkshire", "countryOrRegion": "United Kingdom", "postalCode": "LS1 4AB" })
+    );
     let (p, w) = writes(&json!([c]), &json!([john_in_outlook("A")]), CLEAR);
     assert_eq!(p.items[0].changes.len(), 2);
-    let Write::Update { body, .. } = &w[0] else { panic!("update") };
+    let Write::Update { body, .. } = &w[0] else {
+        panic!("update")
+    };
     assert_eq!(body["homeAddress"]["state"], Value::Null);
     assert_eq!(body["homeAddress"]["city"], "York");
 }
@@ -396,9 +509,14 @@ fn new_primary_email_goes_first_and_other_addresses_are_kept_within_three() {
     let mut c = john();
     c["email"] = json!("Three@x.com");
     let (_, w) = writes(&json!([c]), &json!([o]), CLEAR);
-    let Write::Update { body, .. } = &w[0] else { panic!("update") };
-    assert_eq!(body["emailAddresses"], json!([{ "address": "Three@x.com", "name": "John Smith" },
-                                              { "address": "two@x.com", "name": "Two" }]));
+    let Write::Update { body, .. } = &w[0] else {
+        panic!("update")
+    };
+    assert_eq!(
+        body["emailAddresses"],
+        json!([{ "address": "Three@x.com", "name": "John Smith" },
+                                              { "address": "two@x.com", "name": "Two" }])
+    );
 }
 
 #[test]
@@ -408,7 +526,9 @@ fn new_business_phone_goes_first_and_others_are_kept_within_two() {
     let mut c = john();
     c["telephone"] = json!("0999");
     let (_, w) = writes(&json!([c]), &json!([o]), CLEAR);
-    let Write::Update { body, .. } = &w[0] else { panic!("update") };
+    let Write::Update { body, .. } = &w[0] else {
+        panic!("update")
+    };
     assert_eq!(body["businessPhones"], json!(["0999", "0200"]));
 }
 
@@ -419,7 +539,9 @@ fn clearing_the_telephone_clears_the_business_phones() {
     let mut c = john();
     c["telephone"] = Value::Null;
     let (_, w) = writes(&json!([c]), &json!([o]), CLEAR);
-    let Write::Update { body, .. } = &w[0] else { panic!("update") };
+    let Write::Update { body, .. } = &w[0] else {
+        panic!("update")
+    };
     assert_eq!(body["businessPhones"], json!([]));
 }
 
@@ -428,7 +550,9 @@ fn mobile_is_kept_as_typed() {
     let mut c = john();
     c["mobile"] = json!("+44 (0)7700-900 123");
     let (_, w) = writes(&json!([c]), &json!([]), CLEAR);
-    let Write::Create { body, .. } = &w[0] else { panic!("create") };
+    let Write::Create { body, .. } = &w[0] else {
+        panic!("create")
+    };
     assert_eq!(body["mobilePhone"], "+44 (0)7700-900 123");
 }
 
@@ -437,8 +561,10 @@ fn display_name_edited_in_outlook_is_restored() {
     let mut o = john_in_outlook("A");
     o["displayName"] = json!("Johnny");
     let p = plan_values(&json!([john()]), &json!([o]), CLEAR);
-    assert_eq!(serde_json::to_value(&p.items[0].changes).unwrap(),
-               json!([{ "field": "displayName", "from": "Johnny", "to": "John Smith" }]));
+    assert_eq!(
+        serde_json::to_value(&p.items[0].changes).unwrap(),
+        json!([{ "field": "displayName", "from": "Johnny", "to": "John Smith" }])
+    );
 }
 
 #[test]
@@ -453,10 +579,24 @@ fn items_follow_central_order_and_summary_counts_each_state() {
     let mut changed = john_in_outlook("A");
     changed["surname"] = json!("Smyth");
     let p = plan_values(&central, &json!([changed]), CLEAR);
-    let order: Vec<_> = p.items.iter().map(|i| (i.central_id.as_str(), i.state)).collect();
-    assert_eq!(order, [("n1", State::New), ("C-10023", State::Update), ("bad", State::NonActionable), ("n3", State::New)]);
-    assert_eq!(serde_json::to_value(p.summary).unwrap(),
-               json!({ "new": 2, "update": 1, "upToDate": 0, "nonActionable": 1, "conflict": 0 }));
+    let order: Vec<_> = p
+        .items
+        .iter()
+        .map(|i| (i.central_id.as_ref(), i.state))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("n1", State::New),
+            ("C-10023", State::Update),
+            ("bad", State::NonActionable),
+            ("n3", State::New)
+        ]
+    );
+    assert_eq!(
+        serde_json::to_value(p.summary).unwrap(),
+        json!({ "new": 2, "update": 1, "upToDate": 0, "nonActionable": 1, "conflict": 0 })
+    );
     assert_eq!(p.excluded, 1);
 }
 

@@ -52,7 +52,10 @@ pub fn create_body(central_id: &str, m: &Mapped<'_>) -> Value {
             body.insert(address_property(home).into(), Value::Object(addr));
         }
     }
-    body.insert("singleValueExtendedProperties".into(), central_id_property(central_id));
+    body.insert(
+        "singleValueExtendedProperties".into(),
+        central_id_property(central_id),
+    );
     Value::Object(body)
 }
 
@@ -78,7 +81,11 @@ pub fn update_body(
                 Some((home, _)) => addresses_changed[usize::from(!home)] = true,
                 None => {
                     let v = m.get(f);
-                    let v = if v.is_empty() { Value::Null } else { Value::from(v) };
+                    let v = if v.is_empty() {
+                        Value::Null
+                    } else {
+                        Value::from(v)
+                    };
                     body.insert(f.graph_property().into(), v);
                 }
             },
@@ -86,10 +93,16 @@ pub fn update_body(
     }
     for home in [true, false] {
         if addresses_changed[usize::from(!home)] {
-            body.insert(address_property(home).into(), merged_address(m, outlook, home, empty));
+            body.insert(
+                address_property(home).into(),
+                merged_address(m, outlook, home, empty),
+            );
         }
     }
-    body.insert("singleValueExtendedProperties".into(), central_id_property(central_id));
+    body.insert(
+        "singleValueExtendedProperties".into(),
+        central_id_property(central_id),
+    );
     Value::Object(body)
 }
 
@@ -107,16 +120,33 @@ fn address_property(home: bool) -> &'static str {
 }
 
 fn address_values<'m>(m: &'m Mapped<'_>, home: bool) -> [&'m str; 5] {
-    let first = if home { Field::HomeStreet } else { Field::BusinessStreet } as usize;
+    let first = if home {
+        Field::HomeStreet
+    } else {
+        Field::BusinessStreet
+    } as usize;
     std::array::from_fn(|i| m.values[first + i].as_ref())
 }
 
 /// The whole address object (Graph replaces it whole): Central's values, and where Central has
 /// none, Outlook's (`keep`) or null (`clear`).
-fn merged_address(m: &Mapped<'_>, outlook: &OutlookContact<'_>, home: bool, empty: EmptyValues) -> Value {
-    let current = outlook_address_values(if home { &outlook.home_address } else { &outlook.business_address });
+fn merged_address(
+    m: &Mapped<'_>,
+    outlook: &OutlookContact<'_>,
+    home: bool,
+    empty: EmptyValues,
+) -> Value {
+    let current = outlook_address_values(if home {
+        &outlook.home_address
+    } else {
+        &outlook.business_address
+    });
     let mut addr = Map::new();
-    for ((key, to), from) in ADDRESS_KEYS.iter().zip(address_values(m, home)).zip(current) {
+    for ((key, to), from) in ADDRESS_KEYS
+        .iter()
+        .zip(address_values(m, home))
+        .zip(current)
+    {
         let v = if !to.is_empty() {
             Value::from(to)
         } else if empty == EmptyValues::Keep && !from.trim().is_empty() {

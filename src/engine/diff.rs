@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use tsify::Tsify;
 
 use super::email::same_address;
-use super::mapping::{outlook_values, Field, Mapped};
 use super::input::OutlookContact;
+use super::mapping::{outlook_values, Field, Mapped};
 use super::text::same_text;
 
 /// What to do when Central has no value where Outlook has one.
@@ -74,8 +74,23 @@ mod tests {
 
     #[test]
     fn email_compares_case_insensitively_other_fields_do_not() {
-        assert!(!field_differs(Field::Email, "John@Outlook.com", "john@outlook.com", EmptyValues::Clear));
-        assert!(field_differs(Field::Surname, "smith", "Smith", EmptyValues::Clear));
-        assert!(!field_differs(Field::Surname, " Smith ", "Smith", EmptyValues::Clear));
+        assert!(!field_differs(
+            Field::Email,
+            "John@Outlook.com",
+            "john@outlook.com",
+            EmptyValues::Clear
+        ));
+        assert!(field_differs(
+            Field::Surname,
+            "smith",
+            "Smith",
+            EmptyValues::Clear
+        ));
+        assert!(!field_differs(
+            Field::Surname,
+            " Smith ",
+            "Smith",
+            EmptyValues::Clear
+        ));
     }
 }

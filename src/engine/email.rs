@@ -65,11 +65,10 @@ fn valid_domain(domain: &str) -> bool {
     if domain.len() > 255 {
         return false;
     }
-    let labels: Vec<&str> = domain.split('.').collect();
-    if labels.len() < 2 {
+    let Some((_, tld)) = domain.rsplit_once('.') else {
         return false;
-    }
-    let labels_ok = labels.iter().all(|label| {
+    };
+    let labels_ok = domain.split('.').all(|label| {
         !label.is_empty()
             && label.len() <= 63
             && !label.starts_with('-')
@@ -78,7 +77,6 @@ fn valid_domain(domain: &str) -> bool {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || is_utf8_letter(c))
     });
-    let tld = labels[labels.len() - 1];
     labels_ok && !tld.chars().all(|c| c.is_ascii_digit())
 }
 
@@ -122,7 +120,11 @@ mod tests {
     fn malformed_addresses_are_rejected() {
         let long_local = format!("{}@example.com", "a".repeat(65));
         let long_label = format!("a@{}.com", "b".repeat(64));
-        let long_total = format!("{}@{}.com", "a".repeat(64), vec!["b".repeat(60); 4].join("."));
+        let long_total = format!(
+            "{}@{}.com",
+            "a".repeat(64),
+            vec!["b".repeat(60); 4].join(".")
+        );
         for bad in [
             "John Smith <john@outlook.com>",
             "john smith@outlook.com",

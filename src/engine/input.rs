@@ -165,10 +165,7 @@ impl OutlookContact<'_> {
 
     /// The first business phone, or `""`.
     pub fn primary_business_phone(&self) -> &str {
-        self.business_phones
-            .first()
-            .map(Text::as_str)
-            .unwrap_or("")
+        self.business_phones.first().map(Text::as_str).unwrap_or("")
     }
 }
 
@@ -179,7 +176,8 @@ pub fn is_central_id_property(id: &str) -> bool {
     let Some((head, name)) = id.rsplit_once(' ') else {
         return false;
     };
-    let expected_head = &CENTRAL_ID_PROPERTY[..CENTRAL_ID_PROPERTY.len() - "CentralContactId".len() - 1];
+    let expected_head =
+        &CENTRAL_ID_PROPERTY[..CENTRAL_ID_PROPERTY.len() - "CentralContactId".len() - 1];
     name == "CentralContactId" && head.eq_ignore_ascii_case(expected_head)
 }
 
@@ -297,9 +295,13 @@ object_visitor!(OutlookContact, "a Graph contact object", |c, key, map| {
         "mobilePhone" => c.mobile_phone = map.next_value()?,
         "businessHomePage" => c.business_home_page = map.next_value()?,
         "emailAddresses" => {
-            c.email_addresses = map.next_value::<Lenient<Vec<Lenient<OutlookEmail>>>>()?.into_list()
+            c.email_addresses = map
+                .next_value::<Lenient<Vec<Lenient<OutlookEmail>>>>()?
+                .into_list()
         }
-        "businessPhones" => c.business_phones = map.next_value::<Lenient<Vec<Text>>>()?.or_default(),
+        "businessPhones" => {
+            c.business_phones = map.next_value::<Lenient<Vec<Text>>>()?.or_default()
+        }
         "homeAddress" => c.home_address = map.next_value::<Lenient<OutlookAddress>>()?.or_default(),
         "businessAddress" => {
             c.business_address = map.next_value::<Lenient<OutlookAddress>>()?.or_default()
@@ -351,15 +353,19 @@ struct ExtendedProperty<'a> {
     value: Text<'a>,
 }
 
-object_visitor!(ExtendedProperty, "an extended property object", |p, key, map| {
-    match key.as_ref() {
-        "id" => p.id = map.next_value()?,
-        "value" => p.value = map.next_value()?,
-        _ => {
-            map.next_value::<IgnoredAny>()?;
+object_visitor!(
+    ExtendedProperty,
+    "an extended property object",
+    |p, key, map| {
+        match key.as_ref() {
+            "id" => p.id = map.next_value()?,
+            "value" => p.value = map.next_value()?,
+            _ => {
+                map.next_value::<IgnoredAny>()?;
+            }
         }
     }
-});
+);
 
 /// A Central address field: an object, nothing, or (anything else) invalid.
 impl<'de> Deserialize<'de> for AddressField<'de> {
@@ -390,7 +396,10 @@ impl<T: Default> Lenient<T> {
 impl<T: Default> Lenient<Vec<Lenient<T>>> {
     /// Elements of the wrong shape keep their place, as empty values.
     fn into_list(self) -> Vec<T> {
-        self.or_default().into_iter().map(Lenient::or_default).collect()
+        self.or_default()
+            .into_iter()
+            .map(Lenient::or_default)
+            .collect()
     }
 }
 
@@ -445,7 +454,12 @@ macro_rules! object_shape {
         }
     )*};
 }
-object_shape!(CentralAddress, OutlookAddress, OutlookEmail, ExtendedProperty);
+object_shape!(
+    CentralAddress,
+    OutlookAddress,
+    OutlookEmail,
+    ExtendedProperty
+);
 
 impl<'de, T: Deserialize<'de>> Visitor<'de> for ShapeVisitor<T>
 where
@@ -517,7 +531,9 @@ mod tests {
         assert_eq!(c.id.as_str(), "C-1");
         assert!(c.is_active());
         assert_eq!(c.first_name.as_str(), "John");
-        let AddressField::Value(home) = &c.home_address else { panic!("home address") };
+        let AddressField::Value(home) = &c.home_address else {
+            panic!("home address")
+        };
         assert_eq!(home.town.as_str(), "Leeds");
         assert_eq!(c.business_address, AddressField::Absent);
         assert!(!c.has_invalid_field());
@@ -553,7 +569,9 @@ mod tests {
         assert!(!is_central_id_property(
             "String {3cceee99-16d4-4ae2-ad04-488106d3074b} Name centralcontactid"
         ));
-        assert!(!is_central_id_property("String {00000000-16d4-4ae2-ad04-488106d3074b} Name CentralContactId"));
+        assert!(!is_central_id_property(
+            "String {00000000-16d4-4ae2-ad04-488106d3074b} Name CentralContactId"
+        ));
     }
 
     #[test]

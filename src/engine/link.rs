@@ -3,7 +3,9 @@
 //! primary email. An Outlook contact is linked to at most one Central contact; an ambiguous
 //! match is a conflict and links nothing.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+
+use foldhash::{HashMap, HashMapExt};
 
 use super::email::normalize;
 use super::input::OutlookContact;
@@ -14,7 +16,7 @@ pub struct LinkKey<'a> {
     /// Its id, or `None` when it has no usable id (blank, invalid, or shared).
     pub id: Option<&'a str>,
     /// Its normalised email when it is actionable (only those link by email).
-    pub email: Option<String>,
+    pub email: Option<Cow<'a, str>>,
 }
 
 /// How one Central contact was linked.
@@ -34,52 +36,89 @@ pub struct Links {
     pub claimed: Vec<bool>,
 }
 
+/// The Outlook contacts under one key: the first, and whether there are more.
+#[derive(Clone, Copy)]
+struct Slot {
+    first: usize,
+    shared: bool,
+}
+
+fn index<'k>(
+    keys: impl Iterator<Item = (usize, Cow<'k, str>)>,
+    capacity: usize,
+) -> HashMap<Cow<'k, str>, Slot> {
+    let mut map: HashMap<Cow<'k, str>, Slot> = HashMap::with_capacity(capacity);
+    for (j, key) in keys {
+        map.entry(key)
+            .and_modify(|s| s.shared = true)
+            .or_insert(Slot {
+                first: j,
+                shared: false,
+            });
+    }
+    map
+}
+
 /// Links `keys` (Central side) to `outlook`. Outlook contacts whose `usable` flag is false
 /// (no id, or a repeat of an earlier id) take no part.
 pub fn link(keys: &[LinkKey<'_>], outlook: &[OutlookContact<'_>], usable: &[bool]) -> Links {
     let mut claimed = vec![false; outlook.len()];
     let mut links = vec![Link::Unlinked; keys.len()];
 
-    let mut by_stored_id: HashMap<&str, Vec<usize>> = HashMap::with_capacity(outlook.len());
-    for (j, o) in outlook.iter().enumerate() {
-        if let (true, Some(cid)) = (usable[j], o.central_id.as_deref()) {
-            by_stored_id.entry(cid.trim()).or_default().push(j);
-        }
-    }
+    let stored_id = |j: usize| -> Option<Cow<'_, str>> {
+        let id = outlook[j].central_id.as_deref()?;
+        usable[j].then(|| Cow::Borrowed(id.trim()))
+    };
+    let by_stored_id = index(
+        (0..outlook.len()).filter_map(|j| Some((j, stored_id(j)?))),
+        outlook.len(),
+    );
     for (i, key) in keys.iter().enumerate() {
-        let Some(matches) = key.id.and_then(|id| by_stored_id.get(id)) else {
+        let Some(slot) = key.id.and_then(|id| by_stored_id.get(id)) else {
             continue;
         };
-        for &j in matches {
-            claimed[j] = true;
+        if slot.shared {
+            let id = key.id.unwrap_or_default();
+            (0..outlook.len())
+                .filter(|&j| stored_id(j).as_deref() == Some(id))
+                .for_each(|j| claimed[j] = true);
+            links[i] = Link::Conflict(Reason::DuplicateOutlookId);
+        } else {
+            claimed[slot.first] = true;
+            links[i] = Link::ById(slot.first);
         }
-        links[i] = match matches.as_slice() {
-            [j] => Link::ById(*j),
-            _ => Link::Conflict(Reason::DuplicateOutlookId),
-        };
     }
 
-    let mut by_email: HashMap<String, Vec<usize>> = HashMap::new();
-    for (j, o) in outlook.iter().enumerate() {
-        let email = o.primary_email();
-        if usable[j] && !claimed[j] && !email.trim().is_empty() {
-            by_email.entry(normalize(email).into_owned()).or_default().push(j);
-        }
-    }
+    let email_key = |j: usize| -> Option<Cow<'_, str>> {
+        let email = outlook[j].primary_email();
+        (usable[j] && !claimed[j] && !email.trim().is_empty()).then(|| normalize(email))
+    };
+    let by_email = index(
+        (0..outlook.len()).filter_map(|j| Some((j, email_key(j)?))),
+        0,
+    );
+    let mut newly_claimed = Vec::new();
     for (i, key) in keys.iter().enumerate() {
         if links[i] != Link::Unlinked {
             continue;
         }
-        let Some(matches) = key.email.as_ref().and_then(|e| by_email.get(e.as_str())) else {
+        let Some(email) = key.email.as_deref() else {
             continue;
         };
-        for &j in matches {
-            claimed[j] = true;
-        }
-        links[i] = match matches.as_slice() {
-            [j] => Link::ByEmail(*j),
-            _ => Link::Conflict(Reason::DuplicateOutlookEmail),
+        let Some(slot) = by_email.get(email) else {
+            continue;
         };
+        if slot.shared {
+            newly_claimed
+                .extend((0..outlook.len()).filter(|&j| email_key(j).as_deref() == Some(email)));
+            links[i] = Link::Conflict(Reason::DuplicateOutlookEmail);
+        } else {
+            newly_claimed.push(slot.first);
+            links[i] = Link::ByEmail(slot.first);
+        }
+    }
+    for j in newly_claimed {
+        claimed[j] = true;
     }
     Links { links, claimed }
 }

@@ -232,14 +232,23 @@ mod tests {
     fn field_names_are_the_public_ones() {
         let names: Vec<String> = Field::ALL
             .iter()
-            .map(|f| serde_json::to_value(f).unwrap().as_str().unwrap().to_owned())
+            .map(|f| {
+                serde_json::to_value(f)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
             .collect();
         assert_eq!(names[0], "title");
         assert_eq!(names[5], "email");
         assert_eq!(names[8], "homeAddress.street");
         assert_eq!(names[17], "businessAddress.postalCode");
         assert_eq!(Field::HomeCity.graph_property(), "homeAddress");
-        assert_eq!(Field::BusinessPostalCode.graph_property(), "businessAddress");
+        assert_eq!(
+            Field::BusinessPostalCode.graph_property(),
+            "businessAddress"
+        );
         assert_eq!(Field::BusinessPostalCode.address_part(), Some((false, 4)));
         assert!(Field::ALL.iter().enumerate().all(|(i, f)| *f as usize == i));
     }

@@ -13,14 +13,35 @@ pub mod text;
 pub mod validate;
 
 pub use diff::{Change, EmptyValues};
-pub use input::{parse_central, parse_outlook, CentralContact, InputError, OutlookContact, CENTRAL_ID_PROPERTY};
+pub use input::{
+    parse_central, parse_outlook, CentralContact, InputError, OutlookContact, CENTRAL_ID_PROPERTY,
+};
 pub use mapping::Field;
 pub use plan::{plan, LinkedBy, Orphan, Plan, PlanItem, PlanOptions, State, Summary, Write};
 pub use validate::Reason;
 
 /// Parses both inputs and plans: the whole engine in one call.
-pub fn plan_json(central: &[u8], outlook: &[u8], options: PlanOptions) -> Result<Plan, InputError> {
+pub fn plan_json(
+    central: &[u8],
+    outlook: &[u8],
+    options: PlanOptions,
+) -> Result<Plan<'static>, InputError> {
     let central = parse_central(central)?;
     let outlook = parse_outlook(outlook)?;
-    Ok(plan(&central, &outlook, options))
+    Ok(plan(&central, &outlook, options).into_owned())
+}
+
+/// Parses both inputs, plans, and returns the plan as JSON text — what `planSync` hands to
+/// JavaScript. Nothing is copied out of the inputs on the way.
+pub fn plan_json_text(
+    central: &[u8],
+    outlook: &[u8],
+    options: PlanOptions,
+) -> Result<String, InputError> {
+    let central = parse_central(central)?;
+    let outlook = parse_outlook(outlook)?;
+    let plan = plan(&central, &outlook, options);
+    serde_json::to_string(&plan).map_err(|e| InputError {
+        message: e.to_string(),
+    })
 }

@@ -1,7 +1,8 @@
 //! The plan: for every active Central contact, in input order, what a sync would do — and the
 //! Outlook contacts nobody claims (orphans). Deterministic: same input, same plan.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
+use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -54,9 +55,11 @@ pub enum LinkedBy {
 /// One active Central contact and what a sync would do with it.
 #[derive(Debug, Clone, PartialEq, Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
-pub struct PlanItem {
-    pub central_id: String,
-    pub outlook_id: Option<String>,
+pub struct PlanItem<'a> {
+    #[tsify(type = "string")]
+    pub central_id: Cow<'a, str>,
+    #[tsify(type = "string | null")]
+    pub outlook_id: Option<Cow<'a, str>>,
     pub state: State,
     pub reasons: Vec<Reason>,
     pub changes: Vec<Change>,
@@ -72,10 +75,13 @@ pub struct PlanItem {
 /// An Outlook contact in the folder that no Central contact claims. Never touched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
-pub struct Orphan {
-    pub outlook_id: String,
-    pub email: String,
-    pub display_name: String,
+pub struct Orphan<'a> {
+    #[tsify(type = "string")]
+    pub outlook_id: Cow<'a, str>,
+    #[tsify(type = "string")]
+    pub email: Cow<'a, str>,
+    #[tsify(type = "string")]
+    pub display_name: Cow<'a, str>,
 }
 
 /// Number of items in each state.
@@ -92,11 +98,11 @@ pub struct Summary {
 /// The whole plan, as `planSync` returns it.
 #[derive(Debug, Clone, PartialEq, Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
-pub struct Plan {
-    pub items: Vec<PlanItem>,
+pub struct Plan<'a> {
+    pub items: Vec<PlanItem<'a>>,
     /// Number of Central contacts left out because they are not active.
     pub excluded: usize,
-    pub orphans: Vec<Orphan>,
+    pub orphans: Vec<Orphan<'a>>,
     pub summary: Summary,
     #[serde(skip)]
     pub options: PlanOptions,
@@ -108,11 +114,19 @@ pub enum Write {
     /// `POST …/contactFolders/{folder}/contacts` with this body.
     Create { central_id: String, body: Value },
     /// `PATCH …/contacts/{outlook_id}` with this body.
-    Update { central_id: String, outlook_id: String, body: Value },
+    Update {
+        central_id: String,
+        outlook_id: String,
+        body: Value,
+    },
 }
 
 /// Plans the sync of `central` into a folder holding `outlook`.
-pub fn plan(central: &[CentralContact<'_>], outlook: &[OutlookContact<'_>], options: PlanOptions) -> Plan {
+pub fn plan<'a>(
+    central: &'a [CentralContact<'a>],
+    outlook: &'a [OutlookContact<'a>],
+    options: PlanOptions,
+) -> Plan<'a> {
     // Active records with their own reasons; inactive ones are only counted.
     let mut excluded = 0;
     let mut entries: Vec<(usize, Vec<Reason>)> = Vec::with_capacity(central.len());
@@ -134,19 +148,25 @@ pub fn plan(central: &[CentralContact<'_>], outlook: &[OutlookContact<'_>], opti
     }
     for (i, reasons) in entries.iter_mut() {
         let id = &central[*i].id;
-        if id_count.get(id.trimmed()).is_some_and(|n| *n > 1) && !reasons.contains(&Reason::InvalidRecord) {
+        if id_count.get(id.trimmed()).is_some_and(|n| *n > 1)
+            && !reasons.contains(&Reason::InvalidRecord)
+        {
             reasons.push(Reason::InvalidRecord);
         }
     }
 
     // Otherwise actionable records sharing one email: all of them.
-    let mut emails: Vec<Option<String>> = entries
+    let mut emails: Vec<Option<Cow<'a, str>>> = entries
         .iter()
-        .map(|(i, reasons)| reasons.is_empty().then(|| normalize(central[*i].email.as_str()).into_owned()))
+        .map(|(i, reasons)| {
+            reasons
+                .is_empty()
+                .then(|| normalize(central[*i].email.as_str()))
+        })
         .collect();
     let mut email_count: HashMap<&str, u32> = HashMap::with_capacity(entries.len());
     for e in emails.iter().flatten() {
-        *email_count.entry(e.as_str()).or_default() += 1;
+        *email_count.entry(e.as_ref()).or_default() += 1;
     }
     let duplicated: Vec<bool> = emails
         .iter()
@@ -181,7 +201,7 @@ pub fn plan(central: &[CentralContact<'_>], outlook: &[OutlookContact<'_>], opti
     let links = link(&keys, outlook, &usable);
 
     let mut summary = Summary::default();
-    let items: Vec<PlanItem> = entries
+    let items: Vec<PlanItem<'a>> = entries
         .into_iter()
         .zip(links.links)
         .map(|((i, mut reasons), link)| {
@@ -217,8 +237,8 @@ pub fn plan(central: &[CentralContact<'_>], outlook: &[OutlookContact<'_>], opti
                 State::Conflict => summary.conflict += 1,
             }
             PlanItem {
-                central_id: c.id.trimmed().to_owned(),
-                outlook_id: outlook_index.map(|j| outlook[j].id.as_str().to_owned()),
+                central_id: Cow::Borrowed(c.id.trimmed()),
+                outlook_id: outlook_index.map(|j| Cow::Borrowed(outlook[j].id.as_str())),
                 state,
                 reasons,
                 changes,
@@ -234,9 +254,9 @@ pub fn plan(central: &[CentralContact<'_>], outlook: &[OutlookContact<'_>], opti
         .enumerate()
         .filter(|(j, _)| usable[*j] && !links.claimed[*j])
         .map(|(_, o)| Orphan {
-            outlook_id: o.id.as_str().to_owned(),
-            email: o.primary_email().to_owned(),
-            display_name: o.display_name.as_str().to_owned(),
+            outlook_id: Cow::Borrowed(o.id.as_str()),
+            email: Cow::Borrowed(o.primary_email()),
+            display_name: Cow::Borrowed(o.display_name.as_str()),
         })
         .collect();
 
@@ -249,25 +269,64 @@ pub fn plan(central: &[CentralContact<'_>], outlook: &[OutlookContact<'_>], opti
     }
 }
 
-impl Plan {
+impl Plan<'_> {
+    /// The plan with every borrowed string copied, independent of its inputs.
+    pub fn into_owned(self) -> Plan<'static> {
+        let own = |s: Cow<'_, str>| Cow::Owned(s.into_owned());
+        Plan {
+            items: self
+                .items
+                .into_iter()
+                .map(|i| PlanItem {
+                    central_id: own(i.central_id),
+                    outlook_id: i.outlook_id.map(own),
+                    state: i.state,
+                    reasons: i.reasons,
+                    changes: i.changes,
+                    linked_by: i.linked_by,
+                    central_index: i.central_index,
+                    outlook_index: i.outlook_index,
+                })
+                .collect(),
+            excluded: self.excluded,
+            orphans: self
+                .orphans
+                .into_iter()
+                .map(|o| Orphan {
+                    outlook_id: own(o.outlook_id),
+                    email: own(o.email),
+                    display_name: own(o.display_name),
+                })
+                .collect(),
+            summary: self.summary,
+            options: self.options,
+        }
+    }
+
     /// The write for `item` (`None` unless it is `new` or `update`). `central` and `outlook` must
     /// be the inputs the plan was made from.
     pub fn write_for(
         &self,
-        item: &PlanItem,
+        item: &PlanItem<'_>,
         central: &[CentralContact<'_>],
         outlook: &[OutlookContact<'_>],
     ) -> Option<Write> {
         let c = &central[item.central_index];
         let mapped = Mapped::from_central(c);
-        let central_id = item.central_id.clone();
+        let central_id = item.central_id.clone().into_owned();
         match (item.state, item.outlook_index) {
             (State::New, _) => Some(Write::Create {
                 body: create_body(&central_id, &mapped),
                 central_id,
             }),
             (State::Update, Some(j)) => Some(Write::Update {
-                body: update_body(&central_id, &mapped, &outlook[j], &item.changes, self.options.empty_values),
+                body: update_body(
+                    &central_id,
+                    &mapped,
+                    &outlook[j],
+                    &item.changes,
+                    self.options.empty_values,
+                ),
                 outlook_id: outlook[j].id.as_str().to_owned(),
                 central_id,
             }),

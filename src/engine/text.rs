@@ -194,7 +194,10 @@ mod tests {
 
     #[test]
     fn strings_without_escapes_are_borrowed() {
-        assert!(matches!(parse(r#""plain""#), Text::Value(Cow::Borrowed("plain"))));
+        assert!(matches!(
+            parse(r#""plain""#),
+            Text::Value(Cow::Borrowed("plain"))
+        ));
         assert_eq!(parse(r#""a\"b""#).as_str(), "a\"b");
     }
 

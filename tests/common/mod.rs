@@ -9,21 +9,29 @@ use central_o365_sync::engine::{
 };
 use serde_json::{json, Map, Value};
 
-pub fn plan_values(central: &Value, outlook: &Value, options: PlanOptions) -> Plan {
+pub fn plan_values(central: &Value, outlook: &Value, options: PlanOptions) -> Plan<'static> {
     let c = serde_json::to_vec(central).unwrap();
     let o = serde_json::to_vec(outlook).unwrap();
     engine::plan_json(&c, &o, options).expect("valid input")
 }
 
 /// Every write the plan would make, in item order.
-pub fn writes(central: &Value, outlook: &Value, options: PlanOptions) -> (Plan, Vec<Write>) {
+pub fn writes(
+    central: &Value,
+    outlook: &Value,
+    options: PlanOptions,
+) -> (Plan<'static>, Vec<Write>) {
     let c = serde_json::to_vec(central).unwrap();
     let o = serde_json::to_vec(outlook).unwrap();
     let cs = parse_central(&c).unwrap();
     let os = parse_outlook(&o).unwrap();
     let p = plan(&cs, &os, options);
-    let w = p.items.iter().filter_map(|i| p.write_for(i, &cs, &os)).collect();
-    (p, w)
+    let w = p
+        .items
+        .iter()
+        .filter_map(|i| p.write_for(i, &cs, &os))
+        .collect();
+    (p.into_owned(), w)
 }
 
 /// A Graph contact as it reads back: stored values, `null`/`[]`/`{}` for unset ones, the
@@ -42,7 +50,8 @@ pub fn outlook_contact(id: &str, fields: Value) -> Value {
 }
 
 pub fn with_stored_id(mut contact: Value, central_id: &str) -> Value {
-    contact["singleValueExtendedProperties"] = json!([{ "id": CENTRAL_ID_PROPERTY, "value": central_id }]);
+    contact["singleValueExtendedProperties"] =
+        json!([{ "id": CENTRAL_ID_PROPERTY, "value": central_id }]);
     contact
 }
 
@@ -71,7 +80,9 @@ impl Folder {
                 merge(&mut c, body);
                 self.contacts.push(c);
             }
-            Write::Update { outlook_id, body, .. } => {
+            Write::Update {
+                outlook_id, body, ..
+            } => {
                 let c = self
                     .contacts
                     .iter_mut()
@@ -89,16 +100,30 @@ fn merge(contact: &mut Value, body: &Value) {
     let c = contact.as_object_mut().unwrap();
     for (k, v) in body.as_object().unwrap() {
         let v = match (k.as_str(), v) {
-            ("homeAddress" | "businessAddress", Value::Object(a)) => {
-                Value::Object(a.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect::<Map<_, _>>())
-            }
+            ("homeAddress" | "businessAddress", Value::Object(a)) => Value::Object(
+                a.iter()
+                    .filter(|(_, v)| !v.is_null())
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect::<Map<_, _>>(),
+            ),
             _ => v.clone(),
         };
         c.insert(k.clone(), v);
     }
-    let given = c.get("givenName").and_then(Value::as_str).unwrap_or("").to_owned();
-    let surname = c.get("surname").and_then(Value::as_str).unwrap_or("").to_owned();
+    let given = c
+        .get("givenName")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    let surname = c
+        .get("surname")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
     if !body.as_object().unwrap().contains_key("displayName") && body.get("givenName").is_some() {
-        c.insert("displayName".into(), json!(format!("{given} {surname}").trim().to_owned()));
+        c.insert(
+            "displayName".into(),
+            json!(format!("{given} {surname}").trim().to_owned()),
+        );
     }
 }

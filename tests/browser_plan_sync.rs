@@ -1,0 +1,139 @@
+//! `planSync` called the way JavaScript calls it, in headless Chromium: JS values in, the exact
+//! plan shape out, bad input → `Error` with `code: "invalidInput"`.
+#![cfg(target_arch = "wasm32")]
+
+use central_o365_sync::plan_sync;
+use js_sys::{Array, Error, Reflect, Uint8Array, JSON};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn js(json: &str) -> JsValue {
+    JSON::parse(json).expect("test JSON")
+}
+
+fn text(v: &JsValue) -> String {
+    JSON::stringify(v).unwrap().into()
+}
+
+const CENTRAL: &str = r#"[
+  {"id":"C-1","status":"active","title":"Mr","firstName":"John","lastName":"Smith","email":"john@outlook.com",
+   "homeAddress":{"line1":"Flat 1","line2":"King's Court","line3":"10 Long Street","town":"Leeds","county":null,"country":"United Kingdom","postcode":"LS1 4AB"}},
+  {"id":"C-2","status":"inactive","firstName":"Gone","lastName":"Away","email":"gone@x.com"},
+  {"id":"C-3","status":"active","firstName":"Ann","lastName":"Deceased","email":"John Smith <john@outlook.com>"},
+  {"id":"C-4","status":"active","firstName":"Priya","lastName":"Patel","email":"priya@x.com"}
+]"#;
+
+const OUTLOOK: &str = r#"[
+  {"@odata.etag":"W/\"x\"","id":"AAMk1","title":"Dr","givenName":"John","surname":"Smith","displayName":"John Smith",
+   "emailAddresses":[{"name":"John Smith","address":"JOHN@outlook.com"}],"businessPhones":[],
+   "homeAddress":{"street":"Flat 1, King's Court, 10 Long Street","city":"Leeds","countryOrRegion":"United Kingdom","postalCode":"LS1 4AB"},
+   "businessAddress":{},
+   "singleValueExtendedProperties":[{"id":"String {3cceee99-16d4-4ae2-ad04-488106d3074b} Name CentralContactId","value":"C-1"}]},
+  {"id":"AAMk2","displayName":"Someone Else","emailAddresses":[{"address":"else@x.com"}]}
+]"#;
+
+const EXPECTED: &str = r#"{"items":[{"centralId":"C-1","outlookId":"AAMk1","state":"update","reasons":[],"changes":[{"field":"title","from":"Dr","to":"Mr"}],"linkedBy":"id"},{"centralId":"C-3","outlookId":null,"state":"nonActionable","reasons":["deceased","malformedEmail"],"changes":[],"linkedBy":null},{"centralId":"C-4","outlookId":null,"state":"new","reasons":[],"changes":[],"linkedBy":null}],"excluded":1,"orphans":[{"outlookId":"AAMk2","email":"else@x.com","displayName":"Someone Else"}],"summary":{"new":1,"update":1,"upToDate":0,"nonActionable":1,"conflict":0}}"#;
+
+#[wasm_bindgen_test]
+fn plan_sync_with_js_arrays_returns_the_exact_plan() {
+    let plan = plan_sync(js(CENTRAL), js(OUTLOOK), JsValue::UNDEFINED).unwrap();
+    assert_eq!(text(&plan), EXPECTED);
+    // A real JS array of plain objects, not a string.
+    let items = Reflect::get(&plan, &"items".into()).unwrap();
+    assert!(Array::is_array(&items));
+}
+
+#[wasm_bindgen_test]
+fn plan_sync_accepts_json_text_and_utf8_bytes() {
+    let from_text = plan_sync(CENTRAL.into(), OUTLOOK.into(), js("{}")).unwrap();
+    let central = Uint8Array::from(CENTRAL.as_bytes());
+    let outlook = Uint8Array::from(OUTLOOK.as_bytes());
+    let from_bytes = plan_sync(central.into(), outlook.into(), JsValue::NULL).unwrap();
+    assert_eq!(text(&from_text), EXPECTED);
+    assert_eq!(text(&from_bytes), EXPECTED);
+}
+
+#[wasm_bindgen_test]
+fn empty_values_keep_leaves_outlook_values_alone() {
+    let central = r#"[{"id":"C-1","status":"active","firstName":"John","lastName":"Smith","email":"john@outlook.com"}]"#;
+    let outlook = r#"[{"id":"A","givenName":"John","surname":"Smith","displayName":"John Smith","title":"Dr",
+        "emailAddresses":[{"address":"john@outlook.com"}]}]"#;
+    let keep = plan_sync(js(central), js(outlook), js(r#"{"emptyValues":"keep"}"#)).unwrap();
+    let clear = plan_sync(js(central), js(outlook), js(r#"{"emptyValues":"clear"}"#)).unwrap();
+    assert_eq!(
+        text(&Reflect::get(&keep, &"summary".into()).unwrap()),
+        r#"{"new":0,"update":0,"upToDate":1,"nonActionable":0,"conflict":0}"#
+    );
+    let items = Reflect::get(&clear, &"items".into()).unwrap();
+    assert_eq!(
+        text(&Reflect::get(&Array::from(&items).get(0), &"changes".into()).unwrap()),
+        r#"[{"field":"title","from":"Dr","to":""}]"#
+    );
+}
+
+#[wasm_bindgen_test]
+fn odd_values_inside_records_never_throw() {
+    let central = r#"[{"id":7,"status":"active","firstName":{"a":[1,2]},"lastName":[null],"email":12.5,
+        "homeAddress":"somewhere","businessAddress":{"line1":true}},{"status":"active"},{}]"#;
+    let outlook =
+        r#"[{"id":5},{"id":"X","emailAddresses":"nope","singleValueExtendedProperties":{}}]"#;
+    let plan = plan_sync(js(central), js(outlook), JsValue::UNDEFINED).unwrap();
+    let items = Array::from(&Reflect::get(&plan, &"items".into()).unwrap());
+    assert_eq!(items.length(), 2);
+    assert_eq!(
+        text(&Reflect::get(&items.get(0), &"reasons".into()).unwrap()),
+        r#"["malformedEmail","invalidRecord"]"#
+    );
+    assert_eq!(
+        text(&Reflect::get(&items.get(1), &"reasons".into()).unwrap()),
+        r#"["missingEmail","missingFirstName","missingLastName","invalidRecord"]"#
+    );
+    assert_eq!(
+        Reflect::get(&plan, &"excluded".into()).unwrap(),
+        JsValue::from(1)
+    );
+}
+
+fn invalid_input(central: JsValue, outlook: JsValue, options: JsValue) -> String {
+    let err = plan_sync(central, outlook, options).expect_err("must throw");
+    let err: Error = err.dyn_into().expect("a real JS Error");
+    assert_eq!(
+        Reflect::get(&err, &"code".into()).unwrap(),
+        JsValue::from("invalidInput")
+    );
+    err.message().into()
+}
+
+#[wasm_bindgen_test]
+fn input_that_is_not_an_array_of_objects_throws_invalid_input() {
+    let msg = invalid_input(js(r#"{"id":"C-1"}"#), js("[]"), JsValue::UNDEFINED);
+    assert!(msg.contains("centralContacts"), "{msg}");
+    invalid_input(js("[]"), js("[1,2]"), JsValue::UNDEFINED);
+    invalid_input(js("[[]]"), js("[]"), JsValue::UNDEFINED);
+    invalid_input(JsValue::UNDEFINED, js("[]"), JsValue::UNDEFINED);
+    invalid_input(JsValue::from(42), js("[]"), JsValue::UNDEFINED);
+    invalid_input("not json".into(), js("[]"), JsValue::UNDEFINED);
+    // An array holding undefined becomes [null]: not an object.
+    let holey = Array::new();
+    holey.push(&JsValue::UNDEFINED);
+    invalid_input(holey.into(), js("[]"), JsValue::UNDEFINED);
+}
+
+#[wasm_bindgen_test]
+fn unknown_or_bad_options_throw_invalid_input() {
+    let msg = invalid_input(js("[]"), js("[]"), js(r#"{"emptyValues":"bogus"}"#));
+    assert!(msg.contains("options"), "{msg}");
+    invalid_input(js("[]"), js("[]"), js(r#"{"emptyvalues":"keep"}"#));
+    invalid_input(js("[]"), js("[]"), JsValue::from("keep"));
+}
+
+#[wasm_bindgen_test]
+fn a_cyclic_array_throws_invalid_input_instead_of_hanging() {
+    let a = Array::new();
+    let o = js("{}");
+    Reflect::set(&o, &"self".into(), &o).unwrap();
+    a.push(&o);
+    invalid_input(a.into(), js("[]"), JsValue::UNDEFINED);
+}
