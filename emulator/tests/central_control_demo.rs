@@ -392,3 +392,99 @@ async fn static_files_are_served_with_correct_mime_types() {
     assert_eq!(get("/pkg/../www/index.html").await.unwrap().status, 404);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn limits_and_shares_can_be_read_back_and_cleared() {
+    let emu = start().await;
+    let l = emu.control("GET", "/_emulator/limits", None).await.json();
+    assert_eq!(
+        l,
+        json!({"maxConcurrentPerMailbox": 4, "latencyMs": 0, "budgetPerWindow": null, "windowSeconds": 600,
+               "concurrencyRetryAfterSeconds": 1, "exposeRetryAfter": false, "shuffleBatchResponses": true})
+    );
+    emu.set_limits(json!({"latencyMs": 5})).await;
+    assert_eq!(
+        emu.control("GET", "/_emulator/limits", None).await.json()["latencyMs"],
+        5
+    );
+    assert_eq!(
+        emu.control(
+            "PUT",
+            "/_emulator/limits",
+            Some(json!({"latencyMs": "slow"}))
+        )
+        .await
+        .status,
+        400
+    );
+    emu.control(
+        "POST",
+        "/_emulator/shares",
+        Some(json!({"owner": "Boss@x.example", "grantee": "me@x.example"})),
+    )
+    .await;
+    let s = emu.control("GET", "/_emulator/shares", None).await.json();
+    assert_eq!(
+        s,
+        json!({"shares": [{"owner": "boss@x.example", "grantee": "me@x.example", "access": "readWrite"}]})
+    );
+    assert_eq!(
+        emu.control("DELETE", "/_emulator/shares", None)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        emu.control("GET", "/_emulator/shares", None).await.json()["shares"],
+        json!([])
+    );
+}
+
+#[tokio::test]
+async fn deleting_a_folder_removes_its_contacts_and_the_default_folder_cannot_be_deleted() {
+    let emu = start().await;
+    let t = emu.token().await;
+    let f = emu.folder(&t, "Gone").await;
+    emu.graph(
+        &t,
+        "POST",
+        &format!("/v1.0/me/contactFolders/{f}/contacts"),
+        Some(person("A", "B", "a@b.co")),
+    )
+    .await;
+    let got = emu
+        .graph(&t, "GET", &format!("/v1.0/me/contactFolders/{f}"), None)
+        .await
+        .json();
+    assert_eq!(got["displayName"], "Gone");
+    assert_eq!(
+        emu.graph(&t, "DELETE", &format!("/v1.0/me/contactFolders/{f}"), None)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        emu.graph(
+            &t,
+            "GET",
+            &format!("/v1.0/me/contactFolders/{f}/contacts"),
+            None
+        )
+        .await
+        .status,
+        404
+    );
+    let m = emu
+        .control("GET", &format!("/_emulator/mailboxes/{USER}"), None)
+        .await
+        .json();
+    assert_eq!(
+        m["folders"].as_array().unwrap().len(),
+        1,
+        "only the default folder is left"
+    );
+    let d = emu
+        .graph(&t, "DELETE", "/v1.0/me/contactFolders/contacts", None)
+        .await;
+    assert_eq!(d.status, 403);
+}
