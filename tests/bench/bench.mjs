@@ -98,6 +98,7 @@ async function main() {
     warmup,
     wasmInitMs: round(initMs),
     medianMs: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, round(median(v))])),
+    minMs: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, round(Math.min(...v))])),
     runsMs: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, v.map(round)])),
     ratio: {
       bytes: Math.round((median(times.jsBytes) / median(times.wasmBytes)) * 100) / 100,

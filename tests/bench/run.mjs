@@ -7,7 +7,7 @@
 // Needs the package in pkg/ (`wasm-pack build --target web --release --out-dir pkg`) and
 // /usr/bin/chromium. Generates the fixture with the Rust example into target/bench/fixture-N/
 // when it is missing. Serves pkg/, tests/bench/ and the fixture on 127.0.0.1 (a free port),
-// prints a table and writes target/bench/browser-plan.json.
+// prints a table and writes target/bench/browser-plan.json (browser-plan-N.json for another N).
 
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -128,12 +128,14 @@ async function main() {
       },
     };
     fs.mkdirSync(outDir, { recursive: true });
-    const out = path.join(outDir, "browser-plan.json");
+    // The full-size report keeps its well-known name; other sizes do not overwrite it.
+    const out = path.join(outDir, n === 100_000 ? "browser-plan.json" : `browser-plan-${n}.json`);
     fs.writeFileSync(out, JSON.stringify(report, null, 2) + "\n");
     console.log();
     console.log(table(result));
     console.log();
-    console.log(`median of ${runs} runs; wasm instantiation ${result.wasmInitMs} ms (not included)`);
+    console.log(`median of ${runs} runs (fastest: ${Object.entries(result.minMs).map(([k, v]) => `${k} ${v}`).join(", ")} ms);` +
+      ` wasm instantiation ${result.wasmInitMs} ms, not included`);
     console.log(`same plan from all four variants: ${result.samePlan}; summary ${JSON.stringify(result.summary)}`);
     console.log(`load average before/after: ${report.machine.loadAverageBefore[0]} / ${report.machine.loadAverageAfter[0]} on ${report.machine.cpus} CPUs`);
     console.log(`written to ${path.relative(root, out)}`);
