@@ -26,6 +26,15 @@ fn main() {
         central.len() as f64 / 1e6,
         outlook.len() as f64 / 1e6
     );
+    if std::env::var_os("BENCH_PLAN_ONLY").is_some() {
+        // For profilers: parse once, plan many times.
+        let cs = parse_central(&central).unwrap();
+        let os = parse_outlook(&outlook).unwrap();
+        for _ in 0..20 {
+            std::hint::black_box(plan(&cs, &os, PlanOptions::default()));
+        }
+        return;
+    }
     let (mut parse_t, mut plan_t, mut out_t, mut total_t) = (vec![], vec![], vec![], vec![]);
     for _ in 0..7 {
         let t0 = Instant::now();

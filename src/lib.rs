@@ -9,3 +9,6 @@ mod types;
 
 pub use error::ErrorCode;
 pub use plan_sync::plan_sync;
+
+#[cfg(feature = "bench-phases")]
+mod bench_phases;

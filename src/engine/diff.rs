@@ -51,7 +51,8 @@ pub fn diff(mapped: &Mapped<'_>, outlook: &OutlookContact<'_>, empty: EmptyValue
 
 /// True when `from` (Outlook) must be changed to `to` (Central).
 pub fn field_differs(field: Field, from: &str, to: &str, empty: EmptyValues) -> bool {
-    if to.trim().is_empty() {
+    // `to` comes from Central, trimmed when read.
+    if to.is_empty() {
         return empty == EmptyValues::Clear && !from.trim().is_empty();
     }
     if field == Field::Email {

@@ -78,7 +78,8 @@ impl<'a> AddressField<'a> {
     }
 }
 
-/// One contact from Central (DESIGN §2).
+/// One contact from Central (DESIGN §2). Text values are trimmed as they are read: Central's
+/// values are only ever used trimmed.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CentralContact<'a> {
     pub id: Text<'a>,
@@ -97,7 +98,7 @@ pub struct CentralContact<'a> {
 impl CentralContact<'_> {
     /// `status` is "active", compared case-insensitively after trimming.
     pub fn is_active(&self) -> bool {
-        self.status.trimmed().eq_ignore_ascii_case("active")
+        self.status.as_str().eq_ignore_ascii_case("active")
     }
 
     /// True when a field that should hold text holds an object or array.
@@ -198,6 +199,52 @@ fn parse_records<'a, T: Deserialize<'a>>(json: &'a [u8], what: &str) -> Result<V
     Ok(records.0)
 }
 
+/// JSON text with every lone UTF-16 surrogate escape (`\ud800` without its pair — which
+/// `JSON.stringify` writes for a JS string holding one) replaced by `\ufffd`, or `None` when
+/// there is none. serde_json rejects lone surrogates; a JS string may hold them.
+pub fn repair_lone_surrogates(json: &[u8]) -> Option<Vec<u8>> {
+    fn hex4(b: &[u8]) -> Option<u16> {
+        let s = std::str::from_utf8(b.get(..4)?).ok()?;
+        u16::from_str_radix(s, 16).ok()
+    }
+    let mut out: Option<Vec<u8>> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while i < json.len() {
+        if json[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        if json.get(i + 1) != Some(&b'u') {
+            i += 2;
+            continue;
+        }
+        let Some(unit) = hex4(&json[(i + 2).min(json.len())..]) else {
+            i += 2;
+            continue;
+        };
+        let paired = (0xD800..0xDC00).contains(&unit)
+            && json.get(i + 6..i + 8) == Some(b"\\u")
+            && hex4(&json[(i + 8).min(json.len())..])
+                .is_some_and(|low| (0xDC00..0xE000).contains(&low));
+        if paired {
+            i += 12;
+        } else if (0xD800..0xE000).contains(&unit) {
+            let buf = out.get_or_insert_with(|| Vec::with_capacity(json.len()));
+            buf.extend_from_slice(&json[copied..i]);
+            buf.extend_from_slice(b"\\ufffd");
+            i += 6;
+            copied = i;
+        } else {
+            i += 6;
+        }
+    }
+    out.map(|mut buf| {
+        buf.extend_from_slice(&json[copied..]);
+        buf
+    })
+}
+
 /// A top-level array (and nothing else), whose elements must be objects.
 struct Records<T>(Vec<T>);
 
@@ -253,15 +300,15 @@ macro_rules! object_visitor {
 
 object_visitor!(CentralContact, "a Central contact object", |c, key, map| {
     match key.as_ref() {
-        "id" => c.id = map.next_value()?,
-        "status" => c.status = map.next_value()?,
-        "title" => c.title = map.next_value()?,
-        "firstName" => c.first_name = map.next_value()?,
-        "lastName" => c.last_name = map.next_value()?,
-        "email" => c.email = map.next_value()?,
-        "mobile" => c.mobile = map.next_value()?,
-        "telephone" => c.telephone = map.next_value()?,
-        "website" => c.website = map.next_value()?,
+        "id" => c.id = map.next_value::<Text>()?.trim(),
+        "status" => c.status = map.next_value::<Text>()?.trim(),
+        "title" => c.title = map.next_value::<Text>()?.trim(),
+        "firstName" => c.first_name = map.next_value::<Text>()?.trim(),
+        "lastName" => c.last_name = map.next_value::<Text>()?.trim(),
+        "email" => c.email = map.next_value::<Text>()?.trim(),
+        "mobile" => c.mobile = map.next_value::<Text>()?.trim(),
+        "telephone" => c.telephone = map.next_value::<Text>()?.trim(),
+        "website" => c.website = map.next_value::<Text>()?.trim(),
         "homeAddress" => c.home_address = map.next_value()?,
         "businessAddress" => c.business_address = map.next_value()?,
         _ => {
@@ -272,13 +319,13 @@ object_visitor!(CentralContact, "a Central contact object", |c, key, map| {
 
 object_visitor!(CentralAddress, "an address object", |a, key, map| {
     match key.as_ref() {
-        "line1" => a.line1 = map.next_value()?,
-        "line2" => a.line2 = map.next_value()?,
-        "line3" => a.line3 = map.next_value()?,
-        "town" => a.town = map.next_value()?,
-        "county" => a.county = map.next_value()?,
-        "country" => a.country = map.next_value()?,
-        "postcode" => a.postcode = map.next_value()?,
+        "line1" => a.line1 = map.next_value::<Text>()?.trim(),
+        "line2" => a.line2 = map.next_value::<Text>()?.trim(),
+        "line3" => a.line3 = map.next_value::<Text>()?.trim(),
+        "town" => a.town = map.next_value::<Text>()?.trim(),
+        "county" => a.county = map.next_value::<Text>()?.trim(),
+        "country" => a.country = map.next_value::<Text>()?.trim(),
+        "postcode" => a.postcode = map.next_value::<Text>()?.trim(),
         _ => {
             map.next_value::<IgnoredAny>()?;
         }
@@ -379,8 +426,10 @@ impl<'de> Deserialize<'de> for AddressField<'de> {
 }
 
 /// A Graph value that is read if it has the expected shape and otherwise taken as empty.
+#[derive(Default)]
 enum Lenient<T> {
     Shape(T),
+    #[default]
     Empty,
 }
 
@@ -400,12 +449,6 @@ impl<T: Default> Lenient<Vec<Lenient<T>>> {
             .into_iter()
             .map(Lenient::or_default)
             .collect()
-    }
-}
-
-impl<T> Default for Lenient<T> {
-    fn default() -> Self {
-        Lenient::Empty
     }
 }
 
@@ -512,6 +555,17 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lone_surrogate_escapes_are_replaced_and_pairs_kept() {
+        let json = br#"["a\ud800b", "\ud83d\ude00", "\\ud800", "\udc00", "\u00e9"]"#;
+        let fixed = repair_lone_surrogates(json).unwrap();
+        assert_eq!(
+            std::str::from_utf8(&fixed).unwrap(),
+            r#"["a\ufffdb", "\ud83d\ude00", "\\ud800", "\ufffd", "\u00e9"]"#
+        );
+        assert_eq!(repair_lone_surrogates(br#"["\ud83d\ude00", "x"]"#), None);
+    }
 
     #[test]
     fn top_level_must_be_an_array_of_objects() {

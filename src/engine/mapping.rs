@@ -113,9 +113,10 @@ pub struct Mapped<'a> {
 }
 
 impl<'a> Mapped<'a> {
+    /// Central's values (already trimmed when read).
     pub fn from_central(c: &'a CentralContact<'a>) -> Self {
-        let first = c.first_name.trimmed();
-        let last = c.last_name.trimmed();
+        let first = c.first_name.as_str();
+        let last = c.last_name.as_str();
         let display = match (first.is_empty(), last.is_empty()) {
             (false, false) => Cow::Owned(format!("{first} {last}")),
             (false, true) => Cow::Borrowed(first),
@@ -125,14 +126,14 @@ impl<'a> Mapped<'a> {
         let [bs, bc, bst, bco, bp] = central_address(&c.business_address);
         Mapped {
             values: [
-                Cow::Borrowed(c.title.trimmed()),
+                Cow::Borrowed(c.title.as_str()),
                 Cow::Borrowed(first),
                 Cow::Borrowed(last),
                 display,
-                Cow::Borrowed(c.mobile.trimmed()),
-                Cow::Borrowed(c.email.trimmed()),
-                Cow::Borrowed(c.telephone.trimmed()),
-                Cow::Borrowed(c.website.trimmed()),
+                Cow::Borrowed(c.mobile.as_str()),
+                Cow::Borrowed(c.email.as_str()),
+                Cow::Borrowed(c.telephone.as_str()),
+                Cow::Borrowed(c.website.as_str()),
                 hs,
                 hc,
                 hst,
@@ -158,10 +159,10 @@ fn central_address<'a>(field: &'a AddressField<'a>) -> [Cow<'a, str>; 5] {
     };
     [
         street(a),
-        Cow::Borrowed(a.town.trimmed()),
-        Cow::Borrowed(a.county.trimmed()),
-        Cow::Borrowed(a.country.trimmed()),
-        Cow::Borrowed(a.postcode.trimmed()),
+        Cow::Borrowed(a.town.as_str()),
+        Cow::Borrowed(a.county.as_str()),
+        Cow::Borrowed(a.country.as_str()),
+        Cow::Borrowed(a.postcode.as_str()),
     ]
 }
 
@@ -177,7 +178,7 @@ fn central_address<'a>(field: &'a AddressField<'a>) -> [Cow<'a, str>; 5] {
 pub fn street<'a>(a: &'a CentralAddress<'a>) -> Cow<'a, str> {
     let lines: Vec<&str> = [&a.line1, &a.line2, &a.line3]
         .iter()
-        .map(|t| t.trimmed())
+        .map(|t| t.as_str())
         .filter(|s| !s.is_empty())
         .collect();
     match lines.as_slice() {

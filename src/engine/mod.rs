@@ -14,7 +14,8 @@ pub mod validate;
 
 pub use diff::{Change, EmptyValues};
 pub use input::{
-    parse_central, parse_outlook, CentralContact, InputError, OutlookContact, CENTRAL_ID_PROPERTY,
+    parse_central, parse_outlook, repair_lone_surrogates, CentralContact, InputError,
+    OutlookContact, CENTRAL_ID_PROPERTY,
 };
 pub use mapping::Field;
 pub use plan::{plan, LinkedBy, Orphan, Plan, PlanItem, PlanOptions, State, Summary, Write};
@@ -26,8 +27,9 @@ pub fn plan_json(
     outlook: &[u8],
     options: PlanOptions,
 ) -> Result<Plan<'static>, InputError> {
-    let central = parse_central(central)?;
-    let outlook = parse_outlook(outlook)?;
+    let (mut fixed_central, mut fixed_outlook) = (None, None);
+    let central = parse_lenient(central, &mut fixed_central, parse_central)?;
+    let outlook = parse_lenient(outlook, &mut fixed_outlook, parse_outlook)?;
     Ok(plan(&central, &outlook, options).into_owned())
 }
 
@@ -38,10 +40,28 @@ pub fn plan_json_text(
     outlook: &[u8],
     options: PlanOptions,
 ) -> Result<String, InputError> {
-    let central = parse_central(central)?;
-    let outlook = parse_outlook(outlook)?;
+    let (mut fixed_central, mut fixed_outlook) = (None, None);
+    let central = parse_lenient(central, &mut fixed_central, parse_central)?;
+    let outlook = parse_lenient(outlook, &mut fixed_outlook, parse_outlook)?;
     let plan = plan(&central, &outlook, options);
     serde_json::to_string(&plan).map_err(|e| InputError {
         message: e.to_string(),
     })
+}
+
+/// Parses `json` with `parse`; if that fails and the text holds lone surrogate escapes, parses
+/// it again with those replaced by U+FFFD. The repaired text is kept in `fixed`, which the
+/// records borrow from.
+pub fn parse_lenient<'a, T: 'a>(
+    json: &'a [u8],
+    fixed: &'a mut Option<Vec<u8>>,
+    parse: fn(&'a [u8]) -> Result<Vec<T>, InputError>,
+) -> Result<Vec<T>, InputError> {
+    match parse(json) {
+        Ok(records) => Ok(records),
+        Err(e) => match repair_lone_surrogates(json) {
+            Some(repaired) => parse(fixed.insert(repaired)),
+            None => Err(e),
+        },
+    }
 }

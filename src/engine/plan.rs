@@ -142,13 +142,13 @@ pub fn plan<'a>(
     let mut id_count: HashMap<&str, u32> = HashMap::with_capacity(entries.len());
     for (i, _) in &entries {
         let id = &central[*i].id;
-        if !id.is_invalid() && !id.is_blank() {
-            *id_count.entry(id.trimmed()).or_default() += 1;
+        if !id.is_invalid() && !id.as_str().is_empty() {
+            *id_count.entry(id.as_str()).or_default() += 1;
         }
     }
     for (i, reasons) in entries.iter_mut() {
         let id = &central[*i].id;
-        if id_count.get(id.trimmed()).is_some_and(|n| *n > 1)
+        if id_count.get(id.as_str()).is_some_and(|n| *n > 1)
             && !reasons.contains(&Reason::InvalidRecord)
         {
             reasons.push(Reason::InvalidRecord);
@@ -194,7 +194,7 @@ pub fn plan<'a>(
         .iter()
         .zip(emails)
         .map(|((i, reasons), email)| LinkKey {
-            id: (!reasons.contains(&Reason::InvalidRecord)).then(|| central[*i].id.trimmed()),
+            id: (!reasons.contains(&Reason::InvalidRecord)).then(|| central[*i].id.as_str()),
             email,
         })
         .collect();
@@ -237,7 +237,7 @@ pub fn plan<'a>(
                 State::Conflict => summary.conflict += 1,
             }
             PlanItem {
-                central_id: Cow::Borrowed(c.id.trimmed()),
+                central_id: Cow::Borrowed(c.id.as_str()),
                 outlook_id: outlook_index.map(|j| Cow::Borrowed(outlook[j].id.as_str())),
                 state,
                 reasons,

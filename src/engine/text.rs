@@ -5,6 +5,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use unicode_normalization::UnicodeNormalization;
+
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// A JSON value where text is expected.
@@ -33,6 +35,17 @@ impl<'a> Text<'a> {
         self.as_str().trim()
     }
 
+    /// The same value with surrounding whitespace removed (borrowed values stay borrowed).
+    pub fn trim(self) -> Self {
+        match self {
+            Text::Value(Cow::Borrowed(s)) => Text::Value(Cow::Borrowed(s.trim())),
+            Text::Value(Cow::Owned(s)) if s.trim().len() != s.len() => {
+                Text::Value(Cow::Owned(s.trim().to_owned()))
+            }
+            other => other,
+        }
+    }
+
     pub fn is_invalid(&self) -> bool {
         matches!(self, Text::Invalid)
     }
@@ -49,14 +62,50 @@ impl<'a> From<&'a str> for Text<'a> {
     }
 }
 
-/// Renders a JSON number the way JavaScript's `String(n)` does for the values that occur in
-/// contact data (integers print without a fraction).
+/// Renders a number exactly as JavaScript's `String(n)` does (ECMAScript Number::toString):
+/// the shortest round-trip digits, in plain notation for exponents from -7 to 20 and in
+/// exponent notation outside, `-0` as `"0"`. So a record planned from JSON text and from the
+/// same data as JS objects reads the same.
 pub(crate) fn number_text(f: f64) -> String {
-    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e21 {
-        format!("{f:.0}")
-    } else {
-        format!("{f}")
+    if f == 0.0 {
+        return "0".to_owned();
     }
+    if !f.is_finite() {
+        return if f.is_nan() {
+            "NaN"
+        } else if f > 0.0 {
+            "Infinity"
+        } else {
+            "-Infinity"
+        }
+        .to_owned();
+    }
+    let sign = if f < 0.0 { "-" } else { "" };
+    // `{:e}` gives the shortest round-trip digits: "d.ddde±x".
+    let sci = format!("{:e}", f.abs());
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let k = digits.len() as i64;
+    let n = exp.parse::<i64>().unwrap_or(0) + 1;
+    let body = if k <= n && n <= 21 {
+        format!("{digits}{}", "0".repeat((n - k) as usize))
+    } else if 0 < n && n <= 21 {
+        format!("{}.{}", &digits[..n as usize], &digits[n as usize..])
+    } else if -6 < n && n <= 0 {
+        format!("0.{}{digits}", "0".repeat((-n) as usize))
+    } else {
+        let e = n - 1;
+        let e = if e >= 0 {
+            format!("+{e}")
+        } else {
+            e.to_string()
+        };
+        match digits.len() {
+            1 => format!("{digits}e{e}"),
+            _ => format!("{}.{}e{e}", &digits[..1], &digits[1..]),
+        }
+    };
+    format!("{sign}{body}")
 }
 
 struct TextVisitor;
@@ -79,11 +128,12 @@ impl<'de> Visitor<'de> for TextVisitor {
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
         Ok(Text::Value(Cow::Borrowed(if v { "true" } else { "false" })))
     }
+    // Integers go through f64 as in JavaScript, so 2^64 reads as "18446744073709552000".
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Text::Value(Cow::Owned(v.to_string())))
+        Ok(Text::Value(Cow::Owned(number_text(v as f64))))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Text::Value(Cow::Owned(v.to_string())))
+        Ok(Text::Value(Cow::Owned(number_text(v as f64))))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
         Ok(Text::Value(Cow::Owned(number_text(v))))
@@ -163,9 +213,14 @@ pub fn normalize_spaces(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// True when the two values are equal after trimming and collapsing whitespace.
+/// True when the two values are equal after trimming, collapsing whitespace and Unicode NFC
+/// (so "Núñez" typed precomposed in Central and decomposed in Outlook is the same name).
 pub fn same_text(a: &str, b: &str) -> bool {
-    a == b || normalize_spaces(a) == normalize_spaces(b)
+    if a == b {
+        return true;
+    }
+    let (a, b) = (normalize_spaces(a), normalize_spaces(b));
+    a == b || (!(a.is_ascii() && b.is_ascii()) && a.nfc().eq(b.nfc()))
 }
 
 #[cfg(test)]
@@ -183,6 +238,30 @@ mod tests {
         assert_eq!(parse("1.5").as_str(), "1.5");
         assert_eq!(parse("2.0").as_str(), "2");
         assert_eq!(parse("true").as_str(), "true");
+    }
+
+    #[test]
+    fn numbers_read_as_javascript_string_of_the_number() {
+        for (json, js) in [
+            ("0", "0"),
+            ("-0.0", "0"),
+            ("123456789", "123456789"),
+            ("0.1", "0.1"),
+            ("-1.25", "-1.25"),
+            ("1e21", "1e+21"),
+            ("1.5e300", "1.5e+300"),
+            ("123456789012345678901", "123456789012345680000"),
+            ("1e20", "100000000000000000000"),
+            ("18446744073709551616", "18446744073709552000"),
+            ("18446744073709551615", "18446744073709552000"),
+            ("-9007199254740993", "-9007199254740992"),
+            ("0.000001", "0.000001"),
+            ("1e-7", "1e-7"),
+            ("-2.5e-8", "-2.5e-8"),
+            ("44.0", "44"),
+        ] {
+            assert_eq!(parse(json).as_str(), js, "{json}");
+        }
     }
 
     #[test]
@@ -207,5 +286,6 @@ mod tests {
         assert!(matches!(normalize_spaces("John Smith"), Cow::Borrowed(_)));
         assert!(same_text("Leeds ", " Leeds"));
         assert!(!same_text("Leeds", "leeds"));
+        assert!(same_text("N\u{fa}\u{f1}ez", "Nu\u{301}n\u{303}ez"));
     }
 }

@@ -57,19 +57,19 @@ pub fn record_reasons(c: &CentralContact<'_>) -> Vec<Reason> {
         reasons.push(Reason::Deceased);
     }
     if !c.email.is_invalid() {
-        if c.email.is_blank() {
+        if c.email.as_str().is_empty() {
             reasons.push(Reason::MissingEmail);
-        } else if !is_plain_address(c.email.trimmed()) {
+        } else if !is_plain_address(c.email.as_str()) {
             reasons.push(Reason::MalformedEmail);
         }
     }
-    if !c.first_name.is_invalid() && c.first_name.is_blank() {
+    if !c.first_name.is_invalid() && c.first_name.as_str().is_empty() {
         reasons.push(Reason::MissingFirstName);
     }
-    if !c.last_name.is_invalid() && c.last_name.is_blank() {
+    if !c.last_name.is_invalid() && c.last_name.as_str().is_empty() {
         reasons.push(Reason::MissingLastName);
     }
-    if c.has_invalid_field() || c.id.is_blank() {
+    if c.has_invalid_field() || c.id.as_str().is_empty() {
         reasons.push(Reason::InvalidRecord);
     }
     reasons

@@ -73,7 +73,8 @@ const SPACE_RUNS = /[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202
 /** Trimmed, every inner whitespace run collapsed to one space. */
 const collapse = (s) => trim(s).replace(SPACE_RUNS, " ");
 
-const sameText = (a, b) => a === b || collapse(a) === collapse(b);
+/** Equal after trimming, collapsing whitespace and Unicode NFC. */
+const sameText = (a, b) => a === b || collapse(a).normalize("NFC") === collapse(b).normalize("NFC");
 
 // ---------------------------------------------------------------------------------------------
 // Email addresses (a port of src/engine/email.rs).
