@@ -100,3 +100,56 @@ pub struct OutlookAddress {
     #[tsify(type = "string | null", optional)]
     postal_code: (),
 }
+
+/// The configuration of `new SyncSession(…)`.
+#[derive(Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncSessionConfig {
+    /// Graph's root, e.g. `"https://graph.microsoft.com/v1.0"`.
+    #[tsify(type = "string")]
+    graph_base_url: (),
+    /// `"me"` (default) or the UPN/id of a mailbox shared with the user.
+    #[tsify(type = "string", optional)]
+    mailbox: (),
+    /// The contacts folder to sync into (required for `plan` and `run`).
+    #[tsify(type = "string", optional)]
+    folder_id: (),
+    /// Returns a Graph access token (MSAL's `acquireTokenSilent`); called again with
+    /// `{ forceRefresh: true }` after Graph refused one.
+    #[tsify(type = "(options: { forceRefresh: boolean }) => Promise<string> | string")]
+    get_graph_token: (),
+    /// Central's API root (`…/contacts` is appended). Either this or `contacts`.
+    #[tsify(type = "string", optional)]
+    central_base_url: (),
+    /// A bearer token for Central; without it, same-origin cookies are used.
+    #[tsify(
+        type = "(options: { forceRefresh: boolean }) => Promise<string> | string",
+        optional
+    )]
+    get_central_token: (),
+    /// Central's contacts handed in directly (DESIGN §2 format) instead of loading them.
+    #[tsify(type = "CentralContact[] | string | Uint8Array", optional)]
+    contacts: (),
+    #[tsify(type = "EmptyValues", optional)]
+    empty_values: (),
+    /// `$batch` calls in flight at once (1–4, default 1: Graph's advice per mailbox).
+    #[tsify(type = "number", optional)]
+    batch_concurrency: (),
+    #[tsify(type = "RetryPolicy", optional)]
+    retry: (),
+    /// Time limit of one HTTP request (default 60000 ms).
+    #[tsify(type = "number", optional)]
+    timeout_ms: (),
+}
+
+/// Options of `SyncSession.run`.
+#[derive(Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct RunOptions {
+    /// Called after every batch and while waiting on throttling.
+    #[tsify(type = "(progress: Progress) => void", optional)]
+    on_progress: (),
+    /// Cancels the run between batches; the result says what was written.
+    #[tsify(type = "AbortSignal", optional)]
+    signal: (),
+}

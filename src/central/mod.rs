@@ -1,0 +1,151 @@
+//! Central's contacts API (DESIGN §2) — the one module that knows its wire format. Pages
+//! through the active contacts and hands the engine one JSON array; any bad page fails the
+//! whole load, so a plan is never made from part of Central.
+
+use gloo_net::http::Method;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::error::{ErrorCode, SyncError};
+use crate::fetch::{send, HttpRequest, HttpResponse};
+use crate::graph::odata::encode;
+use crate::retry::{sleep, RetryPolicy};
+use crate::token::TokenSource;
+
+/// Contacts asked for per page.
+pub const PAGE_SIZE: u32 = 500;
+/// A guard against a server that never stops paging.
+const MAX_PAGES: u32 = 100_000;
+
+pub struct CentralClient {
+    base_url: String,
+    tokens: Option<TokenSource>,
+    pub timeout_ms: u32,
+    pub retry: RetryPolicy,
+}
+
+#[derive(Deserialize)]
+struct Page<'a> {
+    #[serde(borrow)]
+    items: Vec<&'a RawValue>,
+    #[serde(rename = "nextPage")]
+    next_page: Option<serde_json::Value>,
+}
+
+impl CentralClient {
+    pub fn new(
+        base_url: &str,
+        tokens: Option<TokenSource>,
+        timeout_ms: u32,
+        retry: RetryPolicy,
+    ) -> Self {
+        CentralClient {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            tokens,
+            timeout_ms,
+            retry,
+        }
+    }
+
+    /// Every active contact, as one JSON array of Central's records.
+    pub async fn load_active(&self) -> Result<Vec<u8>, SyncError> {
+        let mut out = Vec::with_capacity(4096);
+        out.push(b'[');
+        let mut first = true;
+        let mut page = 1u32;
+        loop {
+            let url = format!(
+                "{}/contacts?status=active&pageSize={PAGE_SIZE}&page={}",
+                self.base_url,
+                encode(&page.to_string())
+            );
+            let r = self.get(&url).await?;
+            let parsed: Page = serde_json::from_slice(&r.body).map_err(|e| {
+                SyncError::new(
+                    ErrorCode::InvalidCentralData,
+                    format!("Central's page {page} is not a contacts page ({{\"items\":[…],\"nextPage\":…}}): {e}"),
+                )
+            })?;
+            for item in parsed.items {
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                out.extend_from_slice(item.get().as_bytes());
+            }
+            match parsed.next_page {
+                None | Some(serde_json::Value::Null) => break,
+                Some(n) if n.as_u64() == Some(u64::from(page) + 1) && page < MAX_PAGES => page += 1,
+                Some(n) => {
+                    return Err(SyncError::new(
+                        ErrorCode::InvalidCentralData,
+                        format!(
+                            "Central's page {page} names {n} as the next page; expected {} or null",
+                            page + 1
+                        ),
+                    ))
+                }
+            }
+        }
+        out.push(b']');
+        Ok(out)
+    }
+
+    async fn get(&self, url: &str) -> Result<HttpResponse, SyncError> {
+        let mut refreshed = false;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let token = match &self.tokens {
+                Some(t) => Some(t.get().await?),
+                None => None,
+            };
+            let result = send(HttpRequest {
+                method: Method::GET,
+                url,
+                bearer: token.as_deref(),
+                json_body: None,
+                timeout_ms: self.timeout_ms,
+            })
+            .await;
+            let wait = match result {
+                Ok(r) if r.ok() => return Ok(r),
+                Ok(r) if r.status == 401 && !refreshed && self.tokens.is_some() => {
+                    refreshed = true;
+                    if let Some(t) = &self.tokens {
+                        t.refresh().await?;
+                    }
+                    continue;
+                }
+                Ok(r)
+                    if matches!(r.status, 429 | 502 | 503 | 504)
+                        && attempt < self.retry.max_attempts =>
+                {
+                    self.retry.delay_seconds(attempt, r.retry_after)
+                }
+                Ok(r) => {
+                    let code = match r.status {
+                        401 => ErrorCode::Unauthorized,
+                        403 => ErrorCode::Forbidden,
+                        _ => ErrorCode::CentralUnavailable,
+                    };
+                    return Err(SyncError::new(
+                        code,
+                        format!("Central answered HTTP {} for its contacts", r.status),
+                    )
+                    .with_status(r.status));
+                }
+                Err(_) if attempt < self.retry.max_attempts => {
+                    self.retry.delay_seconds(attempt, None)
+                }
+                Err(f) => {
+                    return Err(SyncError::new(
+                        ErrorCode::CentralUnavailable,
+                        format!("Central did not answer: {}", f.message),
+                    ))
+                }
+            };
+            sleep(wait, None).await;
+        }
+    }
+}
