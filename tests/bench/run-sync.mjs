@@ -1,0 +1,59 @@
+// Runs the sync benchmark (tests/bench/sync.html) in headless Chromium against the emulator.
+//
+//   scripts/build-pkg && cargo build --release -p emulator
+//   node tests/bench/run-sync.mjs            # N=10000 new, M=5000 already in the folder, 20 ms latency
+//   SYNC_N=2000 SYNC_M=0 SYNC_LATENCY=10 node tests/bench/run-sync.mjs
+//
+// Starts target/release/emulator on a free 127.0.0.1 port serving tests/bench/ and pkg/,
+// prints the figures and writes target/bench/sync.json.
+
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import readline from "node:readline";
+import { fileURLToPath } from "node:url";
+
+import { chromium } from "playwright-core";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const n = Number(process.env.SYNC_N ?? 10000);
+const m = Number(process.env.SYNC_M ?? 5000);
+const latency = Number(process.env.SYNC_LATENCY ?? 20);
+
+const emulator = spawn(path.join(root, "target/release/emulator"),
+  ["--listen", "127.0.0.1:0", "--www", path.join(root, "tests/bench"), "--pkg", path.join(root, "pkg")],
+  { stdio: ["ignore", "pipe", "inherit"] });
+const url = await new Promise((resolve, reject) => {
+  const lines = readline.createInterface({ input: emulator.stdout });
+  lines.on("line", (line) => {
+    const match = /^emulator listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line);
+    if (match) resolve(match[1]);
+  });
+  emulator.on("exit", (code) => reject(new Error(`emulator exited (${code})`)));
+});
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--no-first-run", "--disable-quic"],
+});
+try {
+  const page = await browser.newPage();
+  await page.route((u) => !u.href.startsWith(url), (route) => route.abort());
+  await page.goto(`${url}/sync.html?n=${n}&m=${m}&latency=${latency}`);
+  await page.waitForFunction(() => window.__syncBench, null, { timeout: 30 * 60_000, polling: 500 });
+  const out = await page.evaluate(() => window.__syncBench);
+  if (out.error) throw new Error(out.error);
+  fs.mkdirSync(path.join(root, "target/bench"), { recursive: true });
+  fs.writeFileSync(path.join(root, "target/bench/sync.json"), JSON.stringify(out, null, 2));
+  console.log(JSON.stringify(out, null, 2));
+  console.log(`\nGraph requests: plan ${out.plan.graphRequests} (minimum ${out.plan.minimumReads}), ` +
+    `run ${out.run.graphRequests} (minimum ${out.run.minimumBatches}) → ` +
+    `${out.requestsPerRecord.toFixed(4)} per record (minimum ${out.minimumRequestsPerRecord.toFixed(4)})`);
+  console.log(`Run wall time ${out.run.ms} ms vs bound ${out.boundMs} ms (ceil(N/4) × ${latency} ms) → ` +
+    `${out.wallOverBound.toFixed(3)}×`);
+} finally {
+  await browser.close();
+  emulator.kill();
+}
