@@ -355,7 +355,14 @@ pub async fn execute(
         .into_iter()
         .map(|job| {
             let (action, outlook_id, error) = match job.state {
-                JobState::Done(action, id, error) => (action, id, error),
+                // A failed update still names the Outlook contact it was for.
+                JobState::Done(action, id, error) => {
+                    let id = id.or_else(|| match &job.write {
+                        WriteKind::Update { outlook_id, .. } => Some(outlook_id.clone()),
+                        WriteKind::Create { .. } => None,
+                    });
+                    (action, id, error)
+                }
                 _ => {
                     let (action, error) = match &fatal {
                         Some(e) => (Action::Failed, Some(RecordError::from(e.clone()))),
