@@ -84,6 +84,9 @@ struct Page<'a, T> {
     _t: std::marker::PhantomData<T>,
 }
 
+/// A guard against a server that never stops paging (10 million contacts at 1000 a page).
+const MAX_PAGES: u32 = 10_000;
+
 /// How deep the folder picker looks for child folders.
 const MAX_FOLDER_DEPTH: usize = 4;
 
@@ -198,6 +201,7 @@ impl GraphClient {
         out.push(b'[');
         let mut url = first_url;
         let mut first = true;
+        let mut pages = 0u32;
         loop {
             let r = self.request(Method::GET, &url, None).await?;
             let page: Page<()> = serde_json::from_slice(&r.body).map_err(|e| {
@@ -213,7 +217,14 @@ impl GraphClient {
                 first = false;
                 out.extend_from_slice(item.get().as_bytes());
             }
+            pages += 1;
             match page.next_link {
+                Some(next) if next == url || pages >= MAX_PAGES => {
+                    return Err(SyncError::new(
+                        ErrorCode::InvalidGraphData,
+                        format!("Graph keeps paging ({pages} pages, next {next}); stopped"),
+                    ))
+                }
                 Some(next)
                     if next.starts_with(self.origin())
                         && next[self.origin().len()..].starts_with('/') =>
