@@ -36,7 +36,7 @@ async fn soak_5000_records_under_faults() {
     assert_eq!(p["summary"]["update"], n_update);
     reset_stats().await;
     add_faults(json!([
-        { "kind": "dropAfterWrite", "pathContains": "$batch", "probability": 0.01, "seed": 13 },
+        { "kind": "dropAfterWrite", "pathContains": "$batch", "everyNth": 100 },
         { "kind": "throttle", "scope": "batchItem", "probability": 0.12, "seed": 7, "retryAfterSeconds": 0.1 },
         { "kind": "unavailable", "scope": "batchItem", "probability": 0.02, "seed": 11 },
     ]))
