@@ -53,6 +53,17 @@ try {
     `${out.requestsPerRecord.toFixed(4)} per record (minimum ${out.minimumRequestsPerRecord.toFixed(4)})`);
   console.log(`Run wall time ${out.run.ms} ms vs bound ${out.boundMs} ms (ceil(N/4) × ${latency} ms) → ` +
     `${out.wallOverBound.toFixed(3)}×`);
+  // The counts are exact, not timings: a fault-free sync must make the minimum of requests and
+  // write every record once.
+  const problems = [];
+  if (out.result.created !== n || out.result.failed !== 0) problems.push(`created ${out.result.created}/${n}, failed ${out.result.failed}`);
+  if (out.folderContacts !== n + m) problems.push(`folder holds ${out.folderContacts}, expected ${n + m}`);
+  if (out.plan.graphRequests !== out.plan.minimumReads) problems.push(`plan made ${out.plan.graphRequests} Graph requests`);
+  if (out.run.graphRequests !== out.run.minimumBatches) problems.push(`run made ${out.run.graphRequests} Graph requests`);
+  if (problems.length) {
+    console.error(`sync benchmark: ${problems.join("; ")}`);
+    process.exitCode = 1;
+  }
 } finally {
   await browser.close();
   emulator.kill();
