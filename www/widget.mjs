@@ -232,7 +232,8 @@ class Widget {
       h("option", { value: "clear" }, "Clear them in Outlook (Central is the record)"),
       h("option", { value: "keep" }, "Keep Outlook's value"));
     ui.emptyValues.value = this.settings.emptyValues;
-    const settingsForm = h("form", { class: "cos-settings-form", onsubmit: (e) => { e.preventDefault(); this.applySettings(); } },
+    ui.settingsBox = h("fieldset", { class: "cos-settings-box" },
+      h("legend", { class: "cos-visually-hidden" }, "Settings"),
       h("div", { class: "cos-field" }, h("label", { htmlFor: id("central") }, "Central URL"), ui.centralUrl),
       h("fieldset", { class: "cos-field" }, h("legend", {}, "Mailbox"),
         h("div", { class: "cos-radio" }, ui.mailboxMe, h("label", { htmlFor: id("mb-me") }, "My mailbox")),
@@ -242,6 +243,7 @@ class Widget {
       h("div", { class: "cos-field cos-inline" }, h("label", { htmlFor: id("newfolder") }, "Or a new folder named"), ui.newFolder, ui.createFolder),
       h("div", { class: "cos-field" }, h("label", { htmlFor: id("empty") }, "When Central has no value where Outlook has one"), ui.emptyValues),
       h("button", { type: "submit" }, "Save and plan"));
+    const settingsForm = h("form", { class: "cos-settings-form", onsubmit: (e) => { e.preventDefault(); this.applySettings(); } }, ui.settingsBox);
     ui.folder.addEventListener("change", () => this.applySettings());
     ui.emptyValues.addEventListener("change", () => this.applySettings());
     ui.sharedAddress.addEventListener("input", () => { ui.mailboxShared.checked = true; });
@@ -271,8 +273,8 @@ class Widget {
           h("button", { type: "button", onclick: () => this.select(new Set(["update"])) }, "Select updates")),
         h("button", { type: "button", onclick: () => this.exportNotSyncable() }, "Download not-syncable records (CSV)"),
         h("button", { type: "button", onclick: () => this.replan() }, "Plan again")),
-      ui.planTable.node,
-      h("div", { class: "cos-syncbar" }, ui.selectionText, ui.sync));
+      h("div", { class: "cos-syncbar" }, ui.selectionText, ui.sync),
+      ui.planTable.node);
 
     // Progress
     ui.progressBar = h("progress", { id: id("progress"), max: 1, value: 0 });
@@ -301,7 +303,7 @@ class Widget {
         h("h2", { id: id("title") }, "Sync Central contacts to Outlook"),
         h("div", { class: "cos-account" }, ui.account, ui.signIn, ui.signOut)),
       ui.demoNote, ui.error, ui.status,
-      h("details", { class: "cos-settings", open: true }, h("summary", {}, "Settings"), settingsForm),
+      ui.settings = h("details", { class: "cos-settings", open: true }, h("summary", {}, "Settings"), settingsForm),
       ui.plan, ui.progress, ui.results, ui.live));
   }
 
@@ -639,14 +641,16 @@ class Widget {
     this.ui.search.value = "";
     this.select(SELECTABLE, false);
     const s = plan.summary;
-    const note = [`${count(plan.excluded)} Central contacts are not active and are left out.`];
+    const note = [];
+    if (plan.excluded) note.push(`${count(plan.excluded)} Central contacts are not active and are left out.`);
     if (plan.orphans.length) note.push(`${count(plan.orphans.length)} Outlook contacts in the folder have no Central contact; they are left alone.`);
     this.ui.planNote.textContent = note.join(" ");
     this.ui.plan.hidden = false;
     this.ui.results.hidden = true;
+    this.ui.settings.open = false;
     this.renderCounts();
     this.refreshTable();
-    const message = `Plan ready: ${count(s.new)} new, ${count(s.update)} to update, ${count(s.upToDate)} up to date, ${count(s.nonActionable)} not syncable, ${count(s.conflict)} conflicts.`;
+    const message = `Plan ready: ${count(s.new)} new, ${count(s.update)} to update, ${count(s.upToDate)} up to date, ${count(s.nonActionable)} not syncable, ${count(s.conflict)} ${s.conflict === 1 ? "conflict" : "conflicts"}.`;
     this.status(message);
     this.announce(message);
   }
@@ -741,6 +745,7 @@ class Widget {
     this.clearError();
     this.running = new AbortController();
     ui.plan.hidden = true;
+    ui.settingsBox.disabled = true;
     ui.progress.hidden = false;
     ui.cancel.disabled = false;
     this.updateSelection();
@@ -757,6 +762,7 @@ class Widget {
     } finally {
       this.running = null;
       session.free();
+      ui.settingsBox.disabled = false;
       ui.progress.hidden = true;
     }
     if (result) this.showResults(result);

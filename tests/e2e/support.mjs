@@ -80,9 +80,9 @@ export async function newPage(browser, { csp = false, viewport = { width: 1280, 
   return { page, context, seen };
 }
 
-export async function screenshot(page, name) {
+export async function screenshot(page, name, { fullPage = false } = {}) {
   mkdirSync(OUT, { recursive: true });
-  await page.screenshot({ path: `${OUT}${name}.png`, fullPage: true });
+  await page.screenshot({ path: `${OUT}${name}.png`, fullPage });
 }
 
 /** Opens the demo page, signs in with the demo sign-in and waits for the plan. */
@@ -111,4 +111,33 @@ export async function referencePlan(page, folderName = "Central Contacts") {
     const plan = await session.plan();
     return { summary: plan.summary, items: plan.items.length, folderId: folder.id };
   }, { user: "demo@contoso.example", folderName });
+}
+
+/** Records every text the element at `selector` shows from now on (read with `readLog`). */
+export async function watchText(page, selector, key) {
+  await page.evaluate(({ selector, key }) => {
+    const log = (window.__textLog ??= {})[key] = [];
+    const node = document.querySelector(selector);
+    const record = () => { if (!node.hidden && node.textContent) log.push(node.textContent); };
+    new MutationObserver(record).observe(node, { childList: true, characterData: true, subtree: true, attributes: true });
+  }, { selector, key });
+}
+
+export function readLog(page, key) {
+  return page.evaluate((key) => window.__textLog?.[key] ?? [], key);
+}
+
+/** The demo user's sync folder as the emulator holds it. */
+export async function demoFolder(emu, name = "Central Contacts") {
+  const mailbox = await emu.api("GET", `/_emulator/mailboxes/${encodeURIComponent(DEMO_USER)}`);
+  return mailbox.folders.find((f) => f.displayName === name);
+}
+
+/** The plan rows the page shows now (current page of the table). */
+export async function shownRows(page) {
+  return page.$$eval(".cos-plan tbody tr[data-id]", (rows) => rows.map((r) => ({
+    id: r.dataset.id, state: r.dataset.state,
+    name: r.querySelector(".cos-name").textContent, email: r.querySelector(".cos-email").textContent,
+    checked: r.querySelector("input").checked, disabled: r.querySelector("input").disabled,
+  })));
 }
