@@ -802,7 +802,7 @@ class Widget {
     const byId = this.central.byId;
     const parts = [`${count(result.created)} created`, `${count(result.updated)} updated`, `${count(result.failed)} failed`, `${count(result.skipped)} skipped`];
     const summary = `${result.cancelled ? "Sync cancelled" : "Sync finished"}: ${parts.join(", ")}.`;
-    this.ui.resultSummary.replaceChildren(summary, result.cancelled ? " Records not written yet are marked failed (cancelled); plan again to sync them." : "");
+    this.ui.resultSummary.replaceChildren(summary, result.cancelled ? " Records it did not reach are marked skipped; plan again to sync them." : "");
     this.ui.resultSummary.dataset.created = result.created;
     this.ui.resultSummary.dataset.updated = result.updated;
     this.ui.resultSummary.dataset.failed = result.failed;
@@ -823,7 +823,8 @@ class Widget {
 
   resultRow({ record, name, email }) {
     const detail = record.error
-      ? [h("strong", {}, explain(record.error).what), " ", record.error.message]
+      ? [h("strong", {}, explain(record.error).what),
+        record.error.code === "cancelled" ? "" : h("span", { class: "cos-detail" }, ` ${record.error.message}`)]
       : record.action === "created" ? "Created in Outlook" : record.action === "updated" ? "Updated in Outlook" : "";
     return h("tr", { "data-id": record.centralId, "data-action": record.action },
       h("td", {}, h("span", { class: `cos-badge cos-action-${record.action}` }, ACTION_LABEL[record.action] ?? record.action)),
