@@ -13,7 +13,7 @@ export async function run({ init, planSync, SyncSession }, label) {
     const folders = await new SyncSession(base).listFolders();
     const folder = folders.find((f) => f.displayName === "Central Contacts");
     const plan = await new SyncSession({ ...base, folderId: folder.id }).plan();
-    out.textContent = JSON.stringify({ label, local: local.summary, demo: plan.summary });
+    out.textContent = JSON.stringify({ label, local: local.summary, demo: plan.summary }, null, 2);
   } catch (error) {
     out.textContent = JSON.stringify({ label, error: `${error.code ?? ""} ${error.message}` });
   }
