@@ -15,7 +15,8 @@ async fn demo_data_plans_runs_and_then_is_up_to_date() {
     reset(true).await;
     let (get_token, _) = token_callback(DEMO_USER, &["Contacts.ReadWrite"]);
     let folder = folder_id(DEMO_USER, DEMO_FOLDER).await;
-    let config = json!({ "graphBaseUrl": graph_url(), "folderId": folder, "centralBaseUrl": central_url() });
+    let config =
+        json!({ "graphBaseUrl": graph_url(), "folderId": folder, "centralBaseUrl": central_url() });
     let s = session(config.clone(), &get_token);
     let p = plan(&s).await;
     let summary = p["summary"].clone();
@@ -32,6 +33,10 @@ async fn demo_data_plans_runs_and_then_is_up_to_date() {
     let again = plan(&session(config, &get_token)).await;
     assert_eq!(again["summary"]["new"], 0, "{}", again["summary"]);
     assert_eq!(again["summary"]["update"], 0);
-    assert_eq!(again["summary"]["upToDate"].as_u64().unwrap(),
-               summary["upToDate"].as_u64().unwrap() + summary["new"].as_u64().unwrap() + summary["update"].as_u64().unwrap());
+    assert_eq!(
+        again["summary"]["upToDate"].as_u64().unwrap(),
+        summary["upToDate"].as_u64().unwrap()
+            + summary["new"].as_u64().unwrap()
+            + summary["update"].as_u64().unwrap()
+    );
 }

@@ -1,6 +1,6 @@
 //! HTTP plumbing: the router, CORS, static files, and the accept loop. We run hyper ourselves
-//! (instead of `axum::serve`) so a handler can close the connection without any response,
-//! which is how a dropped response looks to a browser's `fetch`.
+//! (instead of `axum::serve`); a dropped response is sent as a head and a few bytes of body,
+//! then a broken connection (see `dropped`).
 
 use crate::{central, control, graph, Emulator};
 use axum::body::{Body, Bytes};
@@ -27,9 +27,31 @@ impl std::fmt::Display for Dropped {
 
 impl std::error::Error for Dropped {}
 
+/// A response that is lost on the way: the status line, the headers and the first bytes of
+/// the body arrive, then the connection breaks. So the client's fetch fails while it reads the
+/// body — the outcome of the request is unknown to it. (Closing without sending anything would
+/// not do: Chromium silently re-sends a request, POST included, whose reused keep-alive
+/// connection closes before any byte of the answer, so the "lost" write would run twice.)
 fn dropped() -> Response {
-    let mut r = StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    r.extensions_mut().insert(DropConnection);
+    let chunks = futures_util::stream::unfold(0u8, |step| async move {
+        match step {
+            0 => Some((
+                Ok::<Bytes, Dropped>(Bytes::from_static(b"{\"responses\":[")),
+                1,
+            )),
+            1 => {
+                // Let the head and the first bytes go out before the connection breaks.
+                tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+                Some((Err(Dropped), 2))
+            }
+            _ => None,
+        }
+    });
+    let mut r = Response::new(Body::from_stream(chunks));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
     r
 }
 

@@ -18,8 +18,10 @@ pub const DEMO_USER: &str = "demo@contoso.example";
 pub const DEMO_FOLDER: &str = "Central Contacts";
 
 pub fn emulator() -> &'static str {
-    option_env!("EMULATOR_URL")
-        .expect("EMULATOR_URL: run the browser tests through scripts/with-emulator")
+    match option_env!("EMULATOR_URL") {
+        Some(url) => url,
+        None => panic!("EMULATOR_URL: run the browser tests through scripts/with-emulator"),
+    }
 }
 
 pub fn graph_url() -> String {
