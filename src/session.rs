@@ -89,6 +89,9 @@ pub struct SyncResult {
     pub cancelled: bool,
     /// The error that stopped the run early (the records it left are `failed` with it).
     pub error: Option<RecordError>,
+    /// Extra copies of a created contact that the run found (a create that ran twice below
+    /// it) and deleted; normally 0.
+    pub duplicates_removed: usize,
 }
 
 #[wasm_bindgen]
@@ -339,6 +342,7 @@ async fn run_loaded(
         skipped: count(Action::Skipped),
         cancelled: outcome.cancelled,
         error: outcome.error.map(RecordError::from),
+        duplicates_removed: outcome.duplicates_removed,
         records,
     }
 }

@@ -1214,3 +1214,41 @@ async fn read_only_token_writes_fail_forbidden() {
     }
     assert_eq!(folder_contacts(DEMO_USER, &fx.folder).await, before);
 }
+
+/// A create that ran twice below the executor (two copies carrying its Central id appear after
+/// the plan) is found by the lookup of its unknown outcome: one copy is kept, the other is
+/// deleted and counted; the records whose creates were really lost are sent again.
+#[wasm_bindgen_test]
+async fn lookup_that_finds_two_copies_keeps_one_and_deletes_the_other() {
+    reset(false).await;
+    let user = "twice@contoso.example";
+    let folder = make_folder(user, "Twice").await;
+    let central = central_contacts("twice", 3);
+    let (get_token, _) = token_callback(user, &["Contacts.ReadWrite"]);
+    let s = session(
+        json!({ "graphBaseUrl": graph_url(), "folderId": folder, "contacts": central, "retry": fast_retry() }),
+        &get_token,
+    );
+    let p = plan(&s).await;
+    assert_eq!(p["summary"]["new"], 3);
+    let c = &central.as_array().unwrap()[0];
+    let copy = json!({
+        "title": c["title"], "givenName": c["firstName"], "surname": c["lastName"],
+        "displayName": format!("{} {}", c["firstName"].as_str().unwrap(), c["lastName"].as_str().unwrap()),
+        "mobilePhone": c["mobile"], "businessPhones": [c["telephone"]],
+        "emailAddresses": [{ "address": c["email"], "name": "x" }],
+        "homeAddress": { "street": "Flat 1, King's Court, 10 Long Street", "city": "Leeds", "state": "West Yorkshire",
+                         "countryOrRegion": "United Kingdom", "postalCode": "LS1 4AB" },
+        "centralId": c["id"] });
+    let copies = seed_contacts(user, &folder, json!([copy.clone(), copy])).await;
+    add_faults(json!({ "kind": "dropBeforeWrite", "pathContains": "$batch", "everyNth": 1, "maxCount": 1 })).await;
+    let result = run(&s, &ids_in(&p, &["new"]), JsValue::UNDEFINED)
+        .await
+        .expect("run");
+    assert_eq!(result["created"], 3, "{result}");
+    assert_eq!(result["failed"], 0, "{result}");
+    assert_eq!(result["duplicatesRemoved"], 1, "{result}");
+    assert_eq!(result["records"][0]["outlookId"], copies[0].as_str());
+    let by_id = assert_folder_exact(user, &folder, central.as_array().unwrap()).await;
+    assert_eq!(by_id.len(), 3);
+}

@@ -295,6 +295,20 @@ impl GraphClient {
         Ok(ids.into_iter().map(|i| i.id).collect())
     }
 
+    /// Deletes a contact; one that is already gone counts as deleted.
+    pub async fn delete_contact(&self, outlook_id: &str) -> Result<(), SyncError> {
+        let url = self.url(&format!(
+            "{}/contacts/{}",
+            self.mailbox.path(),
+            encode(outlook_id)
+        ));
+        match self.request(Method::DELETE, &url, None).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.status == Some(404) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Every contacts folder of the mailbox, child folders included (to a few levels).
     pub async fn list_folders(&self) -> Result<Vec<Folder>, SyncError> {
         let mut out = Vec::new();

@@ -118,6 +118,8 @@ pub struct RunOutcome {
     pub records: Vec<RecordResult>,
     pub cancelled: bool,
     pub error: Option<SyncError>,
+    /// Extra copies of a created contact found by a lookup and deleted.
+    pub duplicates_removed: usize,
 }
 
 /// Runs `writes` (Central id, write) against the folder.
@@ -140,6 +142,7 @@ pub async fn execute(
     let mut queue: VecDeque<usize> = (0..total).collect();
     let aborted = |s: &RunSettings<'_>| s.signal.as_ref().is_some_and(|sig| sig.aborted());
     let mut cancelled = false;
+    let mut duplicates_removed = 0;
     let mut fatal: Option<SyncError> = None;
     let mut unauthorized_rounds = 0;
     let per_round = MAX_BATCH * s.concurrency.max(1);
@@ -159,16 +162,13 @@ pub async fn execute(
         let mut to_send = Vec::with_capacity(round.len());
         for j in round {
             if jobs[j].state == JobState::UnknownCreate {
-                match graph
-                    .find_by_central_id(s.folder_id, &jobs[j].central_id)
-                    .await
-                {
-                    Ok(ids) if !ids.is_empty() => {
-                        jobs[j].state =
-                            JobState::Done(Action::Created, ids.into_iter().next(), None);
+                match look_up_create(graph, s.folder_id, &jobs[j].central_id).await {
+                    Ok((Some(id), removed)) => {
+                        duplicates_removed += removed;
+                        jobs[j].state = JobState::Done(Action::Created, Some(id), None);
                         continue;
                     }
-                    Ok(_) => jobs[j].state = JobState::Pending,
+                    Ok((None, _)) => jobs[j].state = JobState::Pending,
                     Err(e) => {
                         if fail_or_retry(&mut jobs[j], e.into(), graph.retry.max_attempts) {
                             wait = wait.max(graph.retry.delay_seconds(jobs[j].attempts, None));
@@ -343,11 +343,12 @@ pub async fn execute(
         .iter_mut()
         .filter(|j| j.state == JobState::UnknownCreate)
     {
-        job.state = match graph.find_by_central_id(s.folder_id, &job.central_id).await {
-            Ok(ids) if !ids.is_empty() => {
-                JobState::Done(Action::Created, ids.into_iter().next(), None)
+        job.state = match look_up_create(graph, s.folder_id, &job.central_id).await {
+            Ok((Some(id), removed)) => {
+                duplicates_removed += removed;
+                JobState::Done(Action::Created, Some(id), None)
             }
-            Ok(_) => JobState::Pending,
+            Ok((None, _)) => JobState::Pending,
             Err(e) => JobState::Done(Action::Failed, None, Some(e.into())),
         };
     }
@@ -395,7 +396,31 @@ pub async fn execute(
         records,
         cancelled,
         error: fatal,
+        duplicates_removed,
     }
+}
+
+/// Looks up a create whose outcome is unknown. Found: its id. Found more than once — the
+/// create ran twice (a request re-sent below us) — the extra copies are deleted: at plan time
+/// no contact of the folder carried this Central id, so every copy is this run's own.
+async fn look_up_create(
+    graph: &GraphClient,
+    folder_id: &str,
+    central_id: &str,
+) -> Result<(Option<String>, usize), SyncError> {
+    let mut ids = graph
+        .find_by_central_id(folder_id, central_id)
+        .await?
+        .into_iter();
+    let Some(keep) = ids.next() else {
+        return Ok((None, 0));
+    };
+    let mut removed = 0;
+    for extra in ids {
+        graph.delete_contact(&extra).await?;
+        removed += 1;
+    }
+    Ok((Some(keep), removed))
 }
 
 fn request_for<'a>(
