@@ -84,6 +84,8 @@ let instances = 0;
 export function mountCentralSync(root, config = {}) {
   if (!(root instanceof Element)) throw new TypeError("mountCentralSync needs an element");
   const cfg = { ...DEFAULTS, ...clean(config) };
+  // Absolute, so Graph's absolute @odata.nextLink stays on the configured origin.
+  cfg.graphUrl = new URL(cfg.graphUrl, location.href).href.replace(/\/+$/, "");
   const uid = `cos${++instances}`;
   addStylesheet();
   return new Widget(root, cfg, uid);
