@@ -128,6 +128,9 @@ pub fn authenticate(emu: &Emulator, authorization: Option<&str>) -> Result<Token
         }
         _ => return Err(unauthorized("Access token is empty.")),
     };
+    if emu.auth_mode() == crate::AuthMode::Jwt {
+        return emu.validate_jwt(token).map_err(unauthorized);
+    }
     let store = emu.lock();
     match store.tokens.get(token) {
         None => Err(unauthorized(

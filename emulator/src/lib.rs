@@ -19,11 +19,14 @@ pub mod demo;
 pub mod error;
 pub mod faults;
 mod graph;
+pub mod jwt;
+pub mod oidc;
 pub mod query;
 pub mod rng;
 mod server;
 pub mod store;
 pub mod time;
+pub mod tls;
 
 use contact::{ext_key, parse_body, Contact};
 use serde_json::{json, Value};
@@ -44,6 +47,21 @@ pub struct Config {
     pub www: PathBuf,
     /// Served at `/pkg/`.
     pub pkg: PathBuf,
+    /// Serve https with a self-signed certificate generated at start (`--https`).
+    pub tls: bool,
+    /// How Graph checks bearer tokens (`--auth opaque|jwt`).
+    pub auth: AuthMode,
+}
+
+/// How the Graph side authenticates bearer tokens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AuthMode {
+    /// Opaque demo tokens from `POST /_emulator/token` (the default).
+    #[default]
+    Opaque,
+    /// RS256 JWTs from the OIDC provider (`/oidc`): signature, issuer, audience, lifetime
+    /// and `scp` are checked; `/_emulator/token` then issues such JWTs too.
+    Jwt,
 }
 
 impl Default for Config {
@@ -53,6 +71,8 @@ impl Default for Config {
             demo_size: None,
             www: PathBuf::from("www"),
             pkg: PathBuf::from("pkg"),
+            tls: false,
+            auth: AuthMode::Opaque,
         }
     }
 }
@@ -62,6 +82,8 @@ struct Inner {
     www: PathBuf,
     pkg: PathBuf,
     addr: OnceLock<SocketAddr>,
+    tls: OnceLock<tls::TlsInfo>,
+    auth: OnceLock<AuthMode>,
 }
 
 /// A handle on the emulator's state, for tests and tools that run it in-process.
@@ -78,6 +100,8 @@ impl Emulator {
                 www,
                 pkg,
                 addr: OnceLock::new(),
+                tls: OnceLock::new(),
+                auth: OnceLock::new(),
             }),
         }
     }
@@ -102,9 +126,31 @@ impl Emulator {
             .unwrap_or_else(|| "127.0.0.1".into())
     }
 
-    /// Issues an opaque bearer token for `user` with `scopes` (e.g. `Contacts.ReadWrite`, with
-    /// or without a `https://graph.microsoft.com/` prefix) valid for `ttl_seconds`.
+    /// `https` when serving TLS, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.inner.tls.get().is_some() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    /// The generated certificate when serving https.
+    pub fn tls_info(&self) -> Option<&tls::TlsInfo> {
+        self.inner.tls.get()
+    }
+
+    pub fn auth_mode(&self) -> AuthMode {
+        self.inner.auth.get().copied().unwrap_or_default()
+    }
+
+    /// Issues a bearer token for `user` with `scopes` (e.g. `Contacts.ReadWrite`, with or
+    /// without a `https://graph.microsoft.com/` prefix) valid for `ttl_seconds`: opaque by
+    /// default, a signed JWT (as the OIDC provider issues) in [`AuthMode::Jwt`].
     pub fn issue_token(&self, user: &str, scopes: &[String], ttl_seconds: u64) -> String {
+        if self.auth_mode() == AuthMode::Jwt {
+            return self.mint_access_token(user, "emulator-control", scopes, ttl_seconds);
+        }
         let mut rng = rng::SplitMix64::new(rng::entropy());
         let token = format!(
             "emu.{:016x}{:016x}{:016x}",
@@ -317,14 +363,16 @@ type SeedGroup<'a> = (&'a str, &'a str, Vec<(Value, Option<String>)>);
 pub struct Running {
     pub addr: SocketAddr,
     pub emulator: Emulator,
+    /// PEM of the generated certificate when serving https.
+    pub cert_pem: Option<String>,
     shutdown: tokio::sync::watch::Sender<bool>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT` (`https://…` with [`Config::tls`]).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.emulator.scheme(), self.addr)
     }
 
     pub async fn stop(mut self) {
@@ -347,14 +395,30 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
     if let Some(size) = config.demo_size {
         emu.load_demo(&demo::generate(size));
     }
+    let _ = emu.inner.auth.set(config.auth);
+    let acceptor = if config.tls {
+        let (info, acceptor) = tls::generate()?;
+        let _ = emu.inner.tls.set(info);
+        Some(acceptor)
+    } else {
+        None
+    };
+    if config.tls || config.auth == AuthMode::Jwt {
+        // The RSA signing key is slow to generate in unoptimised builds: start now, off the
+        // runtime, so the first token request rarely waits for it.
+        std::thread::spawn(|| {
+            let _ = jwt::SigningKey::shared();
+        });
+    }
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let _ = emu.inner.addr.set(addr);
     let router = server::router(emu.clone());
     let (tx, rx) = tokio::sync::watch::channel(false);
-    let task = tokio::spawn(accept_loop(listener, router, rx));
+    let task = tokio::spawn(accept_loop(listener, acceptor, router, rx));
     Ok(Running {
         addr,
+        cert_pem: emu.tls_info().map(|t| t.cert_pem.clone()),
         emulator: emu,
         shutdown: tx,
         task: Some(task),
@@ -363,12 +427,10 @@ pub async fn start(config: Config) -> std::io::Result<Running> {
 
 async fn accept_loop(
     listener: tokio::net::TcpListener,
+    acceptor: Option<tokio_rustls::TlsAcceptor>,
     router: axum::Router,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    use hyper::body::Incoming;
-    use hyper_util::rt::TokioIo;
-    use tower::ServiceExt;
     loop {
         let stream = tokio::select! {
             _ = shutdown.changed() => break,
@@ -382,32 +444,56 @@ async fn accept_loop(
         };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
-        let mut stop = shutdown.clone();
+        let stop = shutdown.clone();
+        let acceptor = acceptor.clone();
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
-                let router = router.clone();
-                async move {
-                    let resp = match router.oneshot(req.map(axum::body::Body::new)).await {
-                        Ok(r) => r,
-                        Err(never) => match never {},
-                    };
-                    if resp.extensions().get::<server::DropConnection>().is_some() {
-                        Err(server::Dropped)
-                    } else {
-                        Ok(resp)
+            match acceptor {
+                None => serve_connection(stream, router, stop).await,
+                Some(acceptor) => {
+                    let handshake =
+                        tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream));
+                    if let Ok(Ok(tls)) = handshake.await {
+                        serve_connection(tls, router, stop).await;
                     }
-                }
-            });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service);
-            tokio::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => {}
-                _ = stop.changed() => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = conn.await;
                 }
             }
         });
+    }
+}
+
+/// Serves HTTP/1.1 on one connection (plain or TLS) until it ends or the server stops.
+async fn serve_connection<IO>(
+    io: IO,
+    router: axum::Router,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    use hyper::body::Incoming;
+    use hyper_util::rt::TokioIo;
+    use tower::ServiceExt;
+    let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+        let router = router.clone();
+        async move {
+            let resp = match router.oneshot(req.map(axum::body::Body::new)).await {
+                Ok(r) => r,
+                Err(never) => match never {},
+            };
+            if resp.extensions().get::<server::DropConnection>().is_some() {
+                Err(server::Dropped)
+            } else {
+                Ok(resp)
+            }
+        }
+    });
+    let conn =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(io), service);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = stop.changed() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
     }
 }

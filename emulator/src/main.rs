@@ -1,12 +1,12 @@
-//! `emulator --listen 127.0.0.1:PORT [--demo] [--demo-size N] [--www DIR] [--pkg DIR]`
-//! Prints `emulator listening on http://127.0.0.1:PORT` once bound, then serves until killed.
+//! `emulator --listen 127.0.0.1:PORT [--demo] [--demo-size N] [--www DIR] [--pkg DIR]
+//! [--https] [--auth opaque|jwt]`
+//! Prints `emulator listening on http(s)://127.0.0.1:PORT` once bound, then serves until killed.
 
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-const USAGE: &str =
-    "usage: emulator [--listen 127.0.0.1:PORT] [--demo] [--demo-size N] [--www DIR] [--pkg DIR]";
+const USAGE: &str = "usage: emulator [--listen 127.0.0.1:PORT] [--demo] [--demo-size N] [--www DIR] [--pkg DIR] [--https] [--auth opaque|jwt]";
 
 fn parse_args() -> Result<emulator::Config, String> {
     let mut config = emulator::Config {
@@ -34,6 +34,14 @@ fn parse_args() -> Result<emulator::Config, String> {
             }
             "--www" => config.www = PathBuf::from(value("--www")?),
             "--pkg" => config.pkg = PathBuf::from(value("--pkg")?),
+            "--https" | "--tls" => config.tls = true,
+            "--auth" => {
+                config.auth = match value("--auth")?.as_str() {
+                    "opaque" => emulator::AuthMode::Opaque,
+                    "jwt" => emulator::AuthMode::Jwt,
+                    other => return Err(format!("--auth: opaque or jwt, not {other}")),
+                }
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);

@@ -2,13 +2,13 @@
 //! (instead of `axum::serve`); a dropped response is sent as a head and a few bytes of body,
 //! then a broken connection (see `dropped`).
 
-use crate::{central, control, graph, Emulator};
+use crate::{central, control, graph, oidc, Emulator};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get, post};
+use axum::routing::{any, delete, get, post};
 use axum::Router;
 use std::path::{Component, Path, PathBuf};
 
@@ -98,6 +98,26 @@ pub fn router(emu: Emulator) -> Router {
         .route("/_emulator/stats", get(control::get_stats))
         .route("/_emulator/stats/reset", post(control::reset_stats))
         .route("/_emulator/delta/expire", post(control::expire_delta))
+        .route(
+            "/oidc/.well-known/openid-configuration",
+            get(oidc::discovery),
+        )
+        .route(
+            "/oidc/authorize",
+            get(oidc::authorize).post(oidc::authorize_submit),
+        )
+        .route("/oidc/token", post(oidc::token))
+        .route("/oidc/keys", get(oidc::jwks))
+        .route("/oidc/logout", get(oidc::logout).post(oidc::logout))
+        .route(
+            "/_emulator/oidc/settings",
+            get(oidc::get_settings).put(oidc::put_settings),
+        )
+        .route("/_emulator/oidc/refresh/fail", post(oidc::fail_refresh))
+        .route("/_emulator/oidc/sessions", delete(oidc::end_sessions))
+        .route("/_emulator/oidc/signins", get(oidc::signins))
+        .route("/_emulator/tls", get(oidc::tls))
+        .route("/_emulator/tls/cert.pem", get(oidc::cert_pem))
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(emu.clone(), cors))
         .with_state(emu)

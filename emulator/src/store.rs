@@ -356,6 +356,7 @@ pub struct Store {
     pub faults: Faults,
     pub stats: Stats,
     pub batches: u64,
+    pub oidc: crate::oidc::OidcState,
 }
 
 impl Store {
