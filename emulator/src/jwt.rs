@@ -135,10 +135,15 @@ pub fn random_id(bytes: usize) -> String {
     URL_SAFE_NO_PAD.encode(buf)
 }
 
+/// PKCE S256 challenge of a verifier: `BASE64URL(SHA256(verifier))`.
+pub fn pkce_challenge(verifier: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, verifier.as_bytes());
+    URL_SAFE_NO_PAD.encode(digest.as_ref())
+}
+
 /// PKCE S256: `BASE64URL(SHA256(verifier)) == challenge`.
 pub fn pkce_s256_matches(verifier: &str, challenge: &str) -> bool {
-    let digest = ring::digest::digest(&ring::digest::SHA256, verifier.as_bytes());
-    URL_SAFE_NO_PAD.encode(digest.as_ref()) == challenge
+    !verifier.is_empty() && pkce_challenge(verifier) == challenge
 }
 
 /// Standard base64 (for SPKI pins).

@@ -67,7 +67,7 @@ pub async fn raw_request(
     parse_response(&buf)
 }
 
-fn parse_response(buf: &[u8]) -> std::io::Result<Resp> {
+pub fn parse_response(buf: &[u8]) -> std::io::Result<Resp> {
     let eof = || std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "no complete response");
     let split = buf
         .windows(4)
