@@ -26,7 +26,7 @@ pub fn plan_sync(
     central: JsValue,
     #[wasm_bindgen(js_name = outlookContacts, unchecked_param_type = "OutlookContact[] | string | Uint8Array")]
     outlook: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "PlanOptions | undefined")] options: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "PlanOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     let options = read_options(&options)?;
     let central = json_bytes(&central, "centralContacts")?;

@@ -149,7 +149,7 @@ impl SyncSession {
         &self,
         #[wasm_bindgen(js_name = selectedCentralIds, unchecked_param_type = "string[]")]
         selected: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "RunOptions | undefined")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RunOptions")] options: JsValue,
     ) -> js_sys::Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
@@ -463,15 +463,28 @@ fn opt_number(obj: &JsValue, key: &str, min: f64, max: f64) -> Result<Option<f64
     }
 }
 
-fn check_url(key: &str, url: &str) -> Result<(), SyncError> {
-    let ok = url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/');
-    if ok && !url.contains(char::is_whitespace) {
-        Ok(())
-    } else {
-        Err(invalid(format!(
-            "{key} must be an http(s) URL or a path starting with /"
-        )))
+/// An http(s) URL, or a path on the page's own origin made absolute (so Graph's next-page links
+/// can be checked against it).
+fn absolute_url(key: &str, url: &str) -> Result<String, SyncError> {
+    if url.contains(char::is_whitespace) {
+        return Err(invalid(format!("{key} must be a URL without spaces")));
     }
+    if url.starts_with("https://") || url.starts_with("http://") {
+        return Ok(url.to_owned());
+    }
+    if url.starts_with('/') && !url.starts_with("//") {
+        let origin = js_sys::Reflect::get(&js_sys::global(), &"location".into())
+            .and_then(|l| js_sys::Reflect::get(&l, &"origin".into()))
+            .ok()
+            .and_then(|o| o.as_string())
+            .filter(|o| o.starts_with("http"));
+        if let Some(origin) = origin {
+            return Ok(format!("{origin}{url}"));
+        }
+    }
+    Err(invalid(format!(
+        "{key} must be an http(s) URL or a path starting with /"
+    )))
 }
 
 fn read_config(config: &JsValue) -> Result<Inner, SyncError> {
@@ -487,7 +500,7 @@ fn read_config(config: &JsValue) -> Result<Inner, SyncError> {
     }
     let graph_base_url =
         opt_string(config, "graphBaseUrl")?.ok_or_else(|| invalid("graphBaseUrl is required"))?;
-    check_url("graphBaseUrl", &graph_base_url)?;
+    let graph_base_url = absolute_url("graphBaseUrl", &graph_base_url)?;
     let get_graph_token = opt_function(config, "getGraphToken")?
         .ok_or_else(|| invalid("getGraphToken (a function) is required"))?;
     let mailbox = Mailbox::parse(&opt_string(config, "mailbox")?.unwrap_or_default());
@@ -521,7 +534,7 @@ fn read_config(config: &JsValue) -> Result<Inner, SyncError> {
     let central = if contacts.is_undefined() || contacts.is_null() {
         let base = opt_string(config, "centralBaseUrl")?
             .ok_or_else(|| invalid("either centralBaseUrl or contacts is required"))?;
-        check_url("centralBaseUrl", &base)?;
+        let base = absolute_url("centralBaseUrl", &base)?;
         let tokens = opt_function(config, "getCentralToken")?
             .map(|f| TokenSource::new(f, "getCentralToken"));
         CentralSource::Api(CentralClient::new(&base, tokens, timeout_ms, retry))
