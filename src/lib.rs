@@ -10,6 +10,7 @@ pub mod sync;
 
 mod error;
 mod fetch;
+mod json_list;
 mod plan_sync;
 mod retry;
 mod session;

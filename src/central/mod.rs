@@ -9,6 +9,7 @@ use serde_json::value::RawValue;
 use crate::error::{ErrorCode, SyncError};
 use crate::fetch::{send, HttpRequest, HttpResponse};
 use crate::graph::odata::encode;
+use crate::json_list::JsonList;
 use crate::retry::{sleep, RetryPolicy};
 use crate::token::TokenSource;
 
@@ -49,9 +50,7 @@ impl CentralClient {
 
     /// Every active contact, as one JSON array of Central's records.
     pub async fn load_active(&self) -> Result<Vec<u8>, SyncError> {
-        let mut out = Vec::with_capacity(4096);
-        out.push(b'[');
-        let mut first = true;
+        let mut out = JsonList::new();
         let mut page = 1u32;
         loop {
             let url = format!(
@@ -66,13 +65,7 @@ impl CentralClient {
                     format!("Central's page {page} is not a contacts page ({{\"items\":[…],\"nextPage\":…}}): {e}"),
                 )
             })?;
-            for item in parsed.items {
-                if !first {
-                    out.push(b',');
-                }
-                first = false;
-                out.extend_from_slice(item.get().as_bytes());
-            }
+            out.extend(parsed.items);
             match parsed.next_page {
                 None | Some(serde_json::Value::Null) => break,
                 Some(n) if n.as_u64() == Some(u64::from(page) + 1) && page < MAX_PAGES => page += 1,
@@ -87,8 +80,7 @@ impl CentralClient {
                 }
             }
         }
-        out.push(b']');
-        Ok(out)
+        Ok(out.finish())
     }
 
     async fn get(&self, url: &str) -> Result<HttpResponse, SyncError> {

@@ -12,6 +12,7 @@ use tsify::Tsify;
 use crate::engine::CENTRAL_ID_PROPERTY;
 use crate::error::{ErrorCode, SyncError};
 use crate::fetch::{send, FetchFailure, HttpRequest, HttpResponse};
+use crate::json_list::JsonList;
 use crate::retry::{sleep, RetryPolicy};
 use crate::token::TokenSource;
 use odata::{encode, literal};
@@ -197,10 +198,8 @@ impl GraphClient {
     }
 
     async fn get_all_pages(&self, first_url: String) -> Result<Vec<u8>, SyncError> {
-        let mut out = Vec::with_capacity(1024);
-        out.push(b'[');
+        let mut out = JsonList::new();
         let mut url = first_url;
-        let mut first = true;
         let mut pages = 0u32;
         loop {
             let r = self.request(Method::GET, &url, None).await?;
@@ -210,13 +209,7 @@ impl GraphClient {
                     format!("Graph sent a page that is not a list: {e}"),
                 )
             })?;
-            for item in page.value {
-                if !first {
-                    out.push(b',');
-                }
-                first = false;
-                out.extend_from_slice(item.get().as_bytes());
-            }
+            out.extend(page.value);
             pages += 1;
             match page.next_link {
                 Some(next) if next == url || pages >= MAX_PAGES => {
@@ -240,8 +233,7 @@ impl GraphClient {
                 None => break,
             }
         }
-        out.push(b']');
-        Ok(out)
+        Ok(out.finish())
     }
 
     /// Every contact of the folder as a JSON array (Graph contact JSON with our property).
