@@ -584,8 +584,8 @@ pub async fn authorize(State(emu): State<Emulator>, uri: Uri, headers: HeaderMap
     let body = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width\"><title>Sign in</title></head>\
-         <body><main><h1>Sign in</h1>\
-         <p>Emulated identity provider. The app asks for: <span id=\"scopes\">{scopes}</span></p>\
+         <body><main><h1>Emulated identity provider</h1>\
+         <p>The app asks for: <span id=\"scopes\">{scopes}</span></p>\
          <form method=\"post\" action=\"{path}/authorize\">{hidden}\
          <label for=\"username\">Username</label> \
          <input id=\"username\" name=\"username\" type=\"email\" autocomplete=\"username\" required value=\"{user}\"> \
