@@ -30,7 +30,8 @@ after(async () => {
 test("the packed package holds exactly its files", () => {
   const listing = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json"], { cwd: `${ROOT}pkg`, encoding: "utf8" }));
   const files = listing[0].files.map((f) => f.path).sort();
-  assert.deepEqual(files, ["central_o365_sync.d.ts", "central_o365_sync.js", "central_o365_sync_bg.wasm",
+  // README.md is the project README wasm-pack copies in (npm always packs a README).
+  assert.deepEqual(files, ["README.md", "central_o365_sync.d.ts", "central_o365_sync.js", "central_o365_sync_bg.wasm",
     "central_o365_sync_bg.wasm.d.ts", "package.json"]);
 });
 
