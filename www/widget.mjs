@@ -17,6 +17,10 @@ const DEFAULTS = {
   emptyValues: "clear",
   clientId: "", // an Entra app (SPA) client id; empty = demo sign-in against the emulator
   authority: "https://login.microsoftonline.com/organizations",
+  // For a non-Microsoft OpenID Connect authority: its host(s) ("host:port", a list or a
+  // comma/space-separated string) and protocolMode "OIDC". Empty = MSAL's defaults (Entra ID).
+  knownAuthorities: "",
+  protocolMode: "",
   redirectUri: new URL("redirect.html", HERE).href,
   demoUser: "demo@contoso.example",
   demoTokenUrl: "", // default: /_emulator/token on the Graph URL's origin
@@ -75,6 +79,7 @@ const ERRORS = {
   notSyncable: ["This record cannot be synced as it is.", "Fix it in Central, then plan again."],
   notInPlan: ["This record is no longer an active Central contact.", "Plan again."],
   signIn: ["Sign-in did not work.", "Try again; if a pop-up was blocked, allow pop-ups for this site."],
+  signInAgain: ["Your sign-in has expired and could not be renewed without you.", "Sign in again to go on, then plan again: nothing was written after the sign-in expired."],
   packageLoad: ["The sync component could not be loaded.", "Reload the page; if it happens again, tell your administrator."],
 };
 
@@ -130,10 +135,26 @@ function codedError(code, message) {
   return Object.assign(new Error(message), { code });
 }
 
-function explain(error) {
+function explain(error, mailbox = "me") {
   const code = error?.code in ERRORS ? error.code : "graphError";
-  const [what, next] = ERRORS[code];
-  return { code, what, next, detail: error?.message ?? String(error) };
+  let [what, next] = ERRORS[code];
+  if (code === "forbidden" && (error?.graphCode === "ErrorAccessDenied" || error?.status === 403)) {
+    // Graph's ErrorAccessDenied: the token lacks the delegated permission (or, for another
+    // user's mailbox, the owner has not shared it). Name the permission.
+    const shared = mailbox && mailbox !== "me";
+    const permission = shared ? "Contacts.ReadWrite.Shared" : "Contacts.ReadWrite";
+    what = `Microsoft 365 refused access: your sign-in lacks the permission ${permission}.`;
+    next = shared
+      ? `Ask your administrator to grant this app the delegated permission ${permission}, and the owner of ${mailbox} to share their contacts with you (read and write); then sign out and sign in again.`
+      : `Ask your administrator to grant this app the delegated permission ${permission} (with admin consent if your organisation requires it), then sign out and sign in again.`;
+  }
+  return { code, what, next, detail: error?.message ?? String(error), permission: code === "forbidden" ? (mailbox && mailbox !== "me" ? "Contacts.ReadWrite.Shared" : "Contacts.ReadWrite") : undefined };
+}
+
+/** A list option: an array, or a comma/space-separated string (as from a data-* attribute). */
+function list(value) {
+  if (Array.isArray(value)) return value.map(String).filter(Boolean);
+  return typeof value === "string" ? value.split(/[\s,]+/).filter(Boolean) : [];
 }
 
 /** One CSV cell: quoted, and a leading = + - @ (or tab/CR) defused so spreadsheets show text. */
@@ -310,12 +331,21 @@ class Widget {
   }
 
   showError(error) {
-    const e = explain(error);
+    // A token callback that failed because MSAL needs the user (refresh token refused, no
+    // session for a silent renewal) reaches us as the package's "unauthorized": ask to sign in.
+    if (this.signInExpired && error?.code === "unauthorized") error = codedError("signInAgain", error.message);
+    const e = explain(error, this.settings.mailbox);
+    const again = e.code === "signInAgain"
+      ? h("p", {}, h("button", { type: "button", class: "cos-primary cos-sign-in-again", onclick: () => this.signIn() }, "Sign in again"))
+      : null;
     this.ui.error.replaceChildren(
-      h("strong", {}, e.what), " ", h("span", {}, e.next),
+      h("strong", {}, e.what), " ", h("span", {}, e.next), again,
       h("details", {}, h("summary", {}, "Details"), h("code", {}, `${e.code}: ${e.detail}`)));
     this.ui.error.dataset.code = e.code;
+    if (e.permission) this.ui.error.dataset.permission = e.permission;
+    else delete this.ui.error.dataset.permission;
     this.ui.error.hidden = false;
+    if (again) this.announce(`${e.what} ${e.next}`);
   }
 
   clearError() {
@@ -359,8 +389,10 @@ class Widget {
     this.ui.signIn.disabled = true;
     try {
       if (this.cfg.clientId) {
-        const result = await this.msal.loginPopup({ scopes: this.scopes() });
+        const hint = this.msal.getActiveAccount()?.username;
+        const result = await this.msal.loginPopup({ scopes: this.scopes(), ...(hint ? { loginHint: hint } : {}) });
         this.msal.setActiveAccount(result.account);
+        this.signInExpired = false;
         this.useMsalAccount(result.account);
       } else {
         this.auth = this.demoAuth();
@@ -368,6 +400,7 @@ class Widget {
       }
     } catch (error) {
       this.auth = null;
+      this.setSignedIn(false);
       this.ui.signIn.disabled = false;
       this.showError(error?.code in ERRORS ? error : codedError("signIn", String(error?.message ?? error)));
       return;
@@ -406,9 +439,13 @@ class Widget {
           onerror: () => reject(new Error(`could not load ${this.cfg.msalUrl}`)) }));
       });
     }
+    const knownAuthorities = list(this.cfg.knownAuthorities);
     this.msal = new globalThis.msal.PublicClientApplication({
-      auth: { clientId: this.cfg.clientId, authority: this.cfg.authority, redirectUri: this.cfg.redirectUri },
+      auth: { clientId: this.cfg.clientId, authority: this.cfg.authority, redirectUri: this.cfg.redirectUri,
+        ...(knownAuthorities.length ? { knownAuthorities } : {}) },
+      // Tokens stay in MSAL's sessionStorage cache (per tab, gone with it), never localStorage.
       cache: { cacheLocation: "sessionStorage" },
+      ...(this.cfg.protocolMode ? { system: { protocolMode: this.cfg.protocolMode } } : {}),
     });
     await this.msal.initialize();
     const account = this.msal.getActiveAccount() ?? this.msal.getAllAccounts()[0];
@@ -425,10 +462,20 @@ class Widget {
           return (await msal.acquireTokenSilent(request)).accessToken;
         } catch (error) {
           if (!(error instanceof globalThis.msal.InteractionRequiredAuthError)) throw error;
-          return (await msal.acquireTokenPopup(request)).accessToken;
+          // The refresh token was refused and no session allows a silent sign-in. A pop-up
+          // here (mid-sync, without a click) would be blocked: ask the user to sign in again.
+          this.signInExpired = true;
+          throw codedError("signInAgain", `sign-in needed (${error.errorCode || error.name})`);
         }
       },
-      signOut: () => msal.logoutPopup({ account }),
+      signOut: async () => {
+        try {
+          await msal.logoutPopup({ account });
+        } finally {
+          // Whatever the pop-up did (blocked, closed), forget this account's tokens here.
+          await msal.clearCache({ account }).catch(() => {});
+        }
+      },
     };
   }
 
@@ -436,7 +483,14 @@ class Widget {
     this.running?.abort();
     try { await this.auth?.signOut(); } catch { /* the local state is cleared anyway */ }
     this.auth = null;
+    this.signInExpired = false;
     this.resetPlan();
+    this.clearError();
+    this.central = null;
+    this.result = null;
+    this.resultRows = null;
+    this.ui.resultTable.setRows([]);
+    this.ui.planTable.setRows([]);
     this.folders = [];
     this.fillFolders();
     this.setSignedIn(false);

@@ -32,7 +32,7 @@ export async function startEmulator(args = ["--demo"], www = `${ROOT}target/www`
     const timer = setTimeout(() => reject(new Error(`emulator did not start: ${seen}`)), 20_000);
     child.stdout.on("data", (chunk) => {
       seen += chunk;
-      const m = /^emulator listening on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(seen);
+      const m = /^emulator listening on (https?:\/\/127\.0\.0\.1:\d+)$/m.exec(seen);
       if (m) { clearTimeout(timer); resolve(m[1]); }
     });
     child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`emulator exited (${code}): ${seen}`)); });
@@ -50,8 +50,9 @@ export async function startEmulator(args = ["--demo"], www = `${ROOT}target/www`
   };
 }
 
-export function launch() {
-  return chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+/** Debian's Chromium with the usual flags; `extraArgs` e.g. the test certificate's SPKI pin. */
+export function launch(extraArgs = []) {
+  return chromium.launch({ executablePath: "/usr/bin/chromium", args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
 /**
