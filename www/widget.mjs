@@ -470,7 +470,9 @@ class Widget {
       },
       signOut: async () => {
         try {
-          await msal.logoutPopup({ account });
+          // The pop-up ends the provider's session, then lands on the bridge page, which
+          // tells MSAL it is done (any other page would leave MSAL waiting for it).
+          await msal.logoutPopup({ account, postLogoutRedirectUri: this.cfg.redirectUri });
         } finally {
           // Whatever the pop-up did (blocked, closed), forget this account's tokens here.
           await msal.clearCache({ account }).catch(() => {});
