@@ -338,9 +338,9 @@ class Widget {
     const again = e.code === "signInAgain"
       ? h("p", {}, h("button", { type: "button", class: "cos-primary cos-sign-in-again", onclick: () => this.signIn() }, "Sign in again"))
       : null;
-    this.ui.error.replaceChildren(
+    this.ui.error.replaceChildren(...[
       h("strong", {}, e.what), " ", h("span", {}, e.next), again,
-      h("details", {}, h("summary", {}, "Details"), h("code", {}, `${e.code}: ${e.detail}`)));
+      h("details", {}, h("summary", {}, "Details"), h("code", {}, `${e.code}: ${e.detail}`))].filter(Boolean));
     this.ui.error.dataset.code = e.code;
     if (e.permission) this.ui.error.dataset.permission = e.permission;
     else delete this.ui.error.dataset.permission;

@@ -150,6 +150,7 @@ test("MSAL against the emulator's OpenID Connect provider", async (t) => {
     const message = await errorBox().textContent();
     assert.match(message, /Your sign-in has expired/);
     assert.match(message, /Sign in again to go on/);
+    assert.match(message, /DetailssignInAgain: .*\(login_required\)$/);
     const again = page.getByRole("button", { name: "Sign in again" });
     assert.equal(await again.isVisible(), true);
     const mid = await counters();
@@ -174,7 +175,7 @@ test("MSAL against the emulator's OpenID Connect provider", async (t) => {
       const box = errorBox();
       assert.equal(await box.getAttribute("data-permission"), "Contacts.ReadWrite");
       assert.match(await box.textContent(), /your sign-in lacks the permission Contacts\.ReadWrite\./);
-      assert.match(await box.textContent(), /delegated permission Contacts\.ReadWrite/);
+      assert.match(await box.textContent(), /delegated permission Contacts\.ReadWrite \(with admin consent if your organisation requires it\), then sign out and sign in again\.Details/);
       await screenshot(page, "msal-5-forbidden");
     } finally {
       await emu.api("PUT", "/_emulator/oidc/settings", { withheldScopes: [] });
