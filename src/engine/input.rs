@@ -193,7 +193,11 @@ pub fn parse_outlook(json: &[u8]) -> Result<Vec<OutlookContact<'_>>, InputError>
 }
 
 fn parse_records<'a, T: Deserialize<'a>>(json: &'a [u8], what: &str) -> Result<Vec<T>, InputError> {
-    let records: Records<T> = serde_json::from_slice(json).map_err(|e| InputError {
+    // One UTF-8 check of the whole text is cheaper than serde_json checking string by string.
+    let text = std::str::from_utf8(json).map_err(|e| InputError {
+        message: format!("{what} must be UTF-8 JSON text: {e}"),
+    })?;
+    let records: Records<T> = serde_json::from_str(text).map_err(|e| InputError {
         message: format!("{what} must be a JSON array of objects: {e}"),
     })?;
     Ok(records.0)
