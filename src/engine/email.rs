@@ -5,6 +5,8 @@ use std::borrow::Cow;
 
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
+use super::text::{same_bytes, trim};
+
 /// The form in which two addresses are compared: trimmed, NFC, lowercased.
 ///
 /// ```
@@ -12,7 +14,7 @@ use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 /// assert_eq!(normalize("  John.Smith@Outlook.COM "), "john.smith@outlook.com");
 /// ```
 pub fn normalize(address: &str) -> Cow<'_, str> {
-    let t = address.trim();
+    let t = trim(address);
     if t.is_ascii() {
         if t.bytes().any(|b| b.is_ascii_uppercase()) {
             return Cow::Owned(t.to_ascii_lowercase());
@@ -28,7 +30,7 @@ pub fn normalize(address: &str) -> Cow<'_, str> {
 
 /// True when two addresses are the same for Exchange.
 pub fn same_address(a: &str, b: &str) -> bool {
-    a == b || normalize(a) == normalize(b)
+    same_bytes(a.as_bytes(), b.as_bytes()) || normalize(a) == normalize(b)
 }
 
 /// True when `value` (already trimmed) is a single plain address `local@domain`: no display-name
