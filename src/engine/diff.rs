@@ -8,7 +8,7 @@ use tsify::Tsify;
 use super::email::same_address;
 use super::input::OutlookContact;
 use super::mapping::{outlook_values, Field, Mapped};
-use super::text::{same_text, trim};
+use super::text::same_text;
 
 /// What to do when Central has no value where Outlook has one.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Tsify)]
@@ -53,7 +53,7 @@ pub fn diff(mapped: &Mapped<'_>, outlook: &OutlookContact<'_>, empty: EmptyValue
 pub fn field_differs(field: Field, from: &str, to: &str, empty: EmptyValues) -> bool {
     // `to` comes from Central, trimmed when read.
     if to.is_empty() {
-        return empty == EmptyValues::Clear && !trim(from).is_empty();
+        return empty == EmptyValues::Clear && !from.trim().is_empty();
     }
     if field == Field::Email {
         !same_address(from, to)

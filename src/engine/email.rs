@@ -5,8 +5,6 @@ use std::borrow::Cow;
 
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
-use super::text::{same_bytes, trim};
-
 /// The form in which two addresses are compared: trimmed, NFC, lowercased.
 ///
 /// ```
@@ -14,7 +12,7 @@ use super::text::{same_bytes, trim};
 /// assert_eq!(normalize("  John.Smith@Outlook.COM "), "john.smith@outlook.com");
 /// ```
 pub fn normalize(address: &str) -> Cow<'_, str> {
-    let t = trim(address);
+    let t = address.trim();
     if t.is_ascii() {
         if t.bytes().any(|b| b.is_ascii_uppercase()) {
             return Cow::Owned(t.to_ascii_lowercase());
@@ -30,7 +28,7 @@ pub fn normalize(address: &str) -> Cow<'_, str> {
 
 /// True when two addresses are the same for Exchange.
 pub fn same_address(a: &str, b: &str) -> bool {
-    same_bytes(a.as_bytes(), b.as_bytes()) || normalize(a) == normalize(b)
+    a == b || normalize(a) == normalize(b)
 }
 
 /// True when `value` (already trimmed) is a single plain address `local@domain`: no display-name

@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::text::{same_bytes, trim, Key, Text};
+use super::text::{Key, Text};
 
 /// Id of the single-value extended property that carries Central's id on an Outlook contact.
 pub const CENTRAL_ID_PROPERTY: &str =
@@ -173,7 +173,7 @@ impl OutlookContact<'_> {
 /// True when `id` names our extended property. Graph matches the property name
 /// case-sensitively and the rest (type, GUID, `Name`) case-insensitively.
 pub fn is_central_id_property(id: &str) -> bool {
-    let id = trim(id);
+    let id = id.trim();
     let Some((head, name)) = id.rsplit_once(' ') else {
         return false;
     };
@@ -302,18 +302,8 @@ macro_rules! object_visitor {
     };
 }
 
-/// A `match` on an object key whose arms compare with [`same_bytes`]: a `match` on `&str`
-/// calls `memcmp` per candidate arm, which the wasm build makes a byte loop — and every key of
-/// 200,000 records goes through here.
-macro_rules! match_key {
-    ($key:expr, { $($name:literal => $arm:expr,)* _ => $default:expr $(,)? }) => {{
-        let k: &[u8] = $key.as_bytes();
-        $( if same_bytes(k, $name.as_bytes()) { $arm } else )* { $default }
-    }};
-}
-
 object_visitor!(CentralContact, "a Central contact object", |c, key, map| {
-    match_key!(key, {
+    match key.as_ref() {
         "id" => c.id = map.next_value::<Text>()?.trim(),
         "status" => c.status = map.next_value::<Text>()?.trim(),
         "title" => c.title = map.next_value::<Text>()?.trim(),
@@ -325,12 +315,14 @@ object_visitor!(CentralContact, "a Central contact object", |c, key, map| {
         "website" => c.website = map.next_value::<Text>()?.trim(),
         "homeAddress" => c.home_address = map.next_value()?,
         "businessAddress" => c.business_address = map.next_value()?,
-        _ => map.next_value::<IgnoredAny>().map(drop)?,
-    })
+        _ => {
+            map.next_value::<IgnoredAny>()?;
+        }
+    }
 });
 
 object_visitor!(CentralAddress, "an address object", |a, key, map| {
-    match_key!(key, {
+    match key.as_ref() {
         "line1" => a.line1 = map.next_value::<Text>()?.trim(),
         "line2" => a.line2 = map.next_value::<Text>()?.trim(),
         "line3" => a.line3 = map.next_value::<Text>()?.trim(),
@@ -338,12 +330,14 @@ object_visitor!(CentralAddress, "an address object", |a, key, map| {
         "county" => a.county = map.next_value::<Text>()?.trim(),
         "country" => a.country = map.next_value::<Text>()?.trim(),
         "postcode" => a.postcode = map.next_value::<Text>()?.trim(),
-        _ => map.next_value::<IgnoredAny>().map(drop)?,
-    })
+        _ => {
+            map.next_value::<IgnoredAny>()?;
+        }
+    }
 });
 
 object_visitor!(OutlookContact, "a Graph contact object", |c, key, map| {
-    match_key!(key, {
+    match key.as_ref() {
         "id" => c.id = map.next_value()?,
         "title" => c.title = map.next_value()?,
         "givenName" => c.given_name = map.next_value()?,
@@ -355,14 +349,14 @@ object_visitor!(OutlookContact, "a Graph contact object", |c, key, map| {
             c.email_addresses = map
                 .next_value::<Lenient<Vec<Lenient<OutlookEmail>>>>()?
                 .into_list()
-        },
+        }
         "businessPhones" => {
             c.business_phones = map.next_value::<Lenient<Vec<Text>>>()?.or_default()
-        },
+        }
         "homeAddress" => c.home_address = map.next_value::<Lenient<OutlookAddress>>()?.or_default(),
         "businessAddress" => {
             c.business_address = map.next_value::<Lenient<OutlookAddress>>()?.or_default()
-        },
+        }
         "singleValueExtendedProperties" => {
             let props = map
                 .next_value::<Lenient<Vec<Lenient<ExtendedProperty>>>>()?
@@ -371,31 +365,37 @@ object_visitor!(OutlookContact, "a Graph contact object", |c, key, map| {
                 .into_iter()
                 .find(|p| is_central_id_property(p.id.as_str()))
                 .and_then(|p| match p.value {
-                    Text::Value(v) if !trim(&v).is_empty() => Some(v),
+                    Text::Value(v) if !v.trim().is_empty() => Some(v),
                     _ => None,
                 });
-        },
-        _ => map.next_value::<IgnoredAny>().map(drop)?,
-    })
+        }
+        _ => {
+            map.next_value::<IgnoredAny>()?;
+        }
+    }
 });
 
 object_visitor!(OutlookEmail, "an email address object", |e, key, map| {
-    match_key!(key, {
+    match key.as_ref() {
         "name" => e.name = map.next_value()?,
         "address" => e.address = map.next_value()?,
-        _ => map.next_value::<IgnoredAny>().map(drop)?,
-    })
+        _ => {
+            map.next_value::<IgnoredAny>()?;
+        }
+    }
 });
 
 object_visitor!(OutlookAddress, "an address object", |a, key, map| {
-    match_key!(key, {
+    match key.as_ref() {
         "street" => a.street = map.next_value()?,
         "city" => a.city = map.next_value()?,
         "state" => a.state = map.next_value()?,
         "countryOrRegion" => a.country_or_region = map.next_value()?,
         "postalCode" => a.postal_code = map.next_value()?,
-        _ => map.next_value::<IgnoredAny>().map(drop)?,
-    })
+        _ => {
+            map.next_value::<IgnoredAny>()?;
+        }
+    }
 });
 
 #[derive(Default)]
@@ -408,11 +408,13 @@ object_visitor!(
     ExtendedProperty,
     "an extended property object",
     |p, key, map| {
-        match_key!(key, {
+        match key.as_ref() {
             "id" => p.id = map.next_value()?,
             "value" => p.value = map.next_value()?,
-            _ => map.next_value::<IgnoredAny>().map(drop)?,
-        })
+            _ => {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
     }
 );
 

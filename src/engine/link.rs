@@ -9,7 +9,6 @@ use foldhash::{HashMap, HashMapExt};
 
 use super::email::normalize;
 use super::input::OutlookContact;
-use super::text::trim;
 use super::validate::Reason;
 
 /// What a Central contact needs for linking.
@@ -68,7 +67,7 @@ pub fn link(keys: &[LinkKey<'_>], outlook: &[OutlookContact<'_>], usable: &[bool
 
     let stored_id = |j: usize| -> Option<Cow<'_, str>> {
         let id = outlook[j].central_id.as_deref()?;
-        usable[j].then(|| Cow::Borrowed(trim(id)))
+        usable[j].then(|| Cow::Borrowed(id.trim()))
     };
     let by_stored_id = index(
         (0..outlook.len()).filter_map(|j| Some((j, stored_id(j)?))),
@@ -92,7 +91,7 @@ pub fn link(keys: &[LinkKey<'_>], outlook: &[OutlookContact<'_>], usable: &[bool
 
     let email_key = |j: usize| -> Option<Cow<'_, str>> {
         let email = outlook[j].primary_email();
-        (usable[j] && !claimed[j] && !trim(email).is_empty()).then(|| normalize(email))
+        (usable[j] && !claimed[j] && !email.trim().is_empty()).then(|| normalize(email))
     };
     let by_email = index(
         (0..outlook.len()).filter_map(|j| Some((j, email_key(j)?))),

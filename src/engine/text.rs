@@ -32,15 +32,15 @@ impl<'a> Text<'a> {
 
     /// The text with surrounding whitespace removed.
     pub fn trimmed(&self) -> &str {
-        trim(self.as_str())
+        self.as_str().trim()
     }
 
     /// The same value with surrounding whitespace removed (borrowed values stay borrowed).
     pub fn trim(self) -> Self {
         match self {
-            Text::Value(Cow::Borrowed(s)) => Text::Value(Cow::Borrowed(trim(s))),
-            Text::Value(Cow::Owned(s)) if trim(&s).len() != s.len() => {
-                Text::Value(Cow::Owned(trim(&s).to_owned()))
+            Text::Value(Cow::Borrowed(s)) => Text::Value(Cow::Borrowed(s.trim())),
+            Text::Value(Cow::Owned(s)) if s.trim().len() != s.len() => {
+                Text::Value(Cow::Owned(s.trim().to_owned()))
             }
             other => other,
         }
@@ -190,50 +190,10 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
-/// `s.trim()`, with a fast answer for the common case of text that starts and ends with a
-/// visible ASCII character (the general trim decodes characters at both ends, which shows in
-/// profiles of 100,000-contact plans).
-#[inline]
-pub fn trim(s: &str) -> &str {
-    match s.as_bytes() {
-        [] => s,
-        [first, .., last] | [first @ last]
-            if first.is_ascii_graphic() && last.is_ascii_graphic() =>
-        {
-            s
-        }
-        _ => s.trim(),
-    }
-}
-
-/// Byte equality without a call into `memcmp` (which the wasm build makes a byte loop): eight
-/// bytes at a time. For the short strings of contact data (keys, names, ids).
-#[inline]
-pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut chunks_a = a.chunks_exact(8);
-    let mut chunks_b = b.chunks_exact(8);
-    for (x, y) in (&mut chunks_a).zip(&mut chunks_b) {
-        if u64::from_le_bytes(x.try_into().unwrap_or_default())
-            != u64::from_le_bytes(y.try_into().unwrap_or_default())
-        {
-            return false;
-        }
-    }
-    let (ra, rb) = (chunks_a.remainder(), chunks_b.remainder());
-    let mut wa = [0u8; 8];
-    let mut wb = [0u8; 8];
-    wa[..ra.len()].copy_from_slice(ra);
-    wb[..rb.len()].copy_from_slice(rb);
-    u64::from_le_bytes(wa) == u64::from_le_bytes(wb)
-}
-
 /// Trims and collapses every run of inner whitespace to one space — the form in which two
 /// values are compared. Borrows when the value is already in that form.
 pub fn normalize_spaces(s: &str) -> Cow<'_, str> {
-    let t = trim(s);
+    let t = s.trim();
     let mut prev_space = false;
     let clean = t.chars().all(|c| {
         let bad = c.is_whitespace() && (prev_space || c != ' ');
@@ -256,7 +216,7 @@ pub fn normalize_spaces(s: &str) -> Cow<'_, str> {
 /// True when the two values are equal after trimming, collapsing whitespace and Unicode NFC
 /// (so "Núñez" typed precomposed in Central and decomposed in Outlook is the same name).
 pub fn same_text(a: &str, b: &str) -> bool {
-    if same_bytes(a.as_bytes(), b.as_bytes()) {
+    if a == b {
         return true;
     }
     let (a, b) = (normalize_spaces(a), normalize_spaces(b));
@@ -318,47 +278,6 @@ mod tests {
             Text::Value(Cow::Borrowed("plain"))
         ));
         assert_eq!(parse(r#""a\"b""#).as_str(), "a\"b");
-    }
-
-    #[test]
-    fn fast_trim_and_equality_agree_with_the_standard_ones() {
-        for s in [
-            "",
-            " ",
-            "a",
-            " a",
-            "a ",
-            "ab",
-            "\u{a0}x",
-            "x\u{2003}",
-            "\u{85}y",
-            "é",
-            " é ",
-            "\u{feff}z",
-            "a\tb",
-        ] {
-            assert_eq!(trim(s), s.trim(), "{s:?}");
-        }
-        let words = [
-            "",
-            "a",
-            "ab",
-            "abcdefgh",
-            "abcdefghi",
-            "abcdefgh1",
-            "abcdefgh2",
-            "C-10023",
-            "C-10024",
-        ];
-        for a in words {
-            for b in words {
-                assert_eq!(
-                    same_bytes(a.as_bytes(), b.as_bytes()),
-                    a == b,
-                    "{a:?} {b:?}"
-                );
-            }
-        }
     }
 
     #[test]
