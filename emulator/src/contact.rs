@@ -72,8 +72,9 @@ fn idx(name: &str) -> u8 {
     prop_index(name).expect("known property")
 }
 
-/// A stored contact.
-#[derive(Clone, Debug)]
+/// A stored contact. `Contact::default()` is a blank one, before `apply` and `insert_contact`
+/// give it its properties, id and stamps.
+#[derive(Clone, Debug, Default)]
 pub struct Contact {
     pub id: String,
     pub folder_id: String,

@@ -784,17 +784,7 @@ fn create_contact(
     let body =
         body.ok_or_else(|| GraphResponse::bad_request("Empty Payload. JSON content expected."))?;
     let changes = parse_body(body, true).map_err(|e| GraphResponse::bad_request(&e))?;
-    let mut c = Contact {
-        id: String::new(),
-        folder_id: String::new(),
-        seq: 0,
-        version: 0,
-        created: 0,
-        modified: 0,
-        change_key: String::new(),
-        props: vec![],
-        ext: vec![],
-    };
+    let mut c = Contact::default();
     c.apply(changes, true);
     let id = m.insert_contact(folder, c);
     Ok(GraphResponse::json(201, m.contacts[&id].render(None, None)))

@@ -270,17 +270,7 @@ impl Emulator {
                     .ext
                     .push((key.clone(), demo::CENTRAL_ID_PROPERTY.to_string(), cid));
             }
-            let mut c = Contact {
-                id: String::new(),
-                folder_id: String::new(),
-                seq: 0,
-                version: 0,
-                created: 0,
-                modified: 0,
-                change_key: String::new(),
-                props: vec![],
-                ext: vec![],
-            };
+            let mut c = Contact::default();
             c.apply(changes, true);
             ids.push(m.insert_contact(&folder_id, c));
         }
