@@ -5,7 +5,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::engine::{self, PlanOptions};
-use crate::error::{js_error, ErrorCode};
+use crate::error::{js_error, ErrorCode, SyncError};
 
 /// Plans a sync: what would happen to every active Central contact, in input order.
 ///
@@ -60,18 +60,27 @@ pub(crate) fn json_bytes(value: &JsValue, name: &str) -> Result<Vec<u8>, JsValue
 }
 
 fn read_options(value: &JsValue) -> Result<PlanOptions, JsValue> {
+    Ok(read_object(value, "options")
+        .map_err(|e| e.to_js())?
+        .unwrap_or_default())
+}
+
+/// A plain JS options object read through serde (`None` when undefined or null).
+pub(crate) fn read_object<T: serde::de::DeserializeOwned>(
+    value: &JsValue,
+    what: &str,
+) -> Result<Option<T>, SyncError> {
     if value.is_undefined() || value.is_null() {
-        return Ok(PlanOptions::default());
+        return Ok(None);
     }
+    let invalid = |message: String| SyncError::new(ErrorCode::InvalidInput, message);
     if !value.is_object() || js_sys::Array::is_array(value) {
-        return Err(js_error(
-            ErrorCode::InvalidInput,
-            "options must be an object",
-        ));
+        return Err(invalid(format!("{what} must be an object")));
     }
     let text: String = js_sys::JSON::stringify(value)
-        .map_err(|_| js_error(ErrorCode::InvalidInput, "options cannot be read as JSON"))?
+        .map_err(|_| invalid(format!("{what} cannot be read as JSON")))?
         .into();
     serde_json::from_str(&text)
-        .map_err(|e| js_error(ErrorCode::InvalidInput, &format!("invalid options: {e}")))
+        .map(Some)
+        .map_err(|e| invalid(format!("invalid {what}: {e}")))
 }

@@ -18,7 +18,7 @@ use crate::engine::{
 };
 use crate::error::{js_error, ErrorCode, SyncError};
 use crate::graph::{GraphClient, Mailbox};
-use crate::plan_sync::json_bytes;
+use crate::plan_sync::{json_bytes, read_object};
 use crate::retry::RetryPolicy;
 use crate::sync::{execute, Action, Progress, RecordError, RecordResult, RunSettings, WriteKind};
 use crate::token::TokenSource;
@@ -507,20 +507,11 @@ fn read_config(config: &JsValue) -> Result<Inner, SyncError> {
     let folder_id = opt_string(config, "folderId")?.filter(|f| !f.trim().is_empty());
     let timeout_ms = opt_number(config, "timeoutMs", 1.0, 600_000.0)?.unwrap_or(60_000.0) as u32;
     let concurrency = opt_number(config, "batchConcurrency", 1.0, 4.0)?.unwrap_or(1.0) as usize;
-    let retry = match field(config, "retry") {
-        v if v.is_undefined() || v.is_null() => RetryPolicy::default(),
-        v => {
-            let text: String = js_sys::JSON::stringify(&v)
-                .map_err(|_| invalid("retry must be an object"))?
-                .into();
-            let policy: RetryPolicy = serde_json::from_str(&text)
-                .map_err(|e| invalid(format!("invalid retry option: {e}")))?;
-            if policy.max_attempts == 0 {
-                return Err(invalid("retry.maxAttempts must be at least 1"));
-            }
-            policy
-        }
-    };
+    let retry: RetryPolicy =
+        read_object(&field(config, "retry"), "retry option")?.unwrap_or_default();
+    if retry.max_attempts == 0 {
+        return Err(invalid("retry.maxAttempts must be at least 1"));
+    }
     let empty_values = match opt_string(config, "emptyValues")?.as_deref() {
         None | Some("clear") => engine::EmptyValues::Clear,
         Some("keep") => engine::EmptyValues::Keep,

@@ -2,14 +2,15 @@
 //! as a top-level request (its own limits, faults and status), answered in any order.
 
 use crate::error::GraphResponse;
-use crate::faults::{FaultKind, FaultScope};
-use crate::graph::{pre_fault, run_request, Call, Outcome, BATCH_PARALLELISM, MAX_BATCH};
+use crate::faults::FaultScope;
+use crate::graph::{
+    post_fault, pre_fault, run_request, Call, Outcome, BATCH_PARALLELISM, MAX_BATCH,
+};
 use crate::rng::SplitMix64;
 use crate::store::Token;
 use crate::Emulator;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::{watch, Semaphore};
 
 struct Item {
@@ -227,18 +228,9 @@ pub async fn run(emu: &Emulator, token: &Token, body: Option<Value>, base: &str)
         .iter()
         .map(|(i, o)| item_json(&items[*i].id, &o.response))
         .collect();
-    let mut outcome = Outcome {
+    let outcome = Outcome {
         response: GraphResponse::json(200, json!({ "responses": responses })),
         drop_connection,
     };
-    if let Some(rule) = after {
-        match rule.kind {
-            FaultKind::Slow => {
-                tokio::time::sleep(Duration::from_millis(rule.delay_ms.unwrap_or(0))).await
-            }
-            FaultKind::DropAfterWrite => outcome.drop_connection = true,
-            _ => {}
-        }
-    }
-    outcome
+    post_fault(outcome, after).await
 }

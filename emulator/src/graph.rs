@@ -317,6 +317,20 @@ pub fn pre_fault(
     }
 }
 
+/// Applies the fault `pre_fault` left for after the request ran: a slow answer, or a lost one.
+pub async fn post_fault(mut outcome: Outcome, rule: Option<FaultRule>) -> Outcome {
+    if let Some(rule) = rule {
+        match rule.kind {
+            FaultKind::Slow => {
+                tokio::time::sleep(Duration::from_millis(rule.delay_ms.unwrap_or(0))).await
+            }
+            FaultKind::DropAfterWrite => outcome.drop_connection = true,
+            _ => {}
+        }
+    }
+    outcome
+}
+
 /// Holds one of a mailbox's concurrency slots; gives it back when dropped.
 struct Slot {
     emu: Emulator,
@@ -415,17 +429,7 @@ pub async fn run_request(emu: &Emulator, token: &Token, scope: FaultScope, call:
         execute(mailbox, &route, &call)
     };
     drop(slot);
-    let mut outcome = Outcome::respond(response);
-    if let Some(rule) = after {
-        match rule.kind {
-            FaultKind::Slow => {
-                tokio::time::sleep(Duration::from_millis(rule.delay_ms.unwrap_or(0))).await
-            }
-            FaultKind::DropAfterWrite => outcome.drop_connection = true,
-            _ => {}
-        }
-    }
-    outcome
+    post_fault(Outcome::respond(response), after).await
 }
 
 fn count_kind(emu: &Emulator, scope: FaultScope, kind: &str) {
@@ -650,19 +654,21 @@ fn list_folders(
     body.insert("value".into(), Value::Array(page));
     if folders.len() > top {
         let last = folders[top - 1].seq;
-        body.insert(
-            "@odata.nextLink".into(),
-            json!(query::link(
-                &call.base,
-                &call.path,
-                &call.raw_query,
-                &["$skiptoken"],
-                "$skiptoken",
-                &format!("S{last}")
-            )),
-        );
+        body.insert("@odata.nextLink".into(), json!(skip_link(call, last)));
     }
     Ok(GraphResponse::json(200, Value::Object(body)))
+}
+
+/// The `@odata.nextLink` of a listing whose next page starts after `last`.
+fn skip_link(call: &Call, last: u64) -> String {
+    query::link(
+        &call.base,
+        &call.path,
+        &call.raw_query,
+        &["$skiptoken"],
+        "$skiptoken",
+        &format!("S{last}"),
+    )
 }
 
 fn skip_token(q: &[(String, String)]) -> Result<Option<u64>, GraphResponse> {
@@ -761,17 +767,7 @@ fn list_contacts(
     );
     body.insert("value".into(), Value::Array(page));
     if let (true, Some(last)) = (more, last) {
-        body.insert(
-            "@odata.nextLink".into(),
-            json!(query::link(
-                &call.base,
-                &call.path,
-                &call.raw_query,
-                &["$skiptoken"],
-                "$skiptoken",
-                &format!("S{last}")
-            )),
-        );
+        body.insert("@odata.nextLink".into(), json!(skip_link(call, last)));
     }
     Ok(GraphResponse::json(200, Value::Object(body)))
 }

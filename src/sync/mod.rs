@@ -229,18 +229,10 @@ pub async fn execute(
                                 .retry
                                 .delay_seconds(max_attempts_of(&jobs, chunk), r.retry_after),
                         );
-                        for &j in chunk {
-                            // A gateway timeout may hide writes that happened.
-                            let unknown = r.status != 429;
-                            if retry_or_fail(
-                                &mut jobs[j],
-                                err.clone().into(),
-                                graph.retry.max_attempts,
-                                unknown,
-                            ) {
-                                retry_later.push(j);
-                            }
-                        }
+                        // A gateway timeout may hide writes that happened.
+                        let unknown = r.status != 429;
+                        let max = graph.retry.max_attempts;
+                        retry_chunk(&mut jobs, chunk, &err, max, unknown, &mut retry_later);
                     } else if r.status == 401 || r.status == 403 {
                         fatal = Some(err);
                         retry_later.extend(chunk.iter().copied());
@@ -262,16 +254,8 @@ pub async fn execute(
                         .delay_seconds(max_attempts_of(&jobs, chunk), None),
                 );
                 let err = SyncError::new(ErrorCode::Network, "Graph's answer to a batch was lost");
-                for &j in chunk {
-                    if retry_or_fail(
-                        &mut jobs[j],
-                        err.clone().into(),
-                        graph.retry.max_attempts,
-                        true,
-                    ) {
-                        retry_later.push(j);
-                    }
-                }
+                let max = graph.retry.max_attempts;
+                retry_chunk(&mut jobs, chunk, &err, max, true, &mut retry_later);
                 continue;
             };
             for &j in chunk {
@@ -534,6 +518,28 @@ fn retry_or_fail(
         return false;
     }
     true
+}
+
+/// [`retry_or_fail`] for every job of a batch that failed as a whole; those that go again are
+/// added to `retry_later`.
+fn retry_chunk(
+    jobs: &mut [Job],
+    chunk: &[usize],
+    err: &SyncError,
+    max_attempts: u32,
+    outcome_unknown: bool,
+    retry_later: &mut Vec<usize>,
+) {
+    for &j in chunk {
+        if retry_or_fail(
+            &mut jobs[j],
+            err.clone().into(),
+            max_attempts,
+            outcome_unknown,
+        ) {
+            retry_later.push(j);
+        }
+    }
 }
 
 /// As [`retry_or_fail`] for a failure before anything was sent (a lookup that failed).
