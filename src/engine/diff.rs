@@ -6,9 +6,9 @@ use serde::{Deserialize, Serialize};
 use tsify::Tsify;
 
 use super::email::same_address;
-use super::input::OutlookContact;
-use super::mapping::{outlook_values, Field, Mapped};
-use super::text::same_text;
+use super::input::{CentralContact, OutlookContact};
+use super::mapping::{central_parts, outlook_values, Field, Mapped};
+use super::text::{same_text, trim};
 
 /// What to do when Central has no value where Outlook has one.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Tsify)]
@@ -29,6 +29,22 @@ pub struct Change {
     pub from: String,
     /// The value to write, `""` for a clear.
     pub to: String,
+}
+
+/// The changes that would make `outlook` match Central's contact `central`, in
+/// [`Field::ALL`] order. A contact whose every field is already exactly Central's value (the
+/// usual case) is settled without building any value.
+pub fn diff_contact(
+    central: &CentralContact<'_>,
+    outlook: &OutlookContact<'_>,
+    empty: EmptyValues,
+) -> Vec<Change> {
+    let current = outlook_values(outlook);
+    let parts = central_parts(central);
+    if parts.iter().zip(current).all(|(p, v)| p.is(v)) {
+        return Vec::new();
+    }
+    diff(&Mapped::from_central(central), outlook, empty)
 }
 
 /// The changes that would make `outlook` match `mapped`, in [`Field::ALL`] order.
@@ -53,7 +69,7 @@ pub fn diff(mapped: &Mapped<'_>, outlook: &OutlookContact<'_>, empty: EmptyValue
 pub fn field_differs(field: Field, from: &str, to: &str, empty: EmptyValues) -> bool {
     // `to` comes from Central, trimmed when read.
     if to.is_empty() {
-        return empty == EmptyValues::Clear && !from.trim().is_empty();
+        return empty == EmptyValues::Clear && !trim(from).is_empty();
     }
     if field == Field::Email {
         !same_address(from, to)

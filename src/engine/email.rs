@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use super::text::trim;
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 /// The form in which two addresses are compared: trimmed, NFC, lowercased.
@@ -12,7 +13,7 @@ use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 /// assert_eq!(normalize("  John.Smith@Outlook.COM "), "john.smith@outlook.com");
 /// ```
 pub fn normalize(address: &str) -> Cow<'_, str> {
-    let t = address.trim();
+    let t = trim(address);
     if t.is_ascii() {
         if t.bytes().any(|b| b.is_ascii_uppercase()) {
             return Cow::Owned(t.to_ascii_lowercase());

@@ -5,10 +5,13 @@
 
 use std::borrow::Cow;
 
+use std::collections::hash_map::Entry;
+
 use foldhash::{HashMap, HashMapExt};
 
 use super::email::normalize;
 use super::input::OutlookContact;
+use super::text::trim;
 use super::validate::Reason;
 
 /// What a Central contact needs for linking.
@@ -36,27 +39,54 @@ pub struct Links {
     pub claimed: Vec<bool>,
 }
 
-/// The Outlook contacts under one key: the first, and whether there are more.
-#[derive(Clone, Copy)]
-struct Slot {
-    first: usize,
-    shared: bool,
+/// No further entry in an [`Index`] chain.
+const END: u32 = u32::MAX;
+
+/// Outlook contacts by key: the map holds one position per key, and `next` chains the other
+/// positions with the same key, so a conflict names every contact involved without a scan of
+/// the whole folder (which would make many conflicts quadratic).
+struct Index<'k> {
+    map: HashMap<&'k str, u32>,
+    next: Vec<u32>,
 }
 
-fn index<'k>(
-    keys: impl Iterator<Item = (usize, Cow<'k, str>)>,
-    capacity: usize,
-) -> HashMap<Cow<'k, str>, Slot> {
-    let mut map: HashMap<Cow<'k, str>, Slot> = HashMap::with_capacity(capacity);
-    for (j, key) in keys {
-        map.entry(key)
-            .and_modify(|s| s.shared = true)
-            .or_insert(Slot {
-                first: j,
-                shared: false,
-            });
+impl<'k> Index<'k> {
+    fn new(keys: impl Iterator<Item = (usize, &'k str)>, len: usize, capacity: usize) -> Self {
+        let mut map: HashMap<&'k str, u32> = HashMap::with_capacity(capacity);
+        let mut next = vec![END; len];
+        for (j, key) in keys {
+            match map.entry(key) {
+                Entry::Occupied(mut e) => {
+                    next[j] = *e.get();
+                    e.insert(j as u32);
+                }
+                Entry::Vacant(e) => {
+                    e.insert(j as u32);
+                }
+            }
+        }
+        Index { map, next }
     }
-    map
+
+    /// Every position with `key` (at least one when `Some`).
+    fn get(&self, key: &str) -> Option<impl Iterator<Item = usize> + '_> {
+        let head = *self.map.get(key)?;
+        Some(
+            std::iter::successors(Some(head), |&j| {
+                Some(self.next[j as usize]).filter(|&n| n != END)
+            })
+            .map(|j| j as usize),
+        )
+    }
+}
+
+/// One position when `positions` holds exactly one, else `None` (a conflict).
+fn single(mut positions: impl Iterator<Item = usize>) -> Result<usize, Vec<usize>> {
+    let first = positions.next().unwrap_or_default();
+    match positions.next() {
+        None => Ok(first),
+        Some(second) => Err([first, second].into_iter().chain(positions).collect()),
+    }
 }
 
 /// Links `keys` (Central side) to `outlook`. Outlook contacts whose `usable` flag is false
@@ -65,56 +95,61 @@ pub fn link(keys: &[LinkKey<'_>], outlook: &[OutlookContact<'_>], usable: &[bool
     let mut claimed = vec![false; outlook.len()];
     let mut links = vec![Link::Unlinked; keys.len()];
 
-    let stored_id = |j: usize| -> Option<Cow<'_, str>> {
-        let id = outlook[j].central_id.as_deref()?;
-        usable[j].then(|| Cow::Borrowed(id.trim()))
-    };
-    let by_stored_id = index(
-        (0..outlook.len()).filter_map(|j| Some((j, stored_id(j)?))),
-        outlook.len(),
-    );
+    let stored_ids = outlook.iter().enumerate().filter_map(|(j, o)| {
+        let id = o.central_id.as_deref()?;
+        usable[j].then(|| (j, trim(id)))
+    });
+    let by_stored_id = Index::new(stored_ids, outlook.len(), outlook.len());
     for (i, key) in keys.iter().enumerate() {
-        let Some(slot) = key.id.and_then(|id| by_stored_id.get(id)) else {
+        let Some(found) = key.id.and_then(|id| by_stored_id.get(id)) else {
             continue;
         };
-        if slot.shared {
-            let id = key.id.unwrap_or_default();
-            (0..outlook.len())
-                .filter(|&j| stored_id(j).as_deref() == Some(id))
-                .for_each(|j| claimed[j] = true);
-            links[i] = Link::Conflict(Reason::DuplicateOutlookId);
-        } else {
-            claimed[slot.first] = true;
-            links[i] = Link::ById(slot.first);
+        match single(found) {
+            Ok(j) => {
+                claimed[j] = true;
+                links[i] = Link::ById(j);
+            }
+            Err(all) => {
+                all.into_iter().for_each(|j| claimed[j] = true);
+                links[i] = Link::Conflict(Reason::DuplicateOutlookId);
+            }
         }
     }
 
-    let email_key = |j: usize| -> Option<Cow<'_, str>> {
-        let email = outlook[j].primary_email();
-        (usable[j] && !claimed[j] && !email.trim().is_empty()).then(|| normalize(email))
-    };
-    let by_email = index(
-        (0..outlook.len()).filter_map(|j| Some((j, email_key(j)?))),
-        0,
+    // Only Outlook contacts step one left unclaimed link by email.
+    let emails: Vec<Option<Cow<'_, str>>> = outlook
+        .iter()
+        .enumerate()
+        .map(|(j, o)| {
+            let email = o.primary_email();
+            (usable[j] && !claimed[j] && !trim(email).is_empty()).then(|| normalize(email))
+        })
+        .collect();
+    let by_email = Index::new(
+        emails
+            .iter()
+            .enumerate()
+            .filter_map(|(j, e)| Some((j, e.as_deref()?))),
+        outlook.len(),
+        outlook.len(),
     );
     let mut newly_claimed = Vec::new();
     for (i, key) in keys.iter().enumerate() {
         if links[i] != Link::Unlinked {
             continue;
         }
-        let Some(email) = key.email.as_deref() else {
+        let Some(found) = key.email.as_deref().and_then(|e| by_email.get(e)) else {
             continue;
         };
-        let Some(slot) = by_email.get(email) else {
-            continue;
-        };
-        if slot.shared {
-            newly_claimed
-                .extend((0..outlook.len()).filter(|&j| email_key(j).as_deref() == Some(email)));
-            links[i] = Link::Conflict(Reason::DuplicateOutlookEmail);
-        } else {
-            newly_claimed.push(slot.first);
-            links[i] = Link::ByEmail(slot.first);
+        match single(found) {
+            Ok(j) => {
+                newly_claimed.push(j);
+                links[i] = Link::ByEmail(j);
+            }
+            Err(all) => {
+                newly_claimed.extend(all);
+                links[i] = Link::Conflict(Reason::DuplicateOutlookEmail);
+            }
         }
     }
     for j in newly_claimed {

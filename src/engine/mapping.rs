@@ -7,6 +7,7 @@ use serde::Serialize;
 use tsify::Tsify;
 
 use super::input::{AddressField, CentralAddress, CentralContact, OutlookAddress, OutlookContact};
+use super::text::bytes_eq;
 
 /// A synced field, named as in the plan's `changes[].field`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Tsify)]
@@ -105,6 +106,116 @@ impl Field {
 /// Names of a Graph address's sub-fields, in [`Field`] order.
 pub const ADDRESS_KEYS: [&str; 5] = ["street", "city", "state", "countryOrRegion", "postalCode"];
 
+/// The value of one synced field from a Central contact, as up to three non-empty parts
+/// joined by a separator (the display name and streets are joined; other fields have one
+/// part). Comparing the parts with a value needs no allocation, which keeps planning an
+/// unchanged contact allocation-free.
+#[derive(Debug, Clone, Copy)]
+pub struct Parts<'a> {
+    parts: [&'a str; 3],
+    len: usize,
+    sep: &'static str,
+}
+
+impl<'a> Parts<'a> {
+    fn one(s: &'a str) -> Self {
+        Parts::joined([s, "", ""], "")
+    }
+
+    /// The non-empty values of `parts`, joined by `sep`.
+    fn joined(parts: [&'a str; 3], sep: &'static str) -> Self {
+        let mut out = Parts {
+            parts: [""; 3],
+            len: 0,
+            sep,
+        };
+        for p in parts.into_iter().filter(|p| !p.is_empty()) {
+            out.parts[out.len] = p;
+            out.len += 1;
+        }
+        out
+    }
+
+    /// True when the joined value is exactly `value`.
+    pub fn is(&self, value: &str) -> bool {
+        let parts = &self.parts[..self.len];
+        let joined_len = parts.iter().map(|p| p.len()).sum::<usize>()
+            + self.sep.len() * self.len.saturating_sub(1);
+        if joined_len != value.len() {
+            return false;
+        }
+        let mut rest = value.as_bytes();
+        for (k, p) in parts.iter().enumerate() {
+            if k > 0 {
+                let (sep, r) = rest.split_at(self.sep.len());
+                if !bytes_eq(sep, self.sep.as_bytes()) {
+                    return false;
+                }
+                rest = r;
+            }
+            let (head, r) = rest.split_at(p.len());
+            if !bytes_eq(head, p.as_bytes()) {
+                return false;
+            }
+            rest = r;
+        }
+        true
+    }
+
+    /// The joined value (borrowed unless there are several parts).
+    pub fn value(&self) -> Cow<'a, str> {
+        match &self.parts[..self.len] {
+            [] => Cow::Borrowed(""),
+            [one] => Cow::Borrowed(one),
+            many => Cow::Owned(many.join(self.sep)),
+        }
+    }
+}
+
+/// The value of every synced field from a Central contact (already trimmed when read), `""`
+/// where Central has nothing, in [`Field::ALL`] order.
+pub fn central_parts<'a>(c: &'a CentralContact<'a>) -> [Parts<'a>; FIELD_COUNT] {
+    let [hs, hc, hst, hco, hp] = address_parts(&c.home_address);
+    let [bs, bc, bst, bco, bp] = address_parts(&c.business_address);
+    [
+        Parts::one(c.title.as_str()),
+        Parts::one(c.first_name.as_str()),
+        Parts::one(c.last_name.as_str()),
+        Parts::joined([c.first_name.as_str(), c.last_name.as_str(), ""], " "),
+        Parts::one(c.mobile.as_str()),
+        Parts::one(c.email.as_str()),
+        Parts::one(c.telephone.as_str()),
+        Parts::one(c.website.as_str()),
+        hs,
+        hc,
+        hst,
+        hco,
+        hp,
+        bs,
+        bc,
+        bst,
+        bco,
+        bp,
+    ]
+}
+
+fn address_parts<'a>(field: &'a AddressField<'a>) -> [Parts<'a>; 5] {
+    let AddressField::Value(a) = field else {
+        return [Parts::one(""); 5];
+    };
+    [
+        street_parts(a),
+        Parts::one(a.town.as_str()),
+        Parts::one(a.county.as_str()),
+        Parts::one(a.country.as_str()),
+        Parts::one(a.postcode.as_str()),
+    ]
+}
+
+fn street_parts<'a>(a: &'a CentralAddress<'a>) -> Parts<'a> {
+    Parts::joined([a.line1.as_str(), a.line2.as_str(), a.line3.as_str()], ", ")
+}
+
 /// The value every synced field should have, taken from a Central contact: trimmed, and
 /// `""` where Central has nothing.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,55 +226,14 @@ pub struct Mapped<'a> {
 impl<'a> Mapped<'a> {
     /// Central's values (already trimmed when read).
     pub fn from_central(c: &'a CentralContact<'a>) -> Self {
-        let first = c.first_name.as_str();
-        let last = c.last_name.as_str();
-        let display = match (first.is_empty(), last.is_empty()) {
-            (false, false) => Cow::Owned(format!("{first} {last}")),
-            (false, true) => Cow::Borrowed(first),
-            _ => Cow::Borrowed(last),
-        };
-        let [hs, hc, hst, hco, hp] = central_address(&c.home_address);
-        let [bs, bc, bst, bco, bp] = central_address(&c.business_address);
         Mapped {
-            values: [
-                Cow::Borrowed(c.title.as_str()),
-                Cow::Borrowed(first),
-                Cow::Borrowed(last),
-                display,
-                Cow::Borrowed(c.mobile.as_str()),
-                Cow::Borrowed(c.email.as_str()),
-                Cow::Borrowed(c.telephone.as_str()),
-                Cow::Borrowed(c.website.as_str()),
-                hs,
-                hc,
-                hst,
-                hco,
-                hp,
-                bs,
-                bc,
-                bst,
-                bco,
-                bp,
-            ],
+            values: central_parts(c).map(|p| p.value()),
         }
     }
 
     pub fn get(&self, f: Field) -> &str {
         &self.values[f as usize]
     }
-}
-
-fn central_address<'a>(field: &'a AddressField<'a>) -> [Cow<'a, str>; 5] {
-    let AddressField::Value(a) = field else {
-        return Default::default();
-    };
-    [
-        street(a),
-        Cow::Borrowed(a.town.as_str()),
-        Cow::Borrowed(a.county.as_str()),
-        Cow::Borrowed(a.country.as_str()),
-        Cow::Borrowed(a.postcode.as_str()),
-    ]
 }
 
 /// Address lines one to three, blank ones left out, joined by ", ".
@@ -176,16 +246,7 @@ fn central_address<'a>(field: &'a AddressField<'a>) -> [Cow<'a, str>; 5] {
 /// assert_eq!(street(&a), "Flat 1, King's Court, 10 Long Street");
 /// ```
 pub fn street<'a>(a: &'a CentralAddress<'a>) -> Cow<'a, str> {
-    let lines: Vec<&str> = [&a.line1, &a.line2, &a.line3]
-        .iter()
-        .map(|t| t.as_str())
-        .filter(|s| !s.is_empty())
-        .collect();
-    match lines.as_slice() {
-        [] => Cow::Borrowed(""),
-        [one] => Cow::Borrowed(one),
-        many => Cow::Owned(many.join(", ")),
-    }
+    street_parts(a).value()
 }
 
 /// The current value of every synced field on an Outlook contact, as stored (`""` if unset).

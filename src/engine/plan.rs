@@ -3,18 +3,37 @@
 
 use foldhash::{HashMap, HashMapExt};
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tsify::Tsify;
 
 use super::body::{create_body, update_body};
-use super::diff::{diff, Change, EmptyValues};
+use super::diff::{diff_contact, Change, EmptyValues};
 use super::email::normalize;
 use super::input::{CentralContact, OutlookContact};
 use super::link::{link, Link, LinkKey};
 use super::mapping::Mapped;
 use super::validate::{record_reasons, Reason};
+
+/// Records `key` at position `k`; when an earlier position has it, marks both as repeated.
+fn mark_repeats<'k>(
+    first: &mut HashMap<&'k str, usize>,
+    key: &'k str,
+    k: usize,
+    repeated: &mut [bool],
+) {
+    match first.entry(key) {
+        Entry::Occupied(e) => {
+            repeated[*e.get()] = true;
+            repeated[k] = true;
+        }
+        Entry::Vacant(e) => {
+            e.insert(k);
+        }
+    }
+}
 
 /// Options of [`plan`] (`planSync`'s third argument).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Tsify)]
@@ -139,18 +158,17 @@ pub fn plan<'a>(
     }
 
     // A Central id shared by two records cannot be linked safely.
-    let mut id_count: HashMap<&str, u32> = HashMap::with_capacity(entries.len());
-    for (i, _) in &entries {
+    let mut shared_id = vec![false; entries.len()];
+    let mut first_with_id: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
+    for (k, (i, _)) in entries.iter().enumerate() {
         let id = &central[*i].id;
         if !id.is_invalid() && !id.as_str().is_empty() {
-            *id_count.entry(id.as_str()).or_default() += 1;
+            mark_repeats(&mut first_with_id, id.as_str(), k, &mut shared_id);
         }
     }
-    for (i, reasons) in entries.iter_mut() {
-        let id = &central[*i].id;
-        if id_count.get(id.as_str()).is_some_and(|n| *n > 1)
-            && !reasons.contains(&Reason::InvalidRecord)
-        {
+    drop(first_with_id);
+    for ((_, reasons), shared) in entries.iter_mut().zip(shared_id) {
+        if shared && !reasons.contains(&Reason::InvalidRecord) {
             reasons.push(Reason::InvalidRecord);
         }
     }
@@ -164,15 +182,14 @@ pub fn plan<'a>(
                 .then(|| normalize(central[*i].email.as_str()))
         })
         .collect();
-    let mut email_count: HashMap<&str, u32> = HashMap::with_capacity(entries.len());
-    for e in emails.iter().flatten() {
-        *email_count.entry(e.as_ref()).or_default() += 1;
+    let mut duplicated = vec![false; entries.len()];
+    let mut first_with_email: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
+    for (k, e) in emails.iter().enumerate() {
+        if let Some(e) = e {
+            mark_repeats(&mut first_with_email, e, k, &mut duplicated);
+        }
     }
-    let duplicated: Vec<bool> = emails
-        .iter()
-        .map(|e| e.as_deref().is_some_and(|e| email_count[e] > 1))
-        .collect();
-    drop(email_count);
+    drop(first_with_email);
     for (k, dup) in duplicated.into_iter().enumerate() {
         if dup {
             entries[k].1.push(Reason::DuplicateEmail);
@@ -220,7 +237,7 @@ pub fn plan<'a>(
                     State::Conflict
                 }
                 (true, _, Some(j)) => {
-                    changes = diff(&Mapped::from_central(c), &outlook[j], options.empty_values);
+                    changes = diff_contact(c, &outlook[j], options.empty_values);
                     if changes.is_empty() {
                         State::UpToDate
                     } else {

@@ -32,15 +32,15 @@ impl<'a> Text<'a> {
 
     /// The text with surrounding whitespace removed.
     pub fn trimmed(&self) -> &str {
-        self.as_str().trim()
+        trim(self.as_str())
     }
 
     /// The same value with surrounding whitespace removed (borrowed values stay borrowed).
     pub fn trim(self) -> Self {
         match self {
-            Text::Value(Cow::Borrowed(s)) => Text::Value(Cow::Borrowed(s.trim())),
-            Text::Value(Cow::Owned(s)) if s.trim().len() != s.len() => {
-                Text::Value(Cow::Owned(s.trim().to_owned()))
+            Text::Value(Cow::Borrowed(s)) => Text::Value(Cow::Borrowed(trim(s))),
+            Text::Value(Cow::Owned(s)) if trim(&s).len() != s.len() => {
+                Text::Value(Cow::Owned(trim(&s).to_owned()))
             }
             other => other,
         }
@@ -60,6 +60,37 @@ impl<'a> From<&'a str> for Text<'a> {
     fn from(s: &'a str) -> Self {
         Text::Value(Cow::Borrowed(s))
     }
+}
+
+/// `s` without surrounding whitespace: `str::trim`, with a fast path for the usual value that
+/// starts and ends with a printable ASCII character (no Unicode whitespace can be there).
+#[inline]
+pub fn trim(s: &str) -> &str {
+    let plain = |b: u8| b > b' ' && b < 0x7f;
+    match s.as_bytes() {
+        [first, .., last] if plain(*first) && plain(*last) => s,
+        [only] if plain(*only) => s,
+        _ => s.trim(),
+    }
+}
+
+/// `a == b`, comparing eight bytes at a time (a call to `memcmp` costs more than the compare
+/// for the short values of a contact, above all in wasm).
+#[inline]
+pub fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut a8, mut b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    for (x, y) in (&mut a8).zip(&mut b8) {
+        if x != y {
+            return false;
+        }
+    }
+    a8.remainder()
+        .iter()
+        .zip(b8.remainder())
+        .all(|(x, y)| x == y)
 }
 
 /// Renders a number exactly as JavaScript's `String(n)` does (ECMAScript Number::toString):
@@ -287,5 +318,41 @@ mod tests {
         assert!(same_text("Leeds ", " Leeds"));
         assert!(!same_text("Leeds", "leeds"));
         assert!(same_text("N\u{fa}\u{f1}ez", "Nu\u{301}n\u{303}ez"));
+    }
+
+    #[test]
+    fn fast_trim_and_equality_agree_with_std() {
+        for s in [
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            "\u{a0}a",
+            "a\u{3000}",
+            "\tab\n",
+            "\u{7f}",
+            "ab",
+            "é",
+            " é ",
+            "\u{1c}x",
+            "x\u{85}",
+        ] {
+            assert_eq!(trim(s), s.trim(), "{s:?}");
+        }
+        let words = [
+            "",
+            "a",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefgX",
+            "abcdefghijklmnopq",
+            "Xbcdefghijklmnopq",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(bytes_eq(a.as_bytes(), b.as_bytes()), a == b, "{a:?} {b:?}");
+            }
+        }
     }
 }
