@@ -406,6 +406,43 @@ fn two_outlook_contacts_with_the_same_stored_id_are_a_conflict() {
 }
 
 #[test]
+fn every_outlook_contact_of_a_conflict_is_left_alone_and_none_is_an_orphan() {
+    // Three copies carrying John's id, three copies of Mary's email (none linked by id), and
+    // one unrelated contact: both records conflict, and only the unrelated one is an orphan.
+    let mary = contact("C-2", "Mary", "Jones", "mary@example.com");
+    let mary_copy = |id: &str| {
+        outlook_contact(
+            id,
+            json!({ "emailAddresses": [{ "address": " MARY@example.com " }] }),
+        )
+    };
+    let other = outlook_contact(
+        "Z",
+        json!({ "emailAddresses": [{ "address": "zed@example.com" }] }),
+    );
+    let (p, w) = writes(
+        &json!([john(), mary]),
+        &json!([
+            john_in_outlook("A"),
+            mary_copy("M1"),
+            john_in_outlook("B"),
+            mary_copy("M2"),
+            other,
+            john_in_outlook("C"),
+            mary_copy("M3")
+        ]),
+        CLEAR,
+    );
+    assert_eq!(p.items[0].state, State::Conflict);
+    assert_eq!(p.items[0].reasons, vec![Reason::DuplicateOutlookId]);
+    assert_eq!(p.items[1].state, State::Conflict);
+    assert_eq!(p.items[1].reasons, vec![Reason::DuplicateOutlookEmail]);
+    assert!(w.is_empty());
+    let orphans: Vec<&str> = p.orphans.iter().map(|o| o.outlook_id.as_ref()).collect();
+    assert_eq!(orphans, ["Z"]);
+}
+
+#[test]
 fn outlook_contacts_without_central_counterpart_are_orphans_in_folder_order() {
     let o = json!([
         outlook_contact(

@@ -3,23 +3,22 @@
 //! primary email. An Outlook contact is linked to at most one Central contact; an ambiguous
 //! match is a conflict and links nothing.
 
-use std::borrow::Cow;
-
-use std::collections::hash_map::Entry;
-
-use foldhash::{HashMap, HashMapExt};
+use foldhash::HashMap;
 
 use super::email::normalize;
 use super::input::OutlookContact;
 use super::text::trim;
 use super::validate::Reason;
 
-/// What a Central contact needs for linking.
-pub struct LinkKey<'a> {
-    /// Its id, or `None` when it has no usable id (blank, invalid, or shared).
-    pub id: Option<&'a str>,
-    /// Its normalised email when it is actionable (only those link by email).
-    pub email: Option<Cow<'a, str>>,
+/// The Central side of linking: the active records' ids and normalised emails, each indexed
+/// to the position of the first record with it, and which positions may link by each.
+pub struct CentralKeys<'m> {
+    pub by_id: &'m HashMap<&'m str, usize>,
+    /// False for a record without a usable id (blank, invalid, or shared).
+    pub id_linkable: &'m [bool],
+    pub by_email: &'m HashMap<&'m str, usize>,
+    /// True only for an actionable record, whose email no other record shares.
+    pub email_linkable: &'m [bool],
 }
 
 /// How one Central contact was linked.
@@ -39,121 +38,88 @@ pub struct Links {
     pub claimed: Vec<bool>,
 }
 
-/// No further entry in an [`Index`] chain.
-const END: u32 = u32::MAX;
+/// No Outlook contact found yet.
+const NONE: usize = usize::MAX;
 
-/// Outlook contacts by key: the map holds one position per key, and `next` chains the other
-/// positions with the same key, so a conflict names every contact involved without a scan of
-/// the whole folder (which would make many conflicts quadratic).
-struct Index<'k> {
-    map: HashMap<&'k str, u32>,
-    next: Vec<u32>,
+/// The Outlook contacts one linking step found for each Central record: the first, and
+/// whether there were more.
+struct Found {
+    first: Vec<usize>,
+    more: Vec<bool>,
 }
 
-impl<'k> Index<'k> {
-    fn new(keys: impl Iterator<Item = (usize, &'k str)>, len: usize, capacity: usize) -> Self {
-        let mut map: HashMap<&'k str, u32> = HashMap::with_capacity(capacity);
-        let mut next = vec![END; len];
-        for (j, key) in keys {
-            match map.entry(key) {
-                Entry::Occupied(mut e) => {
-                    next[j] = *e.get();
-                    e.insert(j as u32);
-                }
-                Entry::Vacant(e) => {
-                    e.insert(j as u32);
-                }
+impl Found {
+    fn new(n: usize) -> Self {
+        Found {
+            first: vec![NONE; n],
+            more: vec![false; n],
+        }
+    }
+
+    fn add(&mut self, k: usize, j: usize) {
+        if self.first[k] == NONE {
+            self.first[k] = j;
+        } else {
+            self.more[k] = true;
+        }
+    }
+
+    /// Sets the link of every record this step found something for.
+    fn settle(self, links: &mut [Link], single: fn(usize) -> Link, conflict: Reason) {
+        for (k, (first, more)) in self.first.into_iter().zip(self.more).enumerate() {
+            if first != NONE {
+                links[k] = if more {
+                    Link::Conflict(conflict)
+                } else {
+                    single(first)
+                };
             }
         }
-        Index { map, next }
-    }
-
-    /// Every position with `key` (at least one when `Some`).
-    fn get(&self, key: &str) -> Option<impl Iterator<Item = usize> + '_> {
-        let head = *self.map.get(key)?;
-        Some(
-            std::iter::successors(Some(head), |&j| {
-                Some(self.next[j as usize]).filter(|&n| n != END)
-            })
-            .map(|j| j as usize),
-        )
     }
 }
 
-/// One position when `positions` holds exactly one, else `None` (a conflict).
-fn single(mut positions: impl Iterator<Item = usize>) -> Result<usize, Vec<usize>> {
-    let first = positions.next().unwrap_or_default();
-    match positions.next() {
-        None => Ok(first),
-        Some(second) => Err([first, second].into_iter().chain(positions).collect()),
-    }
-}
-
-/// Links `keys` (Central side) to `outlook`. Outlook contacts whose `usable` flag is false
-/// (no id, or a repeat of an earlier id) take no part.
-pub fn link(keys: &[LinkKey<'_>], outlook: &[OutlookContact<'_>], usable: &[bool]) -> Links {
+/// Links the Central records of `central` to `outlook`. Outlook contacts whose `usable` flag
+/// is false (no id, or a repeat of an earlier id) take no part. Every Outlook contact is
+/// looked up once per step in the Central indexes, so the cost does not depend on how many
+/// conflicts there are.
+pub fn link(central: &CentralKeys<'_>, outlook: &[OutlookContact<'_>], usable: &[bool]) -> Links {
+    let n = central.id_linkable.len();
     let mut claimed = vec![false; outlook.len()];
-    let mut links = vec![Link::Unlinked; keys.len()];
+    let mut links = vec![Link::Unlinked; n];
 
-    let stored_ids = outlook.iter().enumerate().filter_map(|(j, o)| {
-        let id = o.central_id.as_deref()?;
-        usable[j].then(|| (j, trim(id)))
-    });
-    let by_stored_id = Index::new(stored_ids, outlook.len(), outlook.len());
-    for (i, key) in keys.iter().enumerate() {
-        let Some(found) = key.id.and_then(|id| by_stored_id.get(id)) else {
+    // Step one: the Central id stored on the Outlook contact.
+    let mut found = Found::new(n);
+    for (j, o) in outlook.iter().enumerate() {
+        let Some(id) = o.central_id.as_deref().filter(|_| usable[j]) else {
             continue;
         };
-        match single(found) {
-            Ok(j) => {
-                claimed[j] = true;
-                links[i] = Link::ById(j);
-            }
-            Err(all) => {
-                all.into_iter().for_each(|j| claimed[j] = true);
-                links[i] = Link::Conflict(Reason::DuplicateOutlookId);
-            }
-        }
-    }
-
-    // Only Outlook contacts step one left unclaimed link by email.
-    let emails: Vec<Option<Cow<'_, str>>> = outlook
-        .iter()
-        .enumerate()
-        .map(|(j, o)| {
-            let email = o.primary_email();
-            (usable[j] && !claimed[j] && !trim(email).is_empty()).then(|| normalize(email))
-        })
-        .collect();
-    let by_email = Index::new(
-        emails
-            .iter()
-            .enumerate()
-            .filter_map(|(j, e)| Some((j, e.as_deref()?))),
-        outlook.len(),
-        outlook.len(),
-    );
-    let mut newly_claimed = Vec::new();
-    for (i, key) in keys.iter().enumerate() {
-        if links[i] != Link::Unlinked {
-            continue;
-        }
-        let Some(found) = key.email.as_deref().and_then(|e| by_email.get(e)) else {
+        let Some(&k) = central.by_id.get(trim(id)) else {
             continue;
         };
-        match single(found) {
-            Ok(j) => {
-                newly_claimed.push(j);
-                links[i] = Link::ByEmail(j);
-            }
-            Err(all) => {
-                newly_claimed.extend(all);
-                links[i] = Link::Conflict(Reason::DuplicateOutlookEmail);
-            }
+        if central.id_linkable[k] {
+            claimed[j] = true;
+            found.add(k, j);
         }
     }
-    for j in newly_claimed {
-        claimed[j] = true;
+    found.settle(&mut links, Link::ById, Reason::DuplicateOutlookId);
+
+    // Step two: the primary email of the Outlook contacts step one left unclaimed, for the
+    // records step one left unlinked.
+    let mut found = Found::new(n);
+    for (j, o) in outlook.iter().enumerate() {
+        let email = o.primary_email();
+        if !usable[j] || claimed[j] || trim(email).is_empty() {
+            continue;
+        }
+        let Some(&k) = central.by_email.get(normalize(email).as_ref()) else {
+            continue;
+        };
+        if central.email_linkable[k] && links[k] == Link::Unlinked {
+            claimed[j] = true;
+            found.add(k, j);
+        }
     }
+    found.settle(&mut links, Link::ByEmail, Reason::DuplicateOutlookEmail);
+
     Links { links, claimed }
 }

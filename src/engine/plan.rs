@@ -1,7 +1,7 @@
 //! The plan: for every active Central contact, in input order, what a sync would do — and the
 //! Outlook contacts nobody claims (orphans). Deterministic: same input, same plan.
 
-use foldhash::{HashMap, HashMapExt};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 
@@ -13,7 +13,7 @@ use super::body::{create_body, update_body};
 use super::diff::{diff_contact, Change, EmptyValues};
 use super::email::normalize;
 use super::input::{CentralContact, OutlookContact};
-use super::link::{link, Link, LinkKey};
+use super::link::{link, CentralKeys, Link};
 use super::mapping::Mapped;
 use super::validate::{record_reasons, Reason};
 
@@ -146,54 +146,48 @@ pub fn plan<'a>(
     outlook: &'a [OutlookContact<'a>],
     options: PlanOptions,
 ) -> Plan<'a> {
-    // Active records with their own reasons; inactive ones are only counted.
+    // One pass over the records: the active ones with their own reasons, their normalised
+    // email when they have no reason of their own, and their ids indexed. Inactive records
+    // are only counted.
     let mut excluded = 0;
     let mut entries: Vec<(usize, Vec<Reason>)> = Vec::with_capacity(central.len());
+    let mut emails: Vec<Option<Cow<'a, str>>> = Vec::with_capacity(central.len());
+    let mut shared_id: Vec<bool> = Vec::with_capacity(central.len());
+    let mut by_id: HashMap<&'a str, usize> = HashMap::with_capacity(central.len());
     for (i, c) in central.iter().enumerate() {
-        if c.is_active() {
-            entries.push((i, record_reasons(c)));
-        } else {
+        if !c.is_active() {
             excluded += 1;
+            continue;
         }
+        let k = entries.len();
+        let reasons = record_reasons(c);
+        emails.push(reasons.is_empty().then(|| normalize(c.email.as_str())));
+        shared_id.push(false);
+        if !c.id.is_invalid() && !c.id.as_str().is_empty() {
+            mark_repeats(&mut by_id, c.id.as_str(), k, &mut shared_id);
+        }
+        entries.push((i, reasons));
     }
 
     // A Central id shared by two records cannot be linked safely.
-    let mut shared_id = vec![false; entries.len()];
-    let mut first_with_id: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
-    for (k, (i, _)) in entries.iter().enumerate() {
-        let id = &central[*i].id;
-        if !id.is_invalid() && !id.as_str().is_empty() {
-            mark_repeats(&mut first_with_id, id.as_str(), k, &mut shared_id);
-        }
-    }
-    drop(first_with_id);
-    for ((_, reasons), shared) in entries.iter_mut().zip(shared_id) {
-        if shared && !reasons.contains(&Reason::InvalidRecord) {
-            reasons.push(Reason::InvalidRecord);
+    for (k, shared) in shared_id.into_iter().enumerate() {
+        if shared && !entries[k].1.contains(&Reason::InvalidRecord) {
+            entries[k].1.push(Reason::InvalidRecord);
+            emails[k] = None;
         }
     }
 
     // Otherwise actionable records sharing one email: all of them.
-    let mut emails: Vec<Option<Cow<'a, str>>> = entries
-        .iter()
-        .map(|(i, reasons)| {
-            reasons
-                .is_empty()
-                .then(|| normalize(central[*i].email.as_str()))
-        })
-        .collect();
     let mut duplicated = vec![false; entries.len()];
-    let mut first_with_email: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
+    let mut by_email: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
     for (k, e) in emails.iter().enumerate() {
         if let Some(e) = e {
-            mark_repeats(&mut first_with_email, e, k, &mut duplicated);
+            mark_repeats(&mut by_email, e, k, &mut duplicated);
         }
     }
-    drop(first_with_email);
-    for (k, dup) in duplicated.into_iter().enumerate() {
-        if dup {
+    for (k, dup) in duplicated.iter().enumerate() {
+        if *dup {
             entries[k].1.push(Reason::DuplicateEmail);
-            emails[k] = None;
         }
     }
     for (_, reasons) in entries.iter_mut() {
@@ -201,20 +195,28 @@ pub fn plan<'a>(
     }
 
     // Outlook contacts without an id, or repeating an earlier id, take no part.
-    let mut seen: HashMap<&str, ()> = HashMap::with_capacity(outlook.len());
+    let mut seen: HashSet<&str> = HashSet::with_capacity(outlook.len());
     let usable: Vec<bool> = outlook
         .iter()
-        .map(|o| !o.id.is_blank() && seen.insert(o.id.as_str(), ()).is_none())
+        .map(|o| !o.id.is_blank() && seen.insert(o.id.as_str()))
         .collect();
+    drop(seen);
 
-    let keys: Vec<LinkKey<'_>> = entries
+    let id_linkable: Vec<bool> = entries
         .iter()
-        .zip(emails)
-        .map(|((i, reasons), email)| LinkKey {
-            id: (!reasons.contains(&Reason::InvalidRecord)).then(|| central[*i].id.as_str()),
-            email,
-        })
+        .map(|(_, reasons)| !reasons.contains(&Reason::InvalidRecord))
         .collect();
+    let email_linkable: Vec<bool> = emails
+        .iter()
+        .zip(&duplicated)
+        .map(|(e, dup)| e.is_some() && !dup)
+        .collect();
+    let keys = CentralKeys {
+        by_id: &by_id,
+        id_linkable: &id_linkable,
+        by_email: &by_email,
+        email_linkable: &email_linkable,
+    };
     let links = link(&keys, outlook, &usable);
 
     let mut summary = Summary::default();
