@@ -43,7 +43,7 @@ fn main() {
         let t1 = Instant::now();
         let p = plan(&cs, &os, PlanOptions::default());
         let t2 = Instant::now();
-        let json = serde_json::to_string(&p).unwrap();
+        let json = central_o365_sync::engine::json_out::plan_to_json(&p);
         let t3 = Instant::now();
         std::hint::black_box(json);
         parse_t.push(t1 - t0);

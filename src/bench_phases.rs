@@ -15,7 +15,7 @@ pub fn bench_phases(central: &[u8], outlook: &[u8]) -> String {
     let t2 = now();
     let p = plan(&c, &o, PlanOptions::default());
     let t3 = now();
-    let json = serde_json::to_string(&p).unwrap();
+    let json = crate::engine::json_out::plan_to_json(&p);
     let t4 = now();
     drop(p);
     drop(o);

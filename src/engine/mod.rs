@@ -6,6 +6,7 @@ pub mod body;
 pub mod diff;
 pub mod email;
 pub mod input;
+pub mod json_out;
 pub mod link;
 pub mod mapping;
 pub mod plan;
@@ -43,10 +44,7 @@ pub fn plan_json_text(
     let (mut fixed_central, mut fixed_outlook) = (None, None);
     let central = parse_lenient(central, &mut fixed_central, parse_central)?;
     let outlook = parse_lenient(outlook, &mut fixed_outlook, parse_outlook)?;
-    let plan = plan(&central, &outlook, options);
-    serde_json::to_string(&plan).map_err(|e| InputError {
-        message: e.to_string(),
-    })
+    Ok(json_out::plan_to_json(&plan(&central, &outlook, options)))
 }
 
 /// Parses `json` with `parse`; if that fails and the text holds lone surrogate escapes, parses
