@@ -47,6 +47,11 @@ impl Out {
     fn string(&mut self, s: &str) {
         let bytes = s.as_bytes();
         self.0.push(b'"');
+        if !needs_escape(bytes) {
+            self.0.extend_from_slice(bytes);
+            self.0.push(b'"');
+            return;
+        }
         let mut start = 0;
         for (i, &b) in bytes.iter().enumerate() {
             let escape: &[u8] = match b {
@@ -133,6 +138,29 @@ impl Out {
             s.new, s.update, s.up_to_date, s.non_actionable, s.conflict
         ));
     }
+}
+
+/// True when `bytes` holds a quote, a backslash or a control character, looking at eight
+/// bytes at a time (the usual id or name needs no escape at all).
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A byte of `w` below `n` (for n <= 0x80) sets its high bit here; exact, no false hits.
+    let below = |w: u64, n: u8| w.wrapping_sub(ONES * u64::from(n)) & !w & HIGH;
+    let zero = |w: u64| below(w, 1);
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        let w = w.first_chunk::<8>().map_or(0, |w| u64::from_le_bytes(*w));
+        if below(w, 0x20) | zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\')))
+            != 0
+        {
+            return true;
+        }
+    }
+    words
+        .remainder()
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 fn state_name(state: State) -> &'static str {
@@ -234,6 +262,25 @@ mod tests {
                 conflict: 5,
             },
             options: Default::default(),
+        }
+    }
+
+    #[test]
+    fn finds_every_byte_that_needs_an_escape_at_any_position() {
+        for len in 0..20 {
+            for at in 0..len {
+                for b in (0u8..=0x7f).chain([0x80, 0xa0, 0xff]) {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = b;
+                    let expected = b < 0x20 || b == b'"' || b == b'\\';
+                    assert_eq!(
+                        needs_escape(&bytes),
+                        expected,
+                        "byte {b:#x} at {at} of {len}"
+                    );
+                }
+            }
+            assert!(!needs_escape(&vec![b'z'; len]));
         }
     }
 

@@ -7,16 +7,16 @@ use foldhash::HashMap;
 
 use super::email::normalize;
 use super::input::OutlookContact;
-use super::text::trim;
+use super::text::{trim, HashKey};
 use super::validate::Reason;
 
 /// The Central side of linking: the active records' ids and normalised emails, each indexed
 /// to the position of the first record with it, and which positions may link by each.
 pub struct CentralKeys<'m> {
-    pub by_id: &'m HashMap<&'m str, usize>,
+    pub by_id: &'m HashMap<HashKey<'m>, usize>,
     /// False for a record without a usable id (blank, invalid, or shared).
     pub id_linkable: &'m [bool],
-    pub by_email: &'m HashMap<&'m str, usize>,
+    pub by_email: &'m HashMap<HashKey<'m>, usize>,
     /// True only for an actionable record, whose email no other record shares.
     pub email_linkable: &'m [bool],
 }
@@ -93,7 +93,7 @@ pub fn link(central: &CentralKeys<'_>, outlook: &[OutlookContact<'_>], usable: &
         let Some(id) = o.central_id.as_deref().filter(|_| usable[j]) else {
             continue;
         };
-        let Some(&k) = central.by_id.get(trim(id)) else {
+        let Some(&k) = central.by_id.get(&HashKey(trim(id))) else {
             continue;
         };
         if central.id_linkable[k] {
@@ -111,7 +111,7 @@ pub fn link(central: &CentralKeys<'_>, outlook: &[OutlookContact<'_>], usable: &
         if !usable[j] || claimed[j] || trim(email).is_empty() {
             continue;
         }
-        let Some(&k) = central.by_email.get(normalize(email).as_ref()) else {
+        let Some(&k) = central.by_email.get(&HashKey(&normalize(email))) else {
             continue;
         };
         if central.email_linkable[k] && links[k] == Link::Unlinked {

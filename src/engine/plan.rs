@@ -15,12 +15,13 @@ use super::email::normalize;
 use super::input::{CentralContact, OutlookContact};
 use super::link::{link, CentralKeys, Link};
 use super::mapping::Mapped;
+use super::text::HashKey;
 use super::validate::{record_reasons, Reason};
 
 /// Records `key` at position `k`; when an earlier position has it, marks both as repeated.
 fn mark_repeats<'k>(
-    first: &mut HashMap<&'k str, usize>,
-    key: &'k str,
+    first: &mut HashMap<HashKey<'k>, usize>,
+    key: HashKey<'k>,
     k: usize,
     repeated: &mut [bool],
 ) {
@@ -153,7 +154,7 @@ pub fn plan<'a>(
     let mut entries: Vec<(usize, Vec<Reason>)> = Vec::with_capacity(central.len());
     let mut emails: Vec<Option<Cow<'a, str>>> = Vec::with_capacity(central.len());
     let mut shared_id: Vec<bool> = Vec::with_capacity(central.len());
-    let mut by_id: HashMap<&'a str, usize> = HashMap::with_capacity(central.len());
+    let mut by_id: HashMap<HashKey<'a>, usize> = HashMap::with_capacity(central.len());
     for (i, c) in central.iter().enumerate() {
         if !c.is_active() {
             excluded += 1;
@@ -164,7 +165,7 @@ pub fn plan<'a>(
         emails.push(reasons.is_empty().then(|| normalize(c.email.as_str())));
         shared_id.push(false);
         if !c.id.is_invalid() && !c.id.as_str().is_empty() {
-            mark_repeats(&mut by_id, c.id.as_str(), k, &mut shared_id);
+            mark_repeats(&mut by_id, HashKey(c.id.as_str()), k, &mut shared_id);
         }
         entries.push((i, reasons));
     }
@@ -179,10 +180,10 @@ pub fn plan<'a>(
 
     // Otherwise actionable records sharing one email: all of them.
     let mut duplicated = vec![false; entries.len()];
-    let mut by_email: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
+    let mut by_email: HashMap<HashKey<'_>, usize> = HashMap::with_capacity(entries.len());
     for (k, e) in emails.iter().enumerate() {
         if let Some(e) = e {
-            mark_repeats(&mut by_email, e, k, &mut duplicated);
+            mark_repeats(&mut by_email, HashKey(e), k, &mut duplicated);
         }
     }
     for (k, dup) in duplicated.iter().enumerate() {
@@ -195,10 +196,10 @@ pub fn plan<'a>(
     }
 
     // Outlook contacts without an id, or repeating an earlier id, take no part.
-    let mut seen: HashSet<&str> = HashSet::with_capacity(outlook.len());
+    let mut seen: HashSet<HashKey<'_>> = HashSet::with_capacity(outlook.len());
     let usable: Vec<bool> = outlook
         .iter()
-        .map(|o| !o.id.is_blank() && seen.insert(o.id.as_str()))
+        .map(|o| !o.id.is_blank() && seen.insert(HashKey(o.id.as_str())))
         .collect();
     drop(seen);
 
