@@ -9,6 +9,7 @@ use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use super::json_reader::{JsonError, Reader};
 use super::text::{Key, Text};
 
 /// Id of the single-value extended property that carries Central's id on an Outlook contact.
@@ -182,21 +183,43 @@ pub fn is_central_id_property(id: &str) -> bool {
     name == "CentralContactId" && head.eq_ignore_ascii_case(expected_head)
 }
 
-/// Parses a JSON array of Central contacts.
+/// Parses a JSON array of Central contacts, in one pass over the text (see `json_reader`). It
+/// accepts exactly what [`parse_central_serde`] behind [`super::parse_lenient`] accepts, and
+/// reads the same records: a lone surrogate escape reads as U+FFFD, values nest to any depth.
 pub fn parse_central(json: &[u8]) -> Result<Vec<CentralContact<'_>>, InputError> {
-    parse_records(json, "Central contacts")
+    read_records(json, "Central contacts", read_central)
 }
 
-/// Parses a JSON array of Outlook contacts (Graph contact JSON).
+/// Parses a JSON array of Outlook contacts (Graph contact JSON); see [`parse_central`].
 pub fn parse_outlook(json: &[u8]) -> Result<Vec<OutlookContact<'_>>, InputError> {
-    parse_records(json, "Outlook contacts")
+    read_records(json, "Outlook contacts", read_outlook)
 }
 
-fn parse_records<'a, T: Deserialize<'a>>(json: &'a [u8], what: &str) -> Result<Vec<T>, InputError> {
-    // One UTF-8 check of the whole text is cheaper than serde_json checking string by string.
-    let text = std::str::from_utf8(json).map_err(|e| InputError {
+/// [`parse_central`] as it was first written, through serde_json: the reference the reader is
+/// tested against (it rejects lone surrogate escapes, which [`super::parse_lenient`] repairs).
+#[doc(hidden)]
+pub fn parse_central_serde(json: &[u8]) -> Result<Vec<CentralContact<'_>>, InputError> {
+    parse_records_serde(json, "Central contacts")
+}
+
+/// [`parse_outlook`] through serde_json; see [`parse_central_serde`].
+#[doc(hidden)]
+pub fn parse_outlook_serde(json: &[u8]) -> Result<Vec<OutlookContact<'_>>, InputError> {
+    parse_records_serde(json, "Outlook contacts")
+}
+
+fn utf8<'a>(json: &'a [u8], what: &str) -> Result<&'a str, InputError> {
+    // One UTF-8 check of the whole text is cheaper than checking string by string.
+    std::str::from_utf8(json).map_err(|e| InputError {
         message: format!("{what} must be UTF-8 JSON text: {e}"),
-    })?;
+    })
+}
+
+fn parse_records_serde<'a, T: Deserialize<'a>>(
+    json: &'a [u8],
+    what: &str,
+) -> Result<Vec<T>, InputError> {
+    let text = utf8(json, what)?;
     let records: Records<T> = serde_json::from_str(text).map_err(|e| InputError {
         message: format!("{what} must be a JSON array of objects: {e}"),
     })?;
@@ -248,6 +271,389 @@ pub fn repair_lone_surrogates(json: &[u8]) -> Option<Vec<u8>> {
         buf
     })
 }
+
+// The records are read by a single pass of the pull reader in `json_reader`. What each field
+// accepts is exactly what the serde_json reading below (kept as the reference) accepts: values
+// read as text or as a shape have their numbers range-checked, values that are skipped only
+// their grammar; the last of duplicate keys wins.
+
+type ReadResult<T> = Result<T, JsonError>;
+
+/// A top-level array (and nothing else), whose elements must be objects, each read by `read`
+/// (called after the object's `{`, with a default record to fill in place).
+fn read_records<'a, T: Default>(
+    json: &'a [u8],
+    what: &str,
+    read: fn(&mut Reader<'a>, &mut T) -> ReadResult<()>,
+) -> Result<Vec<T>, InputError> {
+    let text = utf8(json, what)?;
+    let mut r = Reader::new(text);
+    let read_all = |r: &mut Reader<'a>| -> ReadResult<Vec<T>> {
+        r.expect(b'[', "expected an array")?;
+        let start = r.offset();
+        let mut out: Vec<T> = Vec::new();
+        let mut first = true;
+        while r.next_element(&mut first)? {
+            if out.len() == ESTIMATE_AFTER {
+                reserve_for_the_rest(&mut out, r.offset() - start, text.len() - r.offset());
+            }
+            r.expect(b'{', "expected an object")?;
+            out.push(T::default());
+            if let Some(record) = out.last_mut() {
+                read(r, record)?;
+            }
+        }
+        r.end()?;
+        if out.capacity() / 2 > out.len() {
+            out.shrink_to_fit();
+        }
+        Ok(out)
+    };
+    read_all(&mut r).map_err(|e| InputError {
+        message: format!(
+            "{what} must be a JSON array of objects: {}",
+            e.describe(text)
+        ),
+    })
+}
+
+/// Records read before the rest are estimated from their size.
+const ESTIMATE_AFTER: usize = 32;
+
+/// Reserves room for the records in the `remaining` bytes of text, estimated (with 1/16 to
+/// spare) from the `used` bytes the records read so far took: growing a large list by doubling
+/// copies it several times. The room is capped at twice the remaining text's size in bytes, so
+/// a misleading start (small records, then a huge one) cannot reserve more than that; and when
+/// it cannot be had, the list just grows as it would have.
+fn reserve_for_the_rest<T>(out: &mut Vec<T>, used: usize, remaining: usize) {
+    let per_record = (used / out.len().max(1)).max(1);
+    let estimate = remaining / per_record + remaining / per_record / 16 + 1;
+    let cap = remaining.saturating_mul(2) / std::mem::size_of::<T>().max(1);
+    // Failing to reserve is not an error: the records may still fit as they come.
+    let _ = out.try_reserve(estimate.min(cap));
+}
+
+/// Reads a text value into `field`, trimmed.
+#[inline(always)]
+fn read_trimmed<'a>(r: &mut Reader<'a>, field: &mut Text<'a>) -> ReadResult<()> {
+    r.read_text_into(field)?;
+    match field {
+        // The common case — a borrowed value that starts and ends with visible ASCII, so has
+        // nothing to trim — is decided from two bytes.
+        Text::Value(Cow::Borrowed(s)) => {
+            let visible = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x80);
+            if !(visible(s.as_bytes().first()) && visible(s.as_bytes().last())) {
+                *s = s.trim();
+            }
+        }
+        Text::Value(Cow::Owned(_)) => *field = std::mem::take(field).trim(),
+        Text::Absent | Text::Invalid => {}
+    }
+    Ok(())
+}
+
+/// Walks the entries of an object (after its `{`): `$body` handles each key (bound to `$key`
+/// as a `&str`) and must read or skip its value. The keys listed first are tried against the
+/// raw text before the key is read in general: a key written without escapes (nearly all) is
+/// then recognised without a scan. Which keys are listed only affects speed — `$body` sees
+/// the same key either way.
+macro_rules! each_key {
+    ($r:ident, [$($known:literal),* $(,)?], |$key:ident| $body:block) => {{
+        let mut first = true;
+        while $r.open_key(&mut first)? {
+            let read;
+            let $key: &str = if false {
+                ""
+            } $(else if $r.take_key(concat!($known, "\"").as_bytes()) {
+                $known
+            })* else {
+                read = $r.key_rest()?;
+                &read
+            };
+            $r.key_colon()?;
+            $body
+        }
+    }};
+}
+
+fn read_central<'a>(r: &mut Reader<'a>, c: &mut CentralContact<'a>) -> ReadResult<()> {
+    each_key!(
+        r,
+        [
+            "businessAddress",
+            "email",
+            "firstName",
+            "homeAddress",
+            "id",
+            "lastName",
+            "mobile",
+            "status",
+            "telephone",
+            "title",
+            "website",
+        ],
+        |key| {
+            let field = match key {
+                "id" => &mut c.id,
+                "status" => &mut c.status,
+                "title" => &mut c.title,
+                "firstName" => &mut c.first_name,
+                "lastName" => &mut c.last_name,
+                "email" => &mut c.email,
+                "mobile" => &mut c.mobile,
+                "telephone" => &mut c.telephone,
+                "website" => &mut c.website,
+                "homeAddress" => {
+                    read_address_field(r, &mut c.home_address)?;
+                    continue;
+                }
+                "businessAddress" => {
+                    read_address_field(r, &mut c.business_address)?;
+                    continue;
+                }
+                _ => {
+                    r.skip_value()?;
+                    continue;
+                }
+            };
+            read_trimmed(r, field)?;
+        }
+    );
+    Ok(())
+}
+
+/// A Central address field: an object, nothing, or (anything else) invalid.
+fn read_address_field<'a>(r: &mut Reader<'a>, field: &mut AddressField<'a>) -> ReadResult<()> {
+    match r.peek() {
+        Some(b'{') => {
+            r.bump();
+            *field = AddressField::Value(CentralAddress::default());
+            if let AddressField::Value(a) = field {
+                read_central_address(r, a)?;
+            }
+        }
+        Some(b'[') => {
+            r.skip_value()?;
+            *field = AddressField::Invalid;
+        }
+        _ => {
+            *field = match r.read_text()? {
+                Text::Absent => AddressField::Absent,
+                _ => AddressField::Invalid,
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read_central_address<'a>(r: &mut Reader<'a>, a: &mut CentralAddress<'a>) -> ReadResult<()> {
+    each_key!(
+        r,
+        ["country", "county", "line1", "line2", "line3", "postcode", "town"],
+        |key| {
+            let field = match key {
+                "line1" => &mut a.line1,
+                "line2" => &mut a.line2,
+                "line3" => &mut a.line3,
+                "town" => &mut a.town,
+                "county" => &mut a.county,
+                "country" => &mut a.country,
+                "postcode" => &mut a.postcode,
+                _ => {
+                    r.skip_value()?;
+                    continue;
+                }
+            };
+            read_trimmed(r, field)?;
+        }
+    );
+    Ok(())
+}
+
+fn read_outlook<'a>(r: &mut Reader<'a>, c: &mut OutlookContact<'a>) -> ReadResult<()> {
+    each_key!(
+        r,
+        [
+            "@odata.etag", // not read, but on every Graph contact
+            "businessAddress",
+            "businessHomePage",
+            "businessPhones",
+            "displayName",
+            "emailAddresses",
+            "givenName",
+            "homeAddress",
+            "id",
+            "mobilePhone",
+            "singleValueExtendedProperties",
+            "surname",
+            "title",
+        ],
+        |key| {
+            let field = match key {
+                "id" => &mut c.id,
+                "title" => &mut c.title,
+                "givenName" => &mut c.given_name,
+                "surname" => &mut c.surname,
+                "displayName" => &mut c.display_name,
+                "mobilePhone" => &mut c.mobile_phone,
+                "businessHomePage" => &mut c.business_home_page,
+                "emailAddresses" => {
+                    let emails = &mut c.email_addresses;
+                    emails.clear();
+                    read_lenient_list(r, |r| {
+                        emails.push(OutlookEmail::default());
+                        match emails.last_mut() {
+                            Some(e) => read_lenient_object(r, e, read_outlook_email),
+                            None => Ok(()),
+                        }
+                    })?;
+                    continue;
+                }
+                "businessPhones" => {
+                    let phones = &mut c.business_phones;
+                    phones.clear();
+                    read_lenient_list(r, |r| {
+                        phones.push(r.read_text()?);
+                        Ok(())
+                    })?;
+                    continue;
+                }
+                "homeAddress" => {
+                    read_lenient_object(r, &mut c.home_address, read_outlook_address)?;
+                    continue;
+                }
+                "businessAddress" => {
+                    read_lenient_object(r, &mut c.business_address, read_outlook_address)?;
+                    continue;
+                }
+                "singleValueExtendedProperties" => {
+                    c.central_id = read_central_id(r)?;
+                    continue;
+                }
+                _ => {
+                    r.skip_value()?;
+                    continue;
+                }
+            };
+            r.read_text_into(field)?;
+        }
+    );
+    Ok(())
+}
+
+/// The value of the first extended property that is ours, when it is not blank.
+fn read_central_id<'a>(r: &mut Reader<'a>) -> ReadResult<Option<Cow<'a, str>>> {
+    let mut ours: Option<Text<'a>> = None;
+    let mut p = ExtendedProperty::default();
+    read_lenient_list(r, |r| {
+        read_lenient_object(r, &mut p, read_extended_property)?;
+        // The id as we write it is the common case, checked first.
+        let id = p.id.as_str();
+        if ours.is_none() && (id == CENTRAL_ID_PROPERTY || is_central_id_property(id)) {
+            ours = Some(std::mem::take(&mut p.value));
+        }
+        Ok(())
+    })?;
+    Ok(match ours {
+        Some(Text::Value(v)) if !v.trim().is_empty() => Some(v),
+        _ => None,
+    })
+}
+
+/// A Graph list: each element of an array is handed to `element` (which must read or skip
+/// it); anything else reads as an empty list.
+#[inline(always)]
+fn read_lenient_list<'a>(
+    r: &mut Reader<'a>,
+    mut element: impl FnMut(&mut Reader<'a>) -> ReadResult<()>,
+) -> ReadResult<()> {
+    match r.peek() {
+        Some(b'[') => {
+            r.bump();
+            let mut first = true;
+            while r.next_element(&mut first)? {
+                element(r)?;
+            }
+            Ok(())
+        }
+        Some(b'{') => r.skip_value(),
+        // A scalar is still read (a number out of range is an error, as for any value read).
+        _ => r.read_text().map(drop),
+    }
+}
+
+/// A Graph object, read into `out` by `read` (after its `{`); `out` is reset to its default
+/// first, and stays so when the value is not an object.
+#[inline(always)]
+fn read_lenient_object<'a, T: Default>(
+    r: &mut Reader<'a>,
+    out: &mut T,
+    read: fn(&mut Reader<'a>, &mut T) -> ReadResult<()>,
+) -> ReadResult<()> {
+    *out = T::default();
+    match r.peek() {
+        Some(b'{') => {
+            r.bump();
+            read(r, out)
+        }
+        Some(b'[') => r.skip_value(),
+        _ => r.read_text().map(drop),
+    }
+}
+
+fn read_outlook_email<'a>(r: &mut Reader<'a>, e: &mut OutlookEmail<'a>) -> ReadResult<()> {
+    each_key!(r, ["address", "name"], |key| {
+        let field = match key {
+            "name" => &mut e.name,
+            "address" => &mut e.address,
+            _ => {
+                r.skip_value()?;
+                continue;
+            }
+        };
+        r.read_text_into(field)?;
+    });
+    Ok(())
+}
+
+fn read_outlook_address<'a>(r: &mut Reader<'a>, a: &mut OutlookAddress<'a>) -> ReadResult<()> {
+    each_key!(
+        r,
+        ["city", "countryOrRegion", "postalCode", "state", "street"],
+        |key| {
+            let field = match key {
+                "street" => &mut a.street,
+                "city" => &mut a.city,
+                "state" => &mut a.state,
+                "countryOrRegion" => &mut a.country_or_region,
+                "postalCode" => &mut a.postal_code,
+                _ => {
+                    r.skip_value()?;
+                    continue;
+                }
+            };
+            r.read_text_into(field)?;
+        }
+    );
+    Ok(())
+}
+
+fn read_extended_property<'a>(r: &mut Reader<'a>, p: &mut ExtendedProperty<'a>) -> ReadResult<()> {
+    each_key!(r, ["id", "value"], |key| {
+        let field = match key {
+            "id" => &mut p.id,
+            "value" => &mut p.value,
+            _ => {
+                r.skip_value()?;
+                continue;
+            }
+        };
+        r.read_text_into(field)?;
+    });
+    Ok(())
+}
+
+// The reference reading, through serde_json.
 
 /// A top-level array (and nothing else), whose elements must be objects.
 struct Records<T>(Vec<T>);

@@ -7,6 +7,7 @@ pub mod diff;
 pub mod email;
 pub mod input;
 pub mod json_out;
+mod json_reader;
 pub mod link;
 pub mod mapping;
 pub mod plan;
