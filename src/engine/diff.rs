@@ -7,7 +7,7 @@ use tsify::Tsify;
 
 use super::email::same_address;
 use super::input::{CentralContact, OutlookContact};
-use super::mapping::{central_parts, outlook_values, Field, Mapped};
+use super::mapping::{central_part, outlook_value, outlook_values, Field, Mapped};
 use super::text::{same_text, trim};
 
 /// What to do when Central has no value where Outlook has one.
@@ -39,9 +39,10 @@ pub fn diff_contact(
     outlook: &OutlookContact<'_>,
     empty: EmptyValues,
 ) -> Vec<Change> {
-    let current = outlook_values(outlook);
-    let parts = central_parts(central);
-    if parts.iter().zip(current).all(|(p, v)| p.is(v)) {
+    let unchanged = Field::ALL
+        .iter()
+        .all(|&f| central_part(central, f).is(outlook_value(outlook, f)));
+    if unchanged {
         return Vec::new();
     }
     diff(&Mapped::from_central(central), outlook, empty)

@@ -41,6 +41,50 @@ pub fn is_plain_address(value: &str) -> bool {
     if value.is_empty() || value.len() > 254 {
         return false;
     }
+    if value.is_ascii() {
+        return is_plain_ascii_address(value.as_bytes());
+    }
+    is_plain_address_general(value)
+}
+
+/// [`is_plain_address`] for an ASCII value, in one pass over its bytes.
+fn is_plain_ascii_address(b: &[u8]) -> bool {
+    let Some(at) = b.iter().position(|&c| c == b'@') else {
+        return false;
+    };
+    let (local, domain) = (&b[..at], &b[at + 1..]);
+    const SPECIALS: &[u8] = b"!#$%&'*+-/=?^_`{|}~";
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && local.split(|&c| c == b'.').all(|atom| {
+            !atom.is_empty()
+                && atom
+                    .iter()
+                    .all(|c| c.is_ascii_alphanumeric() || SPECIALS.contains(c))
+        });
+    if !local_ok || domain.len() > 255 {
+        return false;
+    }
+    let (mut labels, mut tld_all_digits) = (0, true);
+    for label in domain.split(|&c| c == b'.') {
+        let ok = !label.is_empty()
+            && label.len() <= 63
+            && label.first() != Some(&b'-')
+            && label.last() != Some(&b'-')
+            && label
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || *c == b'-');
+        if !ok {
+            return false;
+        }
+        labels += 1;
+        tld_all_digits = label.iter().all(u8::is_ascii_digit);
+    }
+    labels >= 2 && !tld_all_digits
+}
+
+/// [`is_plain_address`] for any value.
+fn is_plain_address_general(value: &str) -> bool {
     let Some((local, domain)) = value.split_once('@') else {
         return false;
     };
@@ -101,6 +145,50 @@ mod tests {
         // "e" + combining acute accent composes to "é" before lowercasing.
         assert_eq!(normalize("Ze\u{301}@X.FR"), "z\u{e9}@x.fr");
         assert!(same_address("Jos\u{e9}@x.fr", "JOSE\u{301}@X.FR"));
+    }
+
+    #[test]
+    fn ascii_fast_path_agrees_with_the_general_check() {
+        // Random short strings over the characters that matter, and mutations of good ones.
+        let alphabet = b"ab9Z@.-_+!\" <>[]()'~,;:\\\t";
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for n in 0..300_000 {
+            let len = (next() % 24) as usize;
+            let mut s: Vec<u8> = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            if n % 3 == 0 {
+                s = b"first.last@sub.example.org".to_vec();
+                let at = (next() % s.len() as u64) as usize;
+                s[at] = alphabet[(next() % alphabet.len() as u64) as usize];
+            }
+            let s = String::from_utf8(s).unwrap();
+            assert_eq!(
+                is_plain_ascii_address(s.as_bytes()),
+                is_plain_address_general(&s),
+                "{s:?}"
+            );
+        }
+        for long in [
+            format!("{}@example.com", "a".repeat(64)),
+            format!("{}@example.com", "a".repeat(65)),
+            format!("a@{}.com", "b".repeat(63)),
+            format!("a@{}.com", "b".repeat(64)),
+            "a@b.123".to_owned(),
+            "a@b.12a".to_owned(),
+        ] {
+            assert_eq!(
+                is_plain_ascii_address(long.as_bytes()),
+                is_plain_address_general(&long),
+                "{long}"
+            );
+        }
     }
 
     #[test]

@@ -119,7 +119,11 @@ pub struct Parts<'a> {
 
 impl<'a> Parts<'a> {
     fn one(s: &'a str) -> Self {
-        Parts::joined([s, "", ""], "")
+        Parts {
+            parts: [s, "", ""],
+            len: usize::from(!s.is_empty()),
+            sep: "",
+        }
     }
 
     /// The non-empty values of `parts`, joined by `sep`.
@@ -175,41 +179,39 @@ impl<'a> Parts<'a> {
 /// The value of every synced field from a Central contact (already trimmed when read), `""`
 /// where Central has nothing, in [`Field::ALL`] order.
 pub fn central_parts<'a>(c: &'a CentralContact<'a>) -> [Parts<'a>; FIELD_COUNT] {
-    let [hs, hc, hst, hco, hp] = address_parts(&c.home_address);
-    let [bs, bc, bst, bco, bp] = address_parts(&c.business_address);
-    [
-        Parts::one(c.title.as_str()),
-        Parts::one(c.first_name.as_str()),
-        Parts::one(c.last_name.as_str()),
-        Parts::joined([c.first_name.as_str(), c.last_name.as_str(), ""], " "),
-        Parts::one(c.mobile.as_str()),
-        Parts::one(c.email.as_str()),
-        Parts::one(c.telephone.as_str()),
-        Parts::one(c.website.as_str()),
-        hs,
-        hc,
-        hst,
-        hco,
-        hp,
-        bs,
-        bc,
-        bst,
-        bco,
-        bp,
-    ]
+    Field::ALL.map(|f| central_part(c, f))
 }
 
-fn address_parts<'a>(field: &'a AddressField<'a>) -> [Parts<'a>; 5] {
-    let AddressField::Value(a) = field else {
-        return [Parts::one(""); 5];
-    };
-    [
-        street_parts(a),
-        Parts::one(a.town.as_str()),
-        Parts::one(a.county.as_str()),
-        Parts::one(a.country.as_str()),
-        Parts::one(a.postcode.as_str()),
-    ]
+/// The value of one synced field from a Central contact.
+#[inline]
+pub fn central_part<'a>(c: &'a CentralContact<'a>, field: Field) -> Parts<'a> {
+    if let Some((home, part)) = field.address_part() {
+        let address = if home {
+            &c.home_address
+        } else {
+            &c.business_address
+        };
+        let AddressField::Value(a) = address else {
+            return Parts::one("");
+        };
+        return match part {
+            0 => street_parts(a),
+            1 => Parts::one(a.town.as_str()),
+            2 => Parts::one(a.county.as_str()),
+            3 => Parts::one(a.country.as_str()),
+            _ => Parts::one(a.postcode.as_str()),
+        };
+    }
+    match field {
+        Field::Title => Parts::one(c.title.as_str()),
+        Field::GivenName => Parts::one(c.first_name.as_str()),
+        Field::Surname => Parts::one(c.last_name.as_str()),
+        Field::DisplayName => Parts::joined([c.first_name.as_str(), c.last_name.as_str(), ""], " "),
+        Field::MobilePhone => Parts::one(c.mobile.as_str()),
+        Field::Email => Parts::one(c.email.as_str()),
+        Field::BusinessPhone => Parts::one(c.telephone.as_str()),
+        _ => Parts::one(c.website.as_str()),
+    }
 }
 
 fn street_parts<'a>(a: &'a CentralAddress<'a>) -> Parts<'a> {
@@ -251,28 +253,30 @@ pub fn street<'a>(a: &'a CentralAddress<'a>) -> Cow<'a, str> {
 
 /// The current value of every synced field on an Outlook contact, as stored (`""` if unset).
 pub fn outlook_values<'a>(o: &'a OutlookContact<'a>) -> [&'a str; FIELD_COUNT] {
-    let h = &o.home_address;
-    let b = &o.business_address;
-    [
-        o.title.as_str(),
-        o.given_name.as_str(),
-        o.surname.as_str(),
-        o.display_name.as_str(),
-        o.mobile_phone.as_str(),
-        o.primary_email(),
-        o.primary_business_phone(),
-        o.business_home_page.as_str(),
-        h.street.as_str(),
-        h.city.as_str(),
-        h.state.as_str(),
-        h.country_or_region.as_str(),
-        h.postal_code.as_str(),
-        b.street.as_str(),
-        b.city.as_str(),
-        b.state.as_str(),
-        b.country_or_region.as_str(),
-        b.postal_code.as_str(),
-    ]
+    Field::ALL.map(|f| outlook_value(o, f))
+}
+
+/// The current value of one synced field on an Outlook contact.
+#[inline]
+pub fn outlook_value<'a>(o: &'a OutlookContact<'a>, field: Field) -> &'a str {
+    if let Some((home, part)) = field.address_part() {
+        let a = if home {
+            &o.home_address
+        } else {
+            &o.business_address
+        };
+        return outlook_address_values(a)[part];
+    }
+    match field {
+        Field::Title => o.title.as_str(),
+        Field::GivenName => o.given_name.as_str(),
+        Field::Surname => o.surname.as_str(),
+        Field::DisplayName => o.display_name.as_str(),
+        Field::MobilePhone => o.mobile_phone.as_str(),
+        Field::Email => o.primary_email(),
+        Field::BusinessPhone => o.primary_business_phone(),
+        _ => o.business_home_page.as_str(),
+    }
 }
 
 /// An Outlook address's sub-fields in [`ADDRESS_KEYS`] order.
