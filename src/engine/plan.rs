@@ -18,6 +18,37 @@ use super::mapping::Mapped;
 use super::text::HashKey;
 use super::validate::{record_reasons, Reason};
 
+/// Optional keys of the records in one string, each found by its byte range.
+struct Keys {
+    text: String,
+    spans: Vec<Option<(usize, usize)>>,
+}
+
+impl Keys {
+    fn with_capacity(n: usize) -> Self {
+        Keys {
+            text: String::with_capacity(n * 16),
+            spans: Vec::with_capacity(n),
+        }
+    }
+
+    fn push(&mut self, key: Option<&str>) {
+        self.spans.push(key.map(|key| {
+            let start = self.text.len();
+            self.text.push_str(key);
+            (start, self.text.len())
+        }));
+    }
+
+    /// The positions that have a key, with their key.
+    fn iter(&self) -> impl Iterator<Item = (usize, &str)> + '_ {
+        self.spans.iter().enumerate().filter_map(|(k, span)| {
+            let (start, end) = (*span)?;
+            Some((k, self.text.get(start..end)?))
+        })
+    }
+}
+
 /// Records `key` at position `k`; when an earlier position has it, marks both as repeated.
 fn mark_repeats<'k>(
     first: &mut HashMap<HashKey<'k>, usize>,
@@ -147,48 +178,55 @@ pub fn plan<'a>(
     outlook: &'a [OutlookContact<'a>],
     options: PlanOptions,
 ) -> Plan<'a> {
-    // One pass over the records: the active ones with their own reasons, their normalised
-    // email when they have no reason of their own, and their ids indexed. Inactive records
-    // are only counted.
+    // One pass over the records: the active ones with their own reasons, their ids and (when
+    // they have no reason of their own) normalised emails. Ids and emails are copied into two
+    // compact strings, so that the lookups of linking compare keys in a few hundred kilobytes
+    // rather than all over the input. Inactive records are only counted.
     let mut excluded = 0;
     let mut entries: Vec<(usize, Vec<Reason>)> = Vec::with_capacity(central.len());
-    let mut emails: Vec<Option<Cow<'a, str>>> = Vec::with_capacity(central.len());
-    let mut shared_id: Vec<bool> = Vec::with_capacity(central.len());
-    let mut by_id: HashMap<HashKey<'a>, usize> = HashMap::with_capacity(central.len());
+    let mut ids = Keys::with_capacity(central.len());
+    let mut emails = Keys::with_capacity(central.len());
     for (i, c) in central.iter().enumerate() {
         if !c.is_active() {
             excluded += 1;
             continue;
         }
-        let k = entries.len();
         let reasons = record_reasons(c);
-        emails.push(reasons.is_empty().then(|| normalize(c.email.as_str())));
-        shared_id.push(false);
-        if !c.id.is_invalid() && !c.id.as_str().is_empty() {
-            mark_repeats(&mut by_id, HashKey(c.id.as_str()), k, &mut shared_id);
-        }
+        let id = c.id.as_str();
+        ids.push((!c.id.is_invalid() && !id.is_empty()).then_some(id));
+        emails.push(
+            reasons
+                .is_empty()
+                .then(|| normalize(c.email.as_str()))
+                .as_deref(),
+        );
         entries.push((i, reasons));
     }
 
     // A Central id shared by two records cannot be linked safely.
+    let mut shared_id = vec![false; entries.len()];
+    let mut by_id: HashMap<HashKey<'_>, usize> = HashMap::with_capacity(entries.len());
+    for (k, id) in ids.iter() {
+        mark_repeats(&mut by_id, HashKey(id), k, &mut shared_id);
+    }
+    let mut email_linkable: Vec<bool> = emails.spans.iter().map(Option::is_some).collect();
     for (k, shared) in shared_id.into_iter().enumerate() {
         if shared && !entries[k].1.contains(&Reason::InvalidRecord) {
             entries[k].1.push(Reason::InvalidRecord);
-            emails[k] = None;
+            email_linkable[k] = false;
         }
     }
 
     // Otherwise actionable records sharing one email: all of them.
     let mut duplicated = vec![false; entries.len()];
     let mut by_email: HashMap<HashKey<'_>, usize> = HashMap::with_capacity(entries.len());
-    for (k, e) in emails.iter().enumerate() {
-        if let Some(e) = e {
-            mark_repeats(&mut by_email, HashKey(e), k, &mut duplicated);
-        }
+    for (k, e) in emails.iter().filter(|(k, _)| email_linkable[*k]) {
+        mark_repeats(&mut by_email, HashKey(e), k, &mut duplicated);
     }
-    for (k, dup) in duplicated.iter().enumerate() {
-        if *dup {
+    for (k, dup) in duplicated.into_iter().enumerate() {
+        if dup {
             entries[k].1.push(Reason::DuplicateEmail);
+            email_linkable[k] = false;
         }
     }
     for (_, reasons) in entries.iter_mut() {
@@ -206,11 +244,6 @@ pub fn plan<'a>(
     let id_linkable: Vec<bool> = entries
         .iter()
         .map(|(_, reasons)| !reasons.contains(&Reason::InvalidRecord))
-        .collect();
-    let email_linkable: Vec<bool> = emails
-        .iter()
-        .zip(&duplicated)
-        .map(|(e, dup)| e.is_some() && !dup)
         .collect();
     let keys = CentralKeys {
         by_id: &by_id,
