@@ -7,7 +7,9 @@
 //   jsBytes    — TextDecoder + JSON.parse of both, then planReference
 //   wasmArrays — planSync(array, array, {}) on arrays already parsed
 //   jsArrays   — planReference(array, array, {}) on the same arrays
-// Rounds interleave the variants so that a busy machine slows them alike; the median is kept.
+// Rounds interleave the variants of a group so that a busy machine slows them alike; the
+// median is kept. The bytes group runs before any parsed copy of the input exists; the heap is
+// collected before every run when `gc` is exposed.
 
 import init, { planSync } from "../../pkg/central_o365_sync.js";
 import { planReference } from "./plan-reference.mjs";
@@ -16,6 +18,7 @@ const params = new URLSearchParams(location.search);
 const fixture = params.get("fixture") ?? "/fixture/";
 const runs = Number(params.get("runs") ?? 5);
 const warmup = Number(params.get("warmup") ?? 1);
+const settleMs = Number(params.get("settle") ?? 300);
 
 const statusEl = document.getElementById("status");
 const resultEl = document.getElementById("result");
@@ -50,49 +53,70 @@ async function main() {
     fetchBytes(`${fixture}outlook.json`),
   ]);
   const decoder = new TextDecoder();
-  const centralArray = JSON.parse(decoder.decode(centralBuf));
-  const outlookArray = JSON.parse(decoder.decode(outlookBuf));
+  // Garbage of one run must not be collected inside the next: with `gc` exposed (the runner
+  // starts Chromium with --js-flags=--expose-gc) the heap is collected before every run.
+  const collect = typeof globalThis.gc === "function" ? () => globalThis.gc() : () => {};
 
-  const variants = {
+  const times = {};
+  // The first (warm-up) round also checks that all four variants give the same plan.
+  let reference;
+  let samePlan = true;
+  let first;
+  let n;
+
+  // Two groups, each interleaved run by run: the bytes variants first, while no parsed copy of
+  // the input is alive (a caller holding bytes holds no 100,000 JS objects, and a heap full of
+  // them makes every collection inside a run slower), then the arrays variants.
+  async function group(variants) {
+    for (const k of Object.keys(variants)) times[k] = [];
+    for (let r = 0; r < warmup + runs; r++) {
+      for (const [name, run] of Object.entries(variants)) {
+        status(`${r < warmup ? "warm-up" : `run ${r - warmup + 1}/${runs}`}: ${name}`);
+        // Collect, then give the collector's background work (sweeping, unmapping a previous
+        // run's hundreds of megabytes) time to finish: on two cores it would otherwise compete
+        // with the run that follows.
+        collect();
+        await new Promise((resolve) => setTimeout(resolve, settleMs));
+        t = performance.now();
+        const plan = run();
+        const ms = performance.now() - t;
+        if (r >= warmup) times[name].push(ms);
+        if (r === 0) {
+          const text = JSON.stringify(plan);
+          if (reference === undefined) {
+            reference = text;
+            first = { summary: plan.summary, excluded: plan.excluded, orphans: plan.orphans.length };
+          } else if (text !== reference) {
+            samePlan = false;
+            console.error(`[bench] ${name} planned differently from wasmBytes`);
+          }
+        }
+      }
+    }
+  }
+
+  await group({
     wasmBytes: () => planSync(new Uint8Array(centralBuf), new Uint8Array(outlookBuf), {}),
     jsBytes: () => planReference(
       JSON.parse(decoder.decode(centralBuf)),
       JSON.parse(decoder.decode(outlookBuf)),
       {},
     ),
-    wasmArrays: () => planSync(centralArray, outlookArray, {}),
-    jsArrays: () => planReference(centralArray, outlookArray, {}),
-  };
-  const times = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
-  // The first (warm-up) round also checks that all four variants give the same plan.
-  let reference;
-  let samePlan = true;
-  let first;
-
-  for (let r = 0; r < warmup + runs; r++) {
-    for (const [name, run] of Object.entries(variants)) {
-      status(`${r < warmup ? "warm-up" : `run ${r - warmup + 1}/${runs}`}: ${name}`);
-      await new Promise((resolve) => setTimeout(resolve, 0)); // let the page breathe between runs
-      t = performance.now();
-      const plan = run();
-      const ms = performance.now() - t;
-      if (r >= warmup) times[name].push(ms);
-      if (r === 0) {
-        const text = JSON.stringify(plan);
-        if (reference === undefined) {
-          reference = text;
-          first = { summary: plan.summary, excluded: plan.excluded, orphans: plan.orphans.length };
-        } else if (text !== reference) {
-          samePlan = false;
-          console.error(`[bench] ${name} planned differently from wasmBytes`);
-        }
-      }
-    }
-    reference = undefined; // keep nothing large alive while timing
+  });
+  {
+    const centralArray = JSON.parse(decoder.decode(centralBuf));
+    const outlookArray = JSON.parse(decoder.decode(outlookBuf));
+    n = { central: centralArray.length, outlook: outlookArray.length };
+    await group({
+      wasmArrays: () => planSync(centralArray, outlookArray, {}),
+      jsArrays: () => planReference(centralArray, outlookArray, {}),
+    });
   }
+  reference = undefined;
 
   const result = {
-    n: { central: centralArray.length, outlook: outlookArray.length },
+    n,
+    gcBetweenRuns: typeof globalThis.gc === "function",
     bytes: { central: centralBuf.byteLength, outlook: outlookBuf.byteLength },
     runs,
     warmup,
