@@ -3,7 +3,7 @@
 //! primary email. An Outlook contact is linked to at most one Central contact; an ambiguous
 //! match is a conflict and links nothing.
 
-use foldhash::HashMap;
+use foldhash::{HashMap, HashSet, HashSetExt};
 
 use super::email::normalize;
 use super::input::OutlookContact;
@@ -31,11 +31,13 @@ pub enum Link {
     Conflict(Reason),
 }
 
-/// The links of every Central contact, and which Outlook contacts took part in any link or
-/// conflict (the rest are orphans).
+/// The links of every Central contact, which Outlook contacts took part in any link or
+/// conflict, and which could take part at all (the usable, unclaimed ones are orphans).
 pub struct Links {
     pub links: Vec<Link>,
     pub claimed: Vec<bool>,
+    /// False for an Outlook contact without an id, or repeating an earlier contact's id.
+    pub usable: Vec<bool>,
 }
 
 /// No Outlook contact found yet.
@@ -78,18 +80,21 @@ impl Found {
     }
 }
 
-/// Links the Central records of `central` to `outlook`. Outlook contacts whose `usable` flag
-/// is false (no id, or a repeat of an earlier id) take no part. Every Outlook contact is
-/// looked up once per step in the Central indexes, so the cost does not depend on how many
-/// conflicts there are.
-pub fn link(central: &CentralKeys<'_>, outlook: &[OutlookContact<'_>], usable: &[bool]) -> Links {
+/// Links the Central records of `central` to `outlook`. Outlook contacts without an id, or
+/// repeating an earlier contact's id, take no part. Every Outlook contact is looked up once per
+/// step in the Central indexes, so the cost does not depend on how many conflicts there are.
+pub fn link(central: &CentralKeys<'_>, outlook: &[OutlookContact<'_>]) -> Links {
     let n = central.id_linkable.len();
     let mut claimed = vec![false; outlook.len()];
+    let mut usable = vec![false; outlook.len()];
     let mut links = vec![Link::Unlinked; n];
+    let mut seen: HashSet<HashKey<'_>> = HashSet::with_capacity(outlook.len());
 
-    // Step one: the Central id stored on the Outlook contact.
+    // Step one, in the same pass as the check of the Outlook ids: the Central id stored on the
+    // Outlook contact.
     let mut found = Found::new(n);
     for (j, o) in outlook.iter().enumerate() {
+        usable[j] = !o.id.is_blank() && seen.insert(HashKey(o.id.as_str()));
         let Some(id) = o.central_id.as_deref().filter(|_| usable[j]) else {
             continue;
         };
@@ -121,5 +126,9 @@ pub fn link(central: &CentralKeys<'_>, outlook: &[OutlookContact<'_>], usable: &
     }
     found.settle(&mut links, Link::ByEmail, Reason::DuplicateOutlookEmail);
 
-    Links { links, claimed }
+    Links {
+        links,
+        claimed,
+        usable,
+    }
 }

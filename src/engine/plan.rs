@@ -1,7 +1,7 @@
 //! The plan: for every active Central contact, in input order, what a sync would do — and the
 //! Outlook contacts nobody claims (orphans). Deterministic: same input, same plan.
 
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use foldhash::{HashMap, HashMapExt};
 use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 
@@ -233,14 +233,6 @@ pub fn plan<'a>(
         reasons.sort_unstable();
     }
 
-    // Outlook contacts without an id, or repeating an earlier id, take no part.
-    let mut seen: HashSet<HashKey<'_>> = HashSet::with_capacity(outlook.len());
-    let usable: Vec<bool> = outlook
-        .iter()
-        .map(|o| !o.id.is_blank() && seen.insert(HashKey(o.id.as_str())))
-        .collect();
-    drop(seen);
-
     let id_linkable: Vec<bool> = entries
         .iter()
         .map(|(_, reasons)| !reasons.contains(&Reason::InvalidRecord))
@@ -251,7 +243,7 @@ pub fn plan<'a>(
         by_email: &by_email,
         email_linkable: &email_linkable,
     };
-    let links = link(&keys, outlook, &usable);
+    let links = link(&keys, outlook);
 
     let mut summary = Summary::default();
     let items: Vec<PlanItem<'a>> = entries
@@ -305,7 +297,7 @@ pub fn plan<'a>(
     let orphans = outlook
         .iter()
         .enumerate()
-        .filter(|(j, _)| usable[*j] && !links.claimed[*j])
+        .filter(|(j, _)| links.usable[*j] && !links.claimed[*j])
         .map(|(_, o)| Orphan {
             outlook_id: Cow::Borrowed(o.id.as_str()),
             email: Cow::Borrowed(o.primary_email()),
