@@ -3,8 +3,9 @@
 //   npm install --prefix tests                     # once: playwright-core (no browser download)
 //   node tests/bench/run.mjs                       # 100,000 × 100,000
 //   BENCH_N=20000 BENCH_RUNS=3 node tests/bench/run.mjs
+//   BENCH_SETTLE_MS=1500 node tests/bench/run.mjs  # idle time after the collection before each run
 //
-// Needs the package in pkg/ (`wasm-pack build --target web --release --out-dir pkg`) and
+// Needs the package in pkg/ (`scripts/build-pkg`) and
 // /usr/bin/chromium. Generates the fixture with the Rust example into target/bench/fixture-N/
 // when it is missing. Serves pkg/, tests/bench/ and the fixture on 127.0.0.1 (a free port),
 // prints a table and writes target/bench/browser-plan.json (browser-plan-N.json for another N).
@@ -113,7 +114,7 @@ async function main() {
     await page.route((url) => url.origin !== base, (route) => route.abort());
     page.on("console", (msg) => console.log(`  page: ${msg.text()}`));
     page.on("pageerror", (err) => console.error(`  page error: ${err.message}`));
-    const url = `${base}/tests/bench/bench.html?fixture=/fixture/&runs=${runs}&warmup=${warmup}`;
+    const url = `${base}/tests/bench/bench.html?fixture=/fixture/&runs=${runs}&warmup=${warmup}&settle=${process.env.BENCH_SETTLE_MS ?? 300}`;
     console.log(`benchmark: ${n} Central × ${n} Outlook contacts, ${warmup} warm-up + ${runs} runs, ${url}`);
     await page.goto(url);
     await page.waitForFunction(() => window.__benchResult, null, { timeout: timeoutMs, polling: 500 });
