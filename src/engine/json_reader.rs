@@ -161,30 +161,7 @@ impl<'a> Reader<'a> {
     /// that does not start a value — so `[1,]` and `[,1]` are errors.
     #[inline]
     pub fn next_element(&mut self, first: &mut bool) -> Result<bool> {
-        let b = self.peek();
-        if *first {
-            *first = false;
-            return match b {
-                Some(b']') => {
-                    self.pos += 1;
-                    Ok(false)
-                }
-                Some(_) => Ok(true),
-                None => Err(self.error(EOF_LIST)),
-            };
-        }
-        match b {
-            Some(b',') => {
-                self.pos += 1;
-                Ok(true)
-            }
-            Some(b']') => {
-                self.pos += 1;
-                Ok(false)
-            }
-            Some(_) => Err(self.error("expected ',' or ']'")),
-            None => Err(self.error(EOF_LIST)),
-        }
+        self.next_member(first, b']', "expected ',' or ']'", EOF_LIST)
     }
 
     /// In an object whose `{` was consumed: true when a key follows, its opening quote
@@ -193,35 +170,43 @@ impl<'a> Reader<'a> {
     /// [`Reader::key_rest`], then [`Reader::key_colon`].
     #[inline(always)]
     pub fn open_key(&mut self, first: &mut bool) -> Result<bool> {
-        let b = if *first {
-            *first = false;
-            self.peek()
-        } else {
-            match self.peek() {
-                Some(b',') => {
-                    self.pos += 1;
-                    match self.peek() {
-                        Some(b'"') => Some(b'"'),
-                        Some(_) => return Err(self.error("expected a string key")),
-                        None => return Err(self.error(EOF_OBJECT)),
-                    }
-                }
-                Some(b'}') => Some(b'}'),
-                Some(_) => return Err(self.error("expected ',' or '}'")),
-                None => return Err(self.error(EOF_OBJECT)),
-            }
-        };
-        match b {
+        if !self.next_member(first, b'}', "expected ',' or '}'", EOF_OBJECT)? {
+            return Ok(false);
+        }
+        match self.peek() {
             Some(b'"') => {
                 self.pos += 1;
                 Ok(true)
             }
-            Some(b'}') => {
+            Some(_) => Err(self.error("expected a string key")),
+            None => Err(self.error(EOF_OBJECT)),
+        }
+    }
+
+    /// Steps over what separates the members of an array or object whose opener was consumed:
+    /// false when it ended (`close` consumed), true when a member follows (positioned at it,
+    /// after the `,` unless it is the first).
+    #[inline(always)]
+    fn next_member(
+        &mut self,
+        first: &mut bool,
+        close: u8,
+        expected: &'static str,
+        eof: &'static str,
+    ) -> Result<bool> {
+        let was_first = std::mem::replace(first, false);
+        match self.peek() {
+            Some(b) if b == close => {
                 self.pos += 1;
                 Ok(false)
             }
-            Some(_) => Err(self.error("expected a string key")),
-            None => Err(self.error(EOF_OBJECT)),
+            Some(b',') if !was_first => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(_) if was_first => Ok(true),
+            Some(_) => Err(self.error(expected)),
+            None => Err(self.error(eof)),
         }
     }
 
