@@ -1,7 +1,10 @@
-//! The plan as JSON text, written directly: what `planSync` hands to JavaScript. The same
-//! text `serde_json` would write for the [`Plan`]'s `Serialize` derive (a test holds the two
+//! The plan as JSON text, written directly: what `planSync` hands to JavaScript. The text
+//! `serde_json` would write for the [`Plan`]'s `Serialize` derive (a test holds the two
 //! together), at about twice the speed — most values are ids that need no escaping, and
-//! every name is known in advance.
+//! every name is known in advance — except that every character beyond ASCII is written as a
+//! `\uXXXX` escape. An all-ASCII text becomes a one-byte JS string: a single "é" anywhere
+//! would make V8 hold all of a 15 MB plan in two bytes a character, and decoding plus
+//! `JSON.parse` of it take about twice as long (measured in the README).
 
 use super::diff::Change;
 use super::mapping::Field;
@@ -32,7 +35,7 @@ pub fn plan_to_json(plan: &Plan<'_>) -> String {
     out.raw("],\"summary\":");
     out.summary(&plan.summary);
     out.raw("}");
-    // Only whole UTF-8 strings and ASCII were written.
+    // Only ASCII was written.
     String::from_utf8(out.0).unwrap_or_default()
 }
 
@@ -43,7 +46,8 @@ impl Out {
         self.0.extend_from_slice(s.as_bytes());
     }
 
-    /// A JSON string, escaped as serde_json escapes it.
+    /// A JSON string, escaped as serde_json escapes it, and every character beyond ASCII as
+    /// `\uXXXX` (a surrogate pair beyond the Basic Multilingual Plane).
     fn string(&mut self, s: &str) {
         let bytes = s.as_bytes();
         self.0.push(b'"');
@@ -53,31 +57,40 @@ impl Out {
             return;
         }
         let mut start = 0;
-        for (i, &b) in bytes.iter().enumerate() {
-            let escape: &[u8] = match b {
-                b'"' => b"\\\"",
-                b'\\' => b"\\\\",
-                b'\n' => b"\\n",
-                b'\r' => b"\\r",
-                b'\t' => b"\\t",
-                0x08 => b"\\b",
-                0x0c => b"\\f",
-                0..=0x1f => b"",
+        for (i, c) in s.char_indices() {
+            let escape: &[u8] = match c {
+                '"' => b"\\\"",
+                '\\' => b"\\\\",
+                '\n' => b"\\n",
+                '\r' => b"\\r",
+                '\t' => b"\\t",
+                '\u{8}' => b"\\b",
+                '\u{c}' => b"\\f",
+                '\0'..='\u{1f}' | '\u{80}'.. => b"",
                 _ => continue,
             };
             self.0.extend_from_slice(&bytes[start..i]);
             if escape.is_empty() {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                self.0.extend_from_slice(b"\\u00");
-                self.0.push(HEX[usize::from(b >> 4)]);
-                self.0.push(HEX[usize::from(b & 0xf)]);
+                let mut units = [0; 2];
+                for &unit in c.encode_utf16(&mut units).iter() {
+                    self.unicode_escape(unit);
+                }
             } else {
                 self.0.extend_from_slice(escape);
             }
-            start = i + 1;
+            start = i + c.len_utf8();
         }
         self.0.extend_from_slice(&bytes[start..]);
         self.0.push(b'"');
+    }
+
+    /// `\u` and four lowercase hex digits.
+    fn unicode_escape(&mut self, unit: u16) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        self.0.extend_from_slice(b"\\u");
+        for shift in [12, 8, 4, 0] {
+            self.0.push(HEX[usize::from((unit >> shift) & 0xf)]);
+        }
     }
 
     fn item(&mut self, item: &PlanItem<'_>) {
@@ -140,8 +153,8 @@ impl Out {
     }
 }
 
-/// True when `bytes` holds a quote, a backslash or a control character, looking at eight
-/// bytes at a time (the usual id or name needs no escape at all).
+/// True when `bytes` holds a quote, a backslash, a control character or a byte beyond ASCII,
+/// looking at eight bytes at a time (the usual id or name needs no escape at all).
 fn needs_escape(bytes: &[u8]) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -151,7 +164,10 @@ fn needs_escape(bytes: &[u8]) -> bool {
     let mut words = bytes.chunks_exact(8);
     for w in &mut words {
         let w = w.first_chunk::<8>().map_or(0, |w| u64::from_le_bytes(*w));
-        if below(w, 0x20) | zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\')))
+        if (w & HIGH)
+            | below(w, 0x20)
+            | zero(w ^ (ONES * u64::from(b'"')))
+            | zero(w ^ (ONES * u64::from(b'\\')))
             != 0
         {
             return true;
@@ -160,7 +176,7 @@ fn needs_escape(bytes: &[u8]) -> bool {
     words
         .remainder()
         .iter()
-        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\' || b >= 0x80)
 }
 
 fn state_name(state: State) -> &'static str {
@@ -272,7 +288,7 @@ mod tests {
                 for b in (0u8..=0x7f).chain([0x80, 0xa0, 0xff]) {
                     let mut bytes = vec![b'a'; len];
                     bytes[at] = b;
-                    let expected = b < 0x20 || b == b'"' || b == b'\\';
+                    let expected = b < 0x20 || b == b'"' || b == b'\\' || b >= 0x80;
                     assert_eq!(
                         needs_escape(&bytes),
                         expected,
@@ -284,10 +300,31 @@ mod tests {
         }
     }
 
+    /// serde_json's text with every character beyond ASCII (they occur only inside strings)
+    /// written as `\uXXXX` escapes.
+    fn serde_text_in_ascii(plan: &Plan<'_>) -> String {
+        let mut out = String::new();
+        for c in serde_json::to_string(plan).unwrap().chars() {
+            if c.is_ascii() {
+                out.push(c);
+            } else {
+                for unit in c.encode_utf16(&mut [0; 2]) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+        }
+        out
+    }
+
     #[test]
-    fn writes_exactly_what_serde_json_writes() {
+    fn writes_what_serde_json_writes_in_ascii() {
         let plan = rich_plan();
-        assert_eq!(plan_to_json(&plan), serde_json::to_string(&plan).unwrap());
+        let text = plan_to_json(&plan);
+        assert!(text.is_ascii());
+        assert!(text.contains(r#"\u00e9\u20ac\ud83d\ude00\u2028"#), "{text}");
+        assert_eq!(text, serde_text_in_ascii(&plan));
+        let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(parsed, serde_json::to_value(&plan).unwrap());
         let empty = Plan {
             items: vec![],
             orphans: vec![],
