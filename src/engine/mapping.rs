@@ -252,13 +252,13 @@ pub fn street<'a>(a: &'a CentralAddress<'a>) -> Cow<'a, str> {
 }
 
 /// The current value of every synced field on an Outlook contact, as stored (`""` if unset).
-pub fn outlook_values<'a>(o: &'a OutlookContact<'a>) -> [&'a str; FIELD_COUNT] {
+pub fn outlook_values<'a>(o: &'a OutlookContact<'_>) -> [&'a str; FIELD_COUNT] {
     Field::ALL.map(|f| outlook_value(o, f))
 }
 
 /// The current value of one synced field on an Outlook contact.
 #[inline]
-pub fn outlook_value<'a>(o: &'a OutlookContact<'a>, field: Field) -> &'a str {
+pub fn outlook_value<'a>(o: &'a OutlookContact<'_>, field: Field) -> &'a str {
     if let Some((home, part)) = field.address_part() {
         let a = if home {
             &o.home_address
@@ -280,7 +280,7 @@ pub fn outlook_value<'a>(o: &'a OutlookContact<'a>, field: Field) -> &'a str {
 }
 
 /// An Outlook address's sub-fields in [`ADDRESS_KEYS`] order.
-pub fn outlook_address_values<'a>(a: &'a OutlookAddress<'a>) -> [&'a str; 5] {
+pub fn outlook_address_values<'a>(a: &'a OutlookAddress<'_>) -> [&'a str; 5] {
     [
         a.street.as_str(),
         a.city.as_str(),

@@ -174,8 +174,8 @@ pub enum Write {
 
 /// Plans the sync of `central` into a folder holding `outlook`.
 pub fn plan<'a>(
-    central: &'a [CentralContact<'a>],
-    outlook: &'a [OutlookContact<'a>],
+    central: &'a [CentralContact<'_>],
+    outlook: &'a [OutlookContact<'_>],
     options: PlanOptions,
 ) -> Plan<'a> {
     // One pass over the records: the active ones with their own reasons, their ids and (when
