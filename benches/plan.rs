@@ -30,9 +30,22 @@ fn main() {
         // For profilers: parse once, plan many times.
         let cs = parse_central(&central).unwrap();
         let os = parse_outlook(&outlook).unwrap();
-        for _ in 0..20 {
+        let reps: usize = std::env::var("BENCH_REPS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(20);
+        let mut runs = Vec::with_capacity(reps);
+        for _ in 0..reps {
+            let t = Instant::now();
             std::hint::black_box(plan(&cs, &os, PlanOptions::default()));
+            runs.push(t.elapsed());
         }
+        let best = runs.iter().min().copied().unwrap_or_default();
+        println!(
+            "plan only: median {:.3} ms, best {:.3} ms ({reps} runs)",
+            median(runs).as_secs_f64() * 1e3,
+            best.as_secs_f64() * 1e3
+        );
         return;
     }
     let (mut parse_t, mut plan_t, mut out_t, mut total_t) = (vec![], vec![], vec![], vec![]);

@@ -214,6 +214,70 @@ proptest! {
         prop_assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&b).unwrap());
         prop_assert_eq!(wa, wb);
     }
+
+    /// (e) `planSync`'s path, which looks at each record as it is read, writes exactly the plan
+    /// that `plan` makes of the parsed records.
+    #[test]
+    fn planning_while_reading_gives_the_plan_of_the_parsed_records(
+        central in central_contacts(), outlook in outlook_contacts(), opts in options()
+    ) {
+        let c = serde_json::to_vec(&central).unwrap();
+        let o = serde_json::to_vec(&outlook).unwrap();
+        prop_assert_eq!(engine::plan_json_text(&c, &o, opts), planned_after_reading(&c, &o, opts));
+    }
+
+    /// (e) The same for arbitrary JSON records, errors included.
+    #[test]
+    fn planning_while_reading_arbitrary_records_gives_the_plan_of_the_parsed_records(
+        central in prop::collection::vec(json_record(), 0..6), outlook in prop::collection::vec(json_record(), 0..6)
+    ) {
+        let c = serde_json::to_vec(&central).unwrap();
+        let o = serde_json::to_vec(&outlook).unwrap();
+        let opts = PlanOptions::default();
+        prop_assert_eq!(engine::plan_json_text(&c, &o, opts), planned_after_reading(&c, &o, opts));
+    }
+}
+
+/// The plan's JSON text the long way: parse both inputs in full, then plan.
+fn planned_after_reading(
+    c: &[u8],
+    o: &[u8],
+    opts: PlanOptions,
+) -> Result<String, engine::InputError> {
+    engine::plan_json(c, o, opts).map(|p| engine::json_out::plan_to_json(&p))
+}
+
+/// Lone surrogate escapes (which `JSON.stringify` writes for a JS string holding one) read as
+/// U+FFFD on both paths, and each record counts once.
+#[test]
+fn planning_while_reading_reads_lone_surrogates_as_the_parsed_records_do() {
+    let c = br#"[{"id":"C-1","status":"active","firstName":"Ann","lastName":"Lee","email":"a@x.com"},
+               {"id":"C-2","status":"active","firstName":"Bo\ud800","lastName":"Lee","email":"b@x.com"}]"#;
+    let o = br#"[{"id":"O-1","emailAddresses":[{"address":"a@x.com"}],"givenName":"Ann"},
+               {"id":"O-2","emailAddresses":[{"address":"b@x.com"}],"givenName":"Bo\udc00"}]"#;
+    let opts = PlanOptions::default();
+    let text = engine::plan_json_text(c, o, opts).unwrap();
+    assert_eq!(Ok(text.clone()), planned_after_reading(c, o, opts));
+    let plan: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        plan["summary"],
+        json!({"new": 0, "update": 2, "upToDate": 0, "nonActionable": 0, "conflict": 0})
+    );
+    let ids: Vec<&str> = plan["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["outlookId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["O-1", "O-2"]);
+    // Both given names read as "Bo\u{fffd}": not a change.
+    let fields: Vec<&str> = plan["items"][1]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["surname", "displayName"]);
 }
 
 /// Any JSON value, biased to objects keyed by the fields the engine reads.

@@ -193,12 +193,31 @@ pub fn is_central_id_property(id: &str) -> bool {
 /// accepts exactly what [`parse_central_serde`] behind [`super::parse_lenient`] accepts, and
 /// reads the same records: a lone surrogate escape reads as U+FFFD, values nest to any depth.
 pub fn parse_central(json: &[u8]) -> Result<Vec<CentralContact<'_>>, InputError> {
-    read_records(json, "Central contacts", read_central)
+    read_records(json, "Central contacts", read_central, &mut |_, _| {})
 }
 
 /// Parses a JSON array of Outlook contacts (Graph contact JSON); see [`parse_central`].
 pub fn parse_outlook(json: &[u8]) -> Result<Vec<OutlookContact<'_>>, InputError> {
-    read_records(json, "Outlook contacts", read_outlook)
+    read_records(json, "Outlook contacts", read_outlook, &mut |_, _| {})
+}
+
+/// [`parse_central`], handing each record with its position to `on_record` as soon as it is
+/// read, while its text is still in the cache. When the text turns out not to be an array of
+/// objects, some records may have been handed over before the error.
+pub fn parse_central_with<'a>(
+    json: &'a [u8],
+    on_record: &mut dyn FnMut(usize, &CentralContact<'a>),
+) -> Result<Vec<CentralContact<'a>>, InputError> {
+    read_records(json, "Central contacts", read_central, on_record)
+}
+
+/// [`parse_outlook`], handing each record to `on_record` as soon as it is read; see
+/// [`parse_central_with`].
+pub fn parse_outlook_with<'a>(
+    json: &'a [u8],
+    on_record: &mut dyn FnMut(usize, &OutlookContact<'a>),
+) -> Result<Vec<OutlookContact<'a>>, InputError> {
+    read_records(json, "Outlook contacts", read_outlook, on_record)
 }
 
 /// [`parse_central`] as it was first written, through serde_json: the reference the reader is
@@ -286,15 +305,17 @@ pub fn repair_lone_surrogates(json: &[u8]) -> Option<Vec<u8>> {
 type ReadResult<T> = Result<T, JsonError>;
 
 /// A top-level array (and nothing else), whose elements must be objects, each read by `read`
-/// (called after the object's `{`, with a default record to fill in place).
+/// (called after the object's `{`, with a default record to fill in place) and then handed to
+/// `on_record` with its position.
 fn read_records<'a, T: Default>(
     json: &'a [u8],
     what: &str,
     read: fn(&mut Reader<'a>, &mut T) -> ReadResult<()>,
+    on_record: &mut dyn FnMut(usize, &T),
 ) -> Result<Vec<T>, InputError> {
     let text = utf8(json, what)?;
     let mut r = Reader::new(text);
-    let read_all = |r: &mut Reader<'a>| -> ReadResult<Vec<T>> {
+    let mut read_all = |r: &mut Reader<'a>| -> ReadResult<Vec<T>> {
         r.expect(b'[', "expected an array")?;
         let start = r.offset();
         let mut out: Vec<T> = Vec::new();
@@ -305,8 +326,10 @@ fn read_records<'a, T: Default>(
             }
             r.expect(b'{', "expected an object")?;
             out.push(T::default());
+            let k = out.len() - 1;
             if let Some(record) = out.last_mut() {
                 read(r, record)?;
+                on_record(k, record);
             }
         }
         r.end()?;

@@ -16,8 +16,8 @@ pub mod validate;
 
 pub use diff::{Change, EmptyValues};
 pub use input::{
-    parse_central, parse_outlook, repair_lone_surrogates, CentralContact, InputError,
-    OutlookContact, CENTRAL_ID_PROPERTY,
+    parse_central, parse_central_with, parse_outlook, parse_outlook_with, repair_lone_surrogates,
+    CentralContact, InputError, OutlookContact, CENTRAL_ID_PROPERTY,
 };
 pub use mapping::Field;
 pub use plan::{plan, LinkedBy, Orphan, Plan, PlanItem, PlanOptions, State, Summary, Write};
@@ -43,9 +43,21 @@ pub fn plan_json_text(
     options: PlanOptions,
 ) -> Result<String, InputError> {
     let (mut fixed_central, mut fixed_outlook) = (None, None);
-    let central = parse_lenient(central, &mut fixed_central, parse_central)?;
-    let outlook = parse_lenient(outlook, &mut fixed_outlook, parse_outlook)?;
-    Ok(json_out::plan_to_json(&plan(&central, &outlook, options)))
+    // Each record is looked at as it is read, while its text is in the cache: a Central
+    // record is validated and its keys copied, an Outlook contact's keys copied. Should a
+    // parse be tried again on repaired text, the try starts its side anew.
+    let mut side = plan::CentralSide::default();
+    let central = parse_lenient(central, &mut fixed_central, |json| {
+        side = plan::CentralSide::default();
+        parse_central_with(json, &mut |i, c| side.add(i, c))
+    })?;
+    let mut outlook_side = link::OutlookSide::default();
+    let outlook = parse_lenient(outlook, &mut fixed_outlook, |json| {
+        outlook_side = link::OutlookSide::default();
+        parse_outlook_with(json, &mut |_, o| outlook_side.add(o))
+    })?;
+    let plan = plan::plan_from(side, &outlook_side, &central, &outlook, options);
+    Ok(json_out::plan_to_json(&plan))
 }
 
 /// Parses `json` with `parse`; if that fails and the text holds lone surrogate escapes, parses
@@ -54,7 +66,7 @@ pub fn plan_json_text(
 pub fn parse_lenient<'a, T: 'a>(
     json: &'a [u8],
     fixed: &'a mut Option<Vec<u8>>,
-    parse: fn(&'a [u8]) -> Result<Vec<T>, InputError>,
+    mut parse: impl FnMut(&'a [u8]) -> Result<Vec<T>, InputError>,
 ) -> Result<Vec<T>, InputError> {
     match parse(json) {
         Ok(records) => Ok(records),

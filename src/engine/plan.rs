@@ -13,41 +13,10 @@ use super::body::{create_body, update_body};
 use super::diff::{diff_contact, Change, EmptyValues};
 use super::email::normalize;
 use super::input::{CentralContact, OutlookContact};
-use super::link::{link, CentralKeys, Link};
+use super::link::{link, CentralKeys, Keys, Link, OutlookSide};
 use super::mapping::Mapped;
 use super::text::HashKey;
 use super::validate::{record_reasons, Reason};
-
-/// Optional keys of the records in one string, each found by its byte range.
-struct Keys {
-    text: String,
-    spans: Vec<Option<(usize, usize)>>,
-}
-
-impl Keys {
-    fn with_capacity(n: usize) -> Self {
-        Keys {
-            text: String::with_capacity(n * 16),
-            spans: Vec::with_capacity(n),
-        }
-    }
-
-    fn push(&mut self, key: Option<&str>) {
-        self.spans.push(key.map(|key| {
-            let start = self.text.len();
-            self.text.push_str(key);
-            (start, self.text.len())
-        }));
-    }
-
-    /// The positions that have a key, with their key.
-    fn iter(&self) -> impl Iterator<Item = (usize, &str)> + '_ {
-        self.spans.iter().enumerate().filter_map(|(k, span)| {
-            let (start, end) = (*span)?;
-            Some((k, self.text.get(start..end)?))
-        })
-    }
-}
 
 /// Records `key` at position `k`; when an earlier position has it, marks both as repeated.
 fn mark_repeats<'k>(
@@ -172,36 +141,73 @@ pub enum Write {
     },
 }
 
+/// The Central side of a plan, gathered one record at a time — in [`plan_json_text`]
+/// (super::plan_json_text) as each record is read, while its text is in the cache: the active
+/// records with their own reasons, their ids and (when they have no reason of their own)
+/// normalised emails. Ids and emails are copied into two compact strings, so that the lookups
+/// of linking compare keys in a few megabytes rather than all over the input. Inactive records
+/// are only counted.
+#[derive(Debug, Default)]
+pub struct CentralSide {
+    excluded: usize,
+    /// Position in the input and own reasons of every active record.
+    entries: Vec<(usize, Vec<Reason>)>,
+    ids: Keys,
+    emails: Keys,
+}
+
+impl CentralSide {
+    /// Adds record `i` of the input (records must be added in order).
+    pub fn add(&mut self, i: usize, c: &CentralContact<'_>) {
+        if !c.is_active() {
+            self.excluded += 1;
+            return;
+        }
+        let reasons = record_reasons(c);
+        let id = c.id.as_str();
+        self.ids
+            .push((!c.id.is_invalid() && !id.is_empty()).then_some(id));
+        self.emails.push(
+            reasons
+                .is_empty()
+                .then(|| normalize(c.email.as_str()))
+                .as_deref(),
+        );
+        self.entries.push((i, reasons));
+    }
+}
+
 /// Plans the sync of `central` into a folder holding `outlook`.
 pub fn plan<'a>(
     central: &'a [CentralContact<'_>],
     outlook: &'a [OutlookContact<'_>],
     options: PlanOptions,
 ) -> Plan<'a> {
-    // One pass over the records: the active ones with their own reasons, their ids and (when
-    // they have no reason of their own) normalised emails. Ids and emails are copied into two
-    // compact strings, so that the lookups of linking compare keys in a few hundred kilobytes
-    // rather than all over the input. Inactive records are only counted.
-    let mut excluded = 0;
-    let mut entries: Vec<(usize, Vec<Reason>)> = Vec::with_capacity(central.len());
-    let mut ids = Keys::with_capacity(central.len());
-    let mut emails = Keys::with_capacity(central.len());
+    let mut side = CentralSide::default();
     for (i, c) in central.iter().enumerate() {
-        if !c.is_active() {
-            excluded += 1;
-            continue;
-        }
-        let reasons = record_reasons(c);
-        let id = c.id.as_str();
-        ids.push((!c.id.is_invalid() && !id.is_empty()).then_some(id));
-        emails.push(
-            reasons
-                .is_empty()
-                .then(|| normalize(c.email.as_str()))
-                .as_deref(),
-        );
-        entries.push((i, reasons));
+        side.add(i, c);
     }
+    let mut outlook_side = OutlookSide::default();
+    for o in outlook {
+        outlook_side.add(o);
+    }
+    plan_from(side, &outlook_side, central, outlook, options)
+}
+
+/// The plan from both sides, gathered from all of `central` and `outlook`.
+pub fn plan_from<'a>(
+    side: CentralSide,
+    outlook_side: &OutlookSide,
+    central: &'a [CentralContact<'_>],
+    outlook: &'a [OutlookContact<'_>],
+    options: PlanOptions,
+) -> Plan<'a> {
+    let CentralSide {
+        excluded,
+        mut entries,
+        ids,
+        emails,
+    } = side;
 
     // A Central id shared by two records cannot be linked safely.
     let mut shared_id = vec![false; entries.len()];
@@ -209,7 +215,7 @@ pub fn plan<'a>(
     for (k, id) in ids.iter() {
         mark_repeats(&mut by_id, HashKey(id), k, &mut shared_id);
     }
-    let mut email_linkable: Vec<bool> = emails.spans.iter().map(Option::is_some).collect();
+    let mut email_linkable: Vec<bool> = (0..emails.len()).map(|k| emails.has(k)).collect();
     for (k, shared) in shared_id.into_iter().enumerate() {
         if shared && !entries[k].1.contains(&Reason::InvalidRecord) {
             entries[k].1.push(Reason::InvalidRecord);
@@ -243,7 +249,7 @@ pub fn plan<'a>(
         by_email: &by_email,
         email_linkable: &email_linkable,
     };
-    let links = link(&keys, outlook);
+    let links = link(&keys, outlook_side);
 
     let mut summary = Summary::default();
     let items: Vec<PlanItem<'a>> = entries
