@@ -127,7 +127,7 @@ impl<'a> Parts<'a> {
     }
 
     /// The non-empty values of `parts`, joined by `sep`.
-    fn joined(parts: [&'a str; 3], sep: &'static str) -> Self {
+    pub(crate) fn joined(parts: [&'a str; 3], sep: &'static str) -> Self {
         let mut out = Parts {
             parts: [""; 3],
             len: 0,
@@ -214,7 +214,7 @@ pub fn central_part<'a>(c: &'a CentralContact<'a>, field: Field) -> Parts<'a> {
     }
 }
 
-fn street_parts<'a>(a: &'a CentralAddress<'a>) -> Parts<'a> {
+pub(crate) fn street_parts<'a>(a: &'a CentralAddress<'a>) -> Parts<'a> {
     Parts::joined([a.line1.as_str(), a.line2.as_str(), a.line3.as_str()], ", ")
 }
 
