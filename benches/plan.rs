@@ -26,6 +26,18 @@ fn main() {
         central.len() as f64 / 1e6,
         outlook.len() as f64 / 1e6
     );
+    if std::env::var_os("BENCH_PARSE_ONLY").is_some() {
+        // For profilers: parse many times.
+        for _ in 0..std::env::var("BENCH_REPS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(20)
+        {
+            std::hint::black_box(parse_central(&central).unwrap());
+            std::hint::black_box(parse_outlook(&outlook).unwrap());
+        }
+        return;
+    }
     if std::env::var_os("BENCH_PLAN_ONLY").is_some() {
         // For profilers: parse once, plan many times.
         let cs = parse_central(&central).unwrap();

@@ -101,6 +101,11 @@ impl Out {
             Some(id) => self.string(id),
             None => self.raw("null"),
         }
+        if item.reasons.is_empty() && item.changes.is_empty() {
+            // The usual item: the rest is one of fifteen texts.
+            self.raw(plain_tail(item.state, item.linked_by));
+            return;
+        }
         self.raw(",\"state\":\"");
         self.raw(state_name(item.state));
         self.raw("\",\"reasons\":[");
@@ -177,6 +182,37 @@ fn needs_escape(bytes: &[u8]) -> bool {
         .remainder()
         .iter()
         .any(|&b| b < 0x20 || b == b'"' || b == b'\\' || b >= 0x80)
+}
+
+/// The end of an item without reasons or changes, from its state on.
+fn plain_tail(state: State, linked_by: Option<LinkedBy>) -> &'static str {
+    macro_rules! tail {
+        ($state:literal, $linked:literal) => {
+            concat!(
+                ",\"state\":\"",
+                $state,
+                "\",\"reasons\":[],\"changes\":[],\"linkedBy\":",
+                $linked,
+                "}"
+            )
+        };
+    }
+    macro_rules! tails {
+        ($state:literal) => {
+            match linked_by {
+                None => tail!($state, "null"),
+                Some(LinkedBy::Id) => tail!($state, "\"id\""),
+                Some(LinkedBy::Email) => tail!($state, "\"email\""),
+            }
+        };
+    }
+    match state {
+        State::New => tails!("new"),
+        State::Update => tails!("update"),
+        State::UpToDate => tails!("upToDate"),
+        State::NonActionable => tails!("nonActionable"),
+        State::Conflict => tails!("conflict"),
+    }
 }
 
 fn state_name(state: State) -> &'static str {
@@ -318,7 +354,31 @@ mod tests {
 
     #[test]
     fn writes_what_serde_json_writes_in_ascii() {
-        let plan = rich_plan();
+        let mut plan = rich_plan();
+        // Items without reasons or changes, in every state and every kind of link.
+        for (n, state) in [
+            State::New,
+            State::Update,
+            State::UpToDate,
+            State::NonActionable,
+            State::Conflict,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            for linked_by in [None, Some(LinkedBy::Id), Some(LinkedBy::Email)] {
+                plan.items.push(PlanItem {
+                    central_id: Cow::Owned(format!("C-plain-{n}")),
+                    outlook_id: linked_by.map(|_| Cow::Borrowed("O-plain")),
+                    state,
+                    reasons: vec![],
+                    changes: vec![],
+                    linked_by,
+                    central_index: n,
+                    outlook_index: None,
+                });
+            }
+        }
         let text = plan_to_json(&plan);
         assert!(text.is_ascii());
         assert!(text.contains(r#"\u00e9\u20ac\ud83d\ude00\u2028"#), "{text}");
