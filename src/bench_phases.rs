@@ -3,17 +3,23 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::engine::{parse_central, parse_outlook, plan, PlanOptions};
+use crate::engine::link::OutlookSide;
+use crate::engine::plan::{plan_from, CentralSide};
+use crate::engine::{parse_central_with, parse_outlook_with, PlanOptions};
 
+/// The steps of `plan_json_text` (what `planSync` runs between copying its arguments in and
+/// handing the text out), each timed.
 #[wasm_bindgen(js_name = benchPhases)]
 pub fn bench_phases(central: &[u8], outlook: &[u8]) -> String {
     let now = js_sys::Date::now;
     let t0 = now();
-    let c = parse_central(central).unwrap();
+    let mut side = CentralSide::default();
+    let c = parse_central_with(central, &mut |i, c| side.add(i, c)).unwrap();
     let t1 = now();
-    let o = parse_outlook(outlook).unwrap();
+    let mut outlook_side = OutlookSide::default();
+    let o = parse_outlook_with(outlook, &mut |_, o| outlook_side.add(o)).unwrap();
     let t2 = now();
-    let p = plan(&c, &o, PlanOptions::default());
+    let p = plan_from(side, &outlook_side, &c, &o, PlanOptions::default());
     let t3 = now();
     let json = crate::engine::json_out::plan_to_json(&p);
     let t4 = now();
@@ -22,7 +28,7 @@ pub fn bench_phases(central: &[u8], outlook: &[u8]) -> String {
     drop(c);
     let t5 = now();
     format!(
-        "parse central {} ms, parse outlook {} ms, plan {} ms, serialize {} ms ({} bytes), drop {} ms",
+        "read central {} ms, read outlook {} ms, plan {} ms, serialize {} ms ({} bytes), drop {} ms",
         t1 - t0, t2 - t1, t3 - t2, t4 - t3, json.len(), t5 - t4
     )
 }
