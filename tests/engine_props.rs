@@ -263,21 +263,21 @@ fn planning_while_reading_reads_lone_surrogates_as_the_parsed_records_do() {
         plan["summary"],
         json!({"new": 0, "update": 2, "upToDate": 0, "nonActionable": 0, "conflict": 0})
     );
-    let ids: Vec<&str> = plan["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["outlookId"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, ["O-1", "O-2"]);
+    assert_eq!(column(&plan["items"], "outlookId"), ["O-1", "O-2"]);
     // Both given names read as "Bo\u{fffd}": not a change.
-    let fields: Vec<&str> = plan["items"][1]["changes"]
-        .as_array()
+    assert_eq!(
+        column(&plan["items"][1]["changes"], "field"),
+        ["surname", "displayName"]
+    );
+}
+
+/// The string `key` of every object in the array `list`.
+fn column<'v>(list: &'v Value, key: &str) -> Vec<&'v str> {
+    list.as_array()
         .unwrap()
         .iter()
-        .map(|c| c["field"].as_str().unwrap())
-        .collect();
-    assert_eq!(fields, ["surname", "displayName"]);
+        .map(|v| v[key].as_str().unwrap())
+        .collect()
 }
 
 /// Any JSON value, biased to objects keyed by the fields the engine reads.
