@@ -17,21 +17,11 @@ pub fn plan_to_json(plan: &Plan<'_>) -> String {
         plan.items.len() * 160 + plan.orphans.len() * 120 + 256,
     ));
     out.raw("{\"items\":[");
-    for (n, item) in plan.items.iter().enumerate() {
-        if n > 0 {
-            out.raw(",");
-        }
-        out.item(item);
-    }
+    out.list(&plan.items, Out::item);
     out.raw("],\"excluded\":");
     out.raw(&plan.excluded.to_string());
     out.raw(",\"orphans\":[");
-    for (n, orphan) in plan.orphans.iter().enumerate() {
-        if n > 0 {
-            out.raw(",");
-        }
-        out.orphan(orphan);
-    }
+    out.list(&plan.orphans, Out::orphan);
     out.raw("],\"summary\":");
     out.summary(&plan.summary);
     out.raw("}");
@@ -44,6 +34,16 @@ struct Out(Vec<u8>);
 impl Out {
     fn raw(&mut self, s: &str) {
         self.0.extend_from_slice(s.as_bytes());
+    }
+
+    /// `values`, each written by `write`, separated by commas.
+    fn list<T>(&mut self, values: &[T], write: fn(&mut Self, &T)) {
+        for (n, value) in values.iter().enumerate() {
+            if n > 0 {
+                self.raw(",");
+            }
+            write(self, value);
+        }
     }
 
     /// A JSON string, escaped as serde_json escapes it, and every character beyond ASCII as
@@ -115,12 +115,7 @@ impl Out {
             self.raw("\"");
         }
         self.raw("],\"changes\":[");
-        for (n, change) in item.changes.iter().enumerate() {
-            if n > 0 {
-                self.raw(",");
-            }
-            self.change(change);
-        }
+        self.list(&item.changes, Out::change);
         self.raw("],\"linkedBy\":");
         self.raw(match item.linked_by {
             Some(LinkedBy::Id) => "\"id\"",

@@ -141,8 +141,9 @@ pub enum Write {
     },
 }
 
-/// The Central side of a plan, gathered one record at a time — in [`plan_json_text`]
-/// (super::plan_json_text) as each record is read, while its text is in the cache: the active
+/// The Central side of a plan, gathered one record at a time — in
+/// [`plan_json_text`](super::plan_json_text) as each record is read, while its text is in the
+/// cache: the active
 /// records with their own reasons, their ids and (when they have no reason of their own)
 /// normalised emails. Ids and emails are copied into two compact strings, so that the lookups
 /// of linking compare keys in a few megabytes rather than all over the input. Inactive records
