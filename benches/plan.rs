@@ -38,6 +38,33 @@ fn main() {
         }
         return;
     }
+    if std::env::var_os("BENCH_TEXT_ONLY").is_some() {
+        // For profilers: `planSync`'s whole path (bytes in, plan text out), many times.
+        let reps: usize = std::env::var("BENCH_REPS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(20);
+        let mut runs = Vec::with_capacity(reps);
+        for _ in 0..reps {
+            let t = Instant::now();
+            std::hint::black_box(
+                central_o365_sync::engine::plan_json_text(
+                    &central,
+                    &outlook,
+                    PlanOptions::default(),
+                )
+                .unwrap(),
+            );
+            runs.push(t.elapsed());
+        }
+        let best = runs.iter().min().copied().unwrap_or_default();
+        println!(
+            "plan text: median {:.3} ms, best {:.3} ms ({reps} runs)",
+            median(runs).as_secs_f64() * 1e3,
+            best.as_secs_f64() * 1e3
+        );
+        return;
+    }
     if std::env::var_os("BENCH_PLAN_ONLY").is_some() {
         // For profilers: parse once, plan many times.
         let cs = parse_central(&central).unwrap();

@@ -81,6 +81,11 @@ impl OutlookSide {
         );
     }
 
+    /// The contacts' ids, in order (`None` for a blank id).
+    pub fn ids(&self) -> &Keys {
+        &self.ids
+    }
+
     /// Number of contacts.
     pub fn len(&self) -> usize {
         self.ids.len()

@@ -56,8 +56,12 @@ pub fn plan_json_text(
         outlook_side = link::OutlookSide::default();
         parse_outlook_with(json, &mut |_, o| outlook_side.add(o))
     })?;
-    let plan = plan::plan_from(side, &outlook_side, &central, &outlook, options);
-    Ok(json_out::plan_to_json(&plan))
+    let plan = plan::plan_from(&mut side, &outlook_side, &central, &outlook, options);
+    Ok(json_out::plan_to_json_with_ids(
+        &plan,
+        side.ids(),
+        outlook_side.ids(),
+    ))
 }
 
 /// Parses `json` with `parse`; if that fails and the text holds lone surrogate escapes, parses

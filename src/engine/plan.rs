@@ -158,6 +158,12 @@ pub struct CentralSide {
 }
 
 impl CentralSide {
+    /// The ids of the active records, in order (`None` for an invalid or empty id): item `n`
+    /// of the plan has the id at `n`.
+    pub fn ids(&self) -> &Keys {
+        &self.ids
+    }
+
     /// Adds record `i` of the input (records must be added in order).
     pub fn add(&mut self, i: usize, c: &CentralContact<'_>) {
         if !c.is_active() {
@@ -192,23 +198,21 @@ pub fn plan<'a>(
     for o in outlook {
         outlook_side.add(o);
     }
-    plan_from(side, &outlook_side, central, outlook, options)
+    plan_from(&mut side, &outlook_side, central, outlook, options)
 }
 
-/// The plan from both sides, gathered from all of `central` and `outlook`.
+/// The plan from both sides, gathered from all of `central` and `outlook`. The records'
+/// reasons are taken from `side`; its ids stay, for [`plan_to_json_with_ids`](super::json_out::plan_to_json_with_ids).
 pub fn plan_from<'a>(
-    side: CentralSide,
+    side: &mut CentralSide,
     outlook_side: &OutlookSide,
     central: &'a [CentralContact<'_>],
     outlook: &'a [OutlookContact<'_>],
     options: PlanOptions,
 ) -> Plan<'a> {
-    let CentralSide {
-        excluded,
-        mut entries,
-        ids,
-        emails,
-    } = side;
+    let excluded = side.excluded;
+    let mut entries = std::mem::take(&mut side.entries);
+    let (ids, emails) = (&side.ids, &side.emails);
 
     // A Central id shared by two records cannot be linked safely.
     let mut shared_id = vec![false; entries.len()];
