@@ -695,16 +695,14 @@ fn is_special(b: u8) -> bool {
 }
 
 /// The index of the first byte at or after `i` that is `"`, `\` or a control character, or
-/// the length of `bytes` when there is none. Eight bytes at a time (SWAR on a `u64`, which
-/// wasm32 has too), then byte by byte for the last few.
+/// the length of `bytes` when there is none. Sixteen bytes at a time (wasm SIMD where the
+/// build has it, else SWAR on two `u64`s), then byte by byte for the last few.
 #[inline(always)]
 fn find_special(bytes: &[u8], mut i: usize) -> usize {
     // Sixteen bytes a step, with one branch: most values and keys end within the first step.
     while let Some(chunk) = bytes.get(i..).and_then(<[u8]>::first_chunk::<16>) {
-        let (lo, hi) = split16(chunk);
-        let mask = u128::from(special_mask(lo)) | u128::from(special_mask(hi)) << 64;
-        if mask != 0 {
-            return i + (mask.trailing_zeros() / 8) as usize;
+        if let Some(n) = first_special16(chunk) {
+            return i + n;
         }
         i += 16;
     }
@@ -722,6 +720,33 @@ fn find_special(bytes: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
+}
+
+/// The position of the first special byte of `chunk` (see [`find_special`]).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn first_special16(chunk: &[u8; 16]) -> Option<usize> {
+    use core::arch::wasm32::{u64x2, u8x16_bitmask, u8x16_eq, u8x16_lt, u8x16_splat, v128_or};
+    let (lo, hi) = split16(chunk);
+    let v = u64x2(lo, hi);
+    let special = v128_or(
+        v128_or(
+            u8x16_eq(v, u8x16_splat(b'"')),
+            u8x16_eq(v, u8x16_splat(b'\\')),
+        ),
+        u8x16_lt(v, u8x16_splat(0x20)),
+    );
+    let mask = u8x16_bitmask(special);
+    (mask != 0).then(|| mask.trailing_zeros() as usize)
+}
+
+/// The position of the first special byte of `chunk` (see [`find_special`]).
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+#[inline(always)]
+fn first_special16(chunk: &[u8; 16]) -> Option<usize> {
+    let (lo, hi) = split16(chunk);
+    let mask = u128::from(special_mask(lo)) | u128::from(special_mask(hi)) << 64;
+    (mask != 0).then(|| (mask.trailing_zeros() / 8) as usize)
 }
 
 /// The two little-endian halves of sixteen bytes.
@@ -1192,7 +1217,12 @@ mod tests {
         assert_eq!((e.offset, e.line_column("\n\n[")), (3, (3, 2)));
     }
 
-    #[test]
+    // The scan below has a SIMD path built only for wasm: these tests run in the browser too.
+    #[cfg(target_arch = "wasm32")]
+    wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn special_byte_scan_finds_the_first() {
         let cases: &[(&[u8], usize)] = &[
             (b"", 0),
@@ -1218,6 +1248,30 @@ mod tests {
                 .find(|&i| is_special(all[i]))
                 .unwrap_or(all.len());
             assert_eq!(find_special(&all, start), want);
+        }
+        // Each special byte at each position of a 48-byte run of plain bytes (each plain byte
+        // in turn, those next to the special ones included), alone and before a second one,
+        // scanned from every start up to it: the three steps (sixteen, eight, one byte at a
+        // time) each meet it at each of their lanes.
+        for special in [0x00, 0x1f, b'"', b'\\'] {
+            for plain in [0x20, 0x21, 0x23, 0x5b, 0x5d, 0x7f, 0x80, 0xff, b'a'] {
+                for at in 0..48 {
+                    let mut bytes = vec![plain; 48];
+                    bytes[at] = special;
+                    for start in 0..=at {
+                        assert_eq!(
+                            find_special(&bytes, start),
+                            at,
+                            "{special} at {at} from {start}"
+                        );
+                    }
+                    assert_eq!(find_special(&bytes, at + 1), 48);
+                    if at + 1 < 48 {
+                        bytes[47] = special;
+                        assert_eq!(find_special(&bytes, at + 1), 47);
+                    }
+                }
+            }
         }
     }
 }
