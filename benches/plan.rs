@@ -13,6 +13,31 @@ fn median(mut runs: Vec<Duration>) -> Duration {
     runs[runs.len() / 2]
 }
 
+/// `BENCH_REPS`, or 20.
+fn reps() -> usize {
+    std::env::var("BENCH_REPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20)
+}
+
+/// Runs `step` `BENCH_REPS` times and prints the median and best time as `label`.
+fn repeat<T>(label: &str, mut step: impl FnMut() -> T) {
+    let reps = reps();
+    let mut runs = Vec::with_capacity(reps);
+    for _ in 0..reps {
+        let t = Instant::now();
+        std::hint::black_box(step());
+        runs.push(t.elapsed());
+    }
+    let best = runs.iter().min().copied().unwrap_or_default();
+    println!(
+        "{label}: median {:.3} ms, best {:.3} ms ({reps} runs)",
+        median(runs).as_secs_f64() * 1e3,
+        best.as_secs_f64() * 1e3
+    );
+}
+
 fn main() {
     let n: usize = std::env::var("BENCH_N")
         .ok()
@@ -28,11 +53,7 @@ fn main() {
     );
     if std::env::var_os("BENCH_PARSE_ONLY").is_some() {
         // For profilers: parse many times.
-        for _ in 0..std::env::var("BENCH_REPS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(20)
-        {
+        for _ in 0..reps() {
             std::hint::black_box(parse_central(&central).unwrap());
             std::hint::black_box(parse_outlook(&outlook).unwrap());
         }
@@ -40,51 +61,17 @@ fn main() {
     }
     if std::env::var_os("BENCH_TEXT_ONLY").is_some() {
         // For profilers: `planSync`'s whole path (bytes in, plan text out), many times.
-        let reps: usize = std::env::var("BENCH_REPS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(20);
-        let mut runs = Vec::with_capacity(reps);
-        for _ in 0..reps {
-            let t = Instant::now();
-            std::hint::black_box(
-                central_o365_sync::engine::plan_json_text(
-                    &central,
-                    &outlook,
-                    PlanOptions::default(),
-                )
-                .unwrap(),
-            );
-            runs.push(t.elapsed());
-        }
-        let best = runs.iter().min().copied().unwrap_or_default();
-        println!(
-            "plan text: median {:.3} ms, best {:.3} ms ({reps} runs)",
-            median(runs).as_secs_f64() * 1e3,
-            best.as_secs_f64() * 1e3
-        );
+        repeat("plan text", || {
+            central_o365_sync::engine::plan_json_text(&central, &outlook, PlanOptions::default())
+                .unwrap()
+        });
         return;
     }
     if std::env::var_os("BENCH_PLAN_ONLY").is_some() {
         // For profilers: parse once, plan many times.
         let cs = parse_central(&central).unwrap();
         let os = parse_outlook(&outlook).unwrap();
-        let reps: usize = std::env::var("BENCH_REPS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(20);
-        let mut runs = Vec::with_capacity(reps);
-        for _ in 0..reps {
-            let t = Instant::now();
-            std::hint::black_box(plan(&cs, &os, PlanOptions::default()));
-            runs.push(t.elapsed());
-        }
-        let best = runs.iter().min().copied().unwrap_or_default();
-        println!(
-            "plan only: median {:.3} ms, best {:.3} ms ({reps} runs)",
-            median(runs).as_secs_f64() * 1e3,
-            best.as_secs_f64() * 1e3
-        );
+        repeat("plan only", || plan(&cs, &os, PlanOptions::default()));
         return;
     }
     let (mut parse_t, mut plan_t, mut out_t, mut total_t) = (vec![], vec![], vec![], vec![]);
