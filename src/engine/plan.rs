@@ -202,7 +202,8 @@ pub fn plan<'a>(
 }
 
 /// The plan from both sides, gathered from all of `central` and `outlook`. The records'
-/// reasons are taken from `side`; its ids stay, for [`plan_to_json_with_ids`](super::json_out::plan_to_json_with_ids).
+/// reasons are taken from `side`; its ids stay, for
+/// [`plan_to_json_with_ids`](super::json_out::plan_to_json_with_ids).
 pub fn plan_from<'a>(
     side: &mut CentralSide,
     outlook_side: &OutlookSide,
