@@ -1,6 +1,6 @@
 //! Native benchmark: plan 100,000 Central × 100,000 Outlook contacts (`cargo bench --bench
 //! plan`; `BENCH_N` changes the size). Reports the median of several runs for parsing,
-//! planning and serializing the plan, the three steps `planSync` takes.
+//! planning and packing the plan, the three steps `planSync` takes.
 
 mod fixture;
 
@@ -60,9 +60,9 @@ fn main() {
         return;
     }
     if std::env::var_os("BENCH_TEXT_ONLY").is_some() {
-        // For profilers: `planSync`'s whole path (bytes in, plan text out), many times.
-        repeat("plan text", || {
-            central_o365_sync::engine::plan_json_text(&central, &outlook, PlanOptions::default())
+        // For profilers: `planSync`'s whole path (bytes in, packed plan out), many times.
+        repeat("packed plan", || {
+            central_o365_sync::engine::plan_packed(&central, &outlook, PlanOptions::default())
                 .unwrap()
         });
         return;
@@ -82,9 +82,9 @@ fn main() {
         let t1 = Instant::now();
         let p = plan(&cs, &os, PlanOptions::default());
         let t2 = Instant::now();
-        let json = central_o365_sync::engine::json_out::plan_to_json(&p);
+        let packed = central_o365_sync::engine::packed::pack_plan(&p);
         let t3 = Instant::now();
-        std::hint::black_box(json);
+        std::hint::black_box(packed);
         parse_t.push(t1 - t0);
         plan_t.push(t2 - t1);
         out_t.push(t3 - t2);
@@ -92,7 +92,7 @@ fn main() {
     }
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!(
-        "native plan (median of 7): parse {:.1} ms, plan {:.1} ms, serialize {:.1} ms, total {:.1} ms",
+        "native plan (median of 7): parse {:.1} ms, plan {:.1} ms, pack {:.1} ms, total {:.1} ms",
         ms(median(parse_t)),
         ms(median(plan_t)),
         ms(median(out_t)),

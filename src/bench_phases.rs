@@ -7,8 +7,8 @@ use crate::engine::link::OutlookSide;
 use crate::engine::plan::{plan_from, CentralSide};
 use crate::engine::{parse_central_with, parse_outlook_with, PlanOptions};
 
-/// The steps of `plan_json_text` (what `planSync` runs between copying its arguments in and
-/// handing the text out), each timed.
+/// The steps of `plan_packed` (what `planSync` runs between copying its arguments in and
+/// handing the packed plan out), each timed.
 #[wasm_bindgen(js_name = benchPhases)]
 pub fn bench_phases(central: &[u8], outlook: &[u8]) -> String {
     let now = js_sys::Date::now;
@@ -21,7 +21,7 @@ pub fn bench_phases(central: &[u8], outlook: &[u8]) -> String {
     let t2 = now();
     let p = plan_from(&mut side, &outlook_side, &c, &o, PlanOptions::default());
     let t3 = now();
-    let json = crate::engine::json_out::plan_to_json_with_ids(&p, side.ids(), outlook_side.ids());
+    let packed = crate::engine::packed::pack_plan_with_ids(&p, side.ids(), outlook_side.ids());
     let t4 = now();
     drop(p);
     drop(o);
@@ -29,6 +29,11 @@ pub fn bench_phases(central: &[u8], outlook: &[u8]) -> String {
     let t5 = now();
     format!(
         "read central {} ms, read outlook {} ms, plan {} ms, serialize {} ms ({} bytes), drop {} ms",
-        t1 - t0, t2 - t1, t3 - t2, t4 - t3, json.len(), t5 - t4
+        t1 - t0,
+        t2 - t1,
+        t3 - t2,
+        t4 - t3,
+        packed.text.len() + 4 * packed.words.len(),
+        t5 - t4
     )
 }

@@ -18,7 +18,7 @@ use crate::engine::{
 };
 use crate::error::{js_error, ErrorCode, SyncError};
 use crate::graph::{GraphClient, Mailbox};
-use crate::plan_sync::{json_bytes, read_object};
+use crate::plan_sync::{json_bytes, plan_to_js, read_object};
 use crate::retry::RetryPolicy;
 use crate::sync::{execute, Action, Progress, RecordError, RecordResult, RunSettings, WriteKind};
 use crate::token::TokenSource;
@@ -128,7 +128,7 @@ impl SyncSession {
             let outlook = inner.graph.read_contacts(&folder_id);
             let (central, outlook) = futures::join!(central, outlook);
             let (central, outlook) = (central?, outlook?);
-            let text = engine::plan_json_text(&central, &outlook, inner.options).map_err(|e| {
+            let packed = engine::plan_packed(&central, &outlook, inner.options).map_err(|e| {
                 let code = if e.message.starts_with("Central") {
                     ErrorCode::InvalidCentralData
                 } else {
@@ -137,7 +137,7 @@ impl SyncSession {
                 js_error(code, &e.message)
             })?;
             *inner.loaded.borrow_mut() = Some(Loaded { central, outlook });
-            js_sys::JSON::parse(&text)
+            plan_to_js(&packed)
         })
     }
 

@@ -2,8 +2,13 @@
 //! plan shape out, bad input → `Error` with `code: "invalidInput"`.
 #![cfg(target_arch = "wasm32")]
 
+#[path = "../benches/fixture.rs"]
+mod fixture;
+
+use central_o365_sync::engine::{plan_json, PlanOptions};
 use central_o365_sync::plan_sync;
 use js_sys::{Array, Error, Reflect, Uint8Array, JSON};
+use serde_json::json;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
@@ -53,6 +58,78 @@ fn plan_sync_accepts_json_text_and_utf8_bytes() {
     let from_bytes = plan_sync(central.into(), outlook.into(), JsValue::NULL).unwrap();
     assert_eq!(text(&from_text), EXPECTED);
     assert_eq!(text(&from_bytes), EXPECTED);
+}
+
+/// `planSync`'s objects (built in JS from the packed plan) against the plan's own `serde_json`
+/// text, planned natively in the same module.
+fn assert_objects_are_the_plans_text(central: &[u8], outlook: &[u8], options: &str) {
+    let plan = plan_sync(
+        Uint8Array::from(central).into(),
+        Uint8Array::from(outlook).into(),
+        js(options),
+    )
+    .unwrap();
+    let options: PlanOptions = serde_json::from_str(options).unwrap();
+    let expected = serde_json::to_string(&plan_json(central, outlook, options).unwrap()).unwrap();
+    assert_eq!(text(&plan), expected);
+}
+
+#[wasm_bindgen_test]
+fn plan_objects_hold_every_string_whole_and_every_key_in_order() {
+    // Every state, both links, reasons, changes and orphans; strings with escapes, accents,
+    // characters beyond the Basic Multilingual Plane and U+2028, ids included.
+    let odd = "q\"b\\s/\u{1}\n\t\u{7f}é€😀\u{2028}";
+    let central = json!([
+        {"id": "C-é😀1", "status": "active", "title": "Dr", "firstName": format!("Zoë{odd}"),
+         "lastName": "Ørsted", "email": "zoe@x.com", "mobile": "😀",
+         "homeAddress": {"line1": "Flat 1", "line2": "King's Court", "town": odd, "country": "España"}},
+        {"id": "C-2", "status": "active", "firstName": "Ann", "lastName": "Lee", "email": "ann@x.com"},
+        {"id": "C-3", "status": "active", "firstName": "Bo", "lastName": "Lee", "email": "bo@x.com"},
+        {"id": "C-4", "status": "active", "firstName": "Cy", "lastName": "Deceased", "email": "bad"},
+        {"id": "C-5", "status": "active", "firstName": "Di", "lastName": "Lee", "email": "di@x.com"},
+        {"id": "C-6", "status": "inactive", "firstName": "Ed", "lastName": "Lee", "email": "ed@x.com"},
+    ]);
+    let outlook = json!([
+        {"id": "O-é1", "givenName": "Zoe", "surname": "Ørsted", "emailAddresses": [{"address": "ZOE@x.com"}],
+         "homeAddress": {"city": "Ω"}},
+        {"id": "O-2", "givenName": "Ann", "surname": "Lee", "displayName": "Ann Lee",
+         "emailAddresses": [{"address": "ann@x.com"}], "businessPhones": [], "homeAddress": {}, "businessAddress": {},
+         "singleValueExtendedProperties": [{"id": central_o365_sync::engine::CENTRAL_ID_PROPERTY, "value": "C-2"}]},
+        {"id": "O-3a", "emailAddresses": [{"address": "di@x.com"}]},
+        {"id": "O-3b", "emailAddresses": [{"address": "di@x.com"}]},
+        {"id": "O-😀", "displayName": odd, "emailAddresses": [{"address": "ö@x.com"}]},
+    ]);
+    let (c, o) = (central.to_string(), outlook.to_string());
+    for options in [r#"{"emptyValues":"clear"}"#, r#"{"emptyValues":"keep"}"#] {
+        assert_objects_are_the_plans_text(c.as_bytes(), o.as_bytes(), options);
+    }
+    let plan = text(&plan_sync(c.into(), o.into(), JsValue::UNDEFINED).unwrap());
+    for state in [
+        "new",
+        "update",
+        "upToDate",
+        "nonActionable",
+        "conflict",
+        "\"id\"",
+        "\"email\"",
+    ] {
+        assert!(plan.contains(state), "{state} in {plan}");
+    }
+    assert!(
+        plan.contains(r#""centralId":"C-é😀1","outlookId":"O-é1""#),
+        "{plan}"
+    );
+    assert!(plan.contains(r#""outlookId":"O-😀""#), "{plan}");
+}
+
+#[wasm_bindgen_test]
+fn plan_objects_of_the_bench_fixture_are_the_plans_text() {
+    let (central, outlook) = fixture::fixture(2_000);
+    assert_objects_are_the_plans_text(
+        &serde_json::to_vec(&central).unwrap(),
+        &serde_json::to_vec(&outlook).unwrap(),
+        "{}",
+    );
 }
 
 #[wasm_bindgen_test]

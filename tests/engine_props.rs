@@ -215,7 +215,7 @@ proptest! {
         prop_assert_eq!(wa, wb);
     }
 
-    /// (e) `planSync`'s path, which looks at each record as it is read, writes exactly the plan
+    /// (e) `planSync`'s path, which looks at each record as it is read, packs exactly the plan
     /// that `plan` makes of the parsed records.
     #[test]
     fn planning_while_reading_gives_the_plan_of_the_parsed_records(
@@ -223,7 +223,7 @@ proptest! {
     ) {
         let c = serde_json::to_vec(&central).unwrap();
         let o = serde_json::to_vec(&outlook).unwrap();
-        prop_assert_eq!(engine::plan_json_text(&c, &o, opts), planned_after_reading(&c, &o, opts));
+        prop_assert_eq!(engine::plan_packed(&c, &o, opts), planned_after_reading(&c, &o, opts));
     }
 
     /// (e) The same for arbitrary JSON records, errors included.
@@ -234,17 +234,17 @@ proptest! {
         let c = serde_json::to_vec(&central).unwrap();
         let o = serde_json::to_vec(&outlook).unwrap();
         let opts = PlanOptions::default();
-        prop_assert_eq!(engine::plan_json_text(&c, &o, opts), planned_after_reading(&c, &o, opts));
+        prop_assert_eq!(engine::plan_packed(&c, &o, opts), planned_after_reading(&c, &o, opts));
     }
 }
 
-/// The plan's JSON text the long way: parse both inputs in full, then plan.
+/// The plan packed the long way: parse both inputs in full, then plan.
 fn planned_after_reading(
     c: &[u8],
     o: &[u8],
     opts: PlanOptions,
-) -> Result<String, engine::InputError> {
-    engine::plan_json(c, o, opts).map(|p| engine::json_out::plan_to_json(&p))
+) -> Result<engine::PackedPlan, engine::InputError> {
+    engine::plan_json(c, o, opts).map(|p| engine::packed::pack_plan(&p))
 }
 
 /// Lone surrogate escapes (which `JSON.stringify` writes for a JS string holding one) read as
@@ -256,9 +256,9 @@ fn planning_while_reading_reads_lone_surrogates_as_the_parsed_records_do() {
     let o = br#"[{"id":"O-1","emailAddresses":[{"address":"a@x.com"}],"givenName":"Ann"},
                {"id":"O-2","emailAddresses":[{"address":"b@x.com"}],"givenName":"Bo\udc00"}]"#;
     let opts = PlanOptions::default();
-    let text = engine::plan_json_text(c, o, opts).unwrap();
-    assert_eq!(Ok(text.clone()), planned_after_reading(c, o, opts));
-    let plan: Value = serde_json::from_str(&text).unwrap();
+    let packed = engine::plan_packed(c, o, opts).unwrap();
+    assert_eq!(Ok(packed.clone()), planned_after_reading(c, o, opts));
+    let plan = packed.to_value().unwrap();
     assert_eq!(
         plan["summary"],
         json!({"new": 0, "update": 2, "upToDate": 0, "nonActionable": 0, "conflict": 0})

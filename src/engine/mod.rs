@@ -6,10 +6,10 @@ pub mod body;
 pub mod diff;
 pub mod email;
 pub mod input;
-pub mod json_out;
 mod json_reader;
 pub mod link;
 pub mod mapping;
+pub mod packed;
 pub mod plan;
 pub mod text;
 pub mod validate;
@@ -20,6 +20,7 @@ pub use input::{
     CentralContact, InputError, OutlookContact, CENTRAL_ID_PROPERTY,
 };
 pub use mapping::Field;
+pub use packed::PackedPlan;
 pub use plan::{plan, LinkedBy, Orphan, Plan, PlanItem, PlanOptions, State, Summary, Write};
 pub use validate::Reason;
 
@@ -35,13 +36,13 @@ pub fn plan_json(
     Ok(plan(&central, &outlook, options).into_owned())
 }
 
-/// Parses both inputs, plans, and returns the plan as JSON text — what `planSync` hands to
+/// Parses both inputs, plans, and returns the plan packed — what `planSync` hands to
 /// JavaScript. Nothing is copied out of the inputs on the way.
-pub fn plan_json_text(
+pub fn plan_packed(
     central: &[u8],
     outlook: &[u8],
     options: PlanOptions,
-) -> Result<String, InputError> {
+) -> Result<PackedPlan, InputError> {
     let (mut fixed_central, mut fixed_outlook) = (None, None);
     // Each record is looked at as it is read, while its text is in the cache: a Central
     // record is validated and its keys copied, an Outlook contact's keys copied. Should a
@@ -57,7 +58,7 @@ pub fn plan_json_text(
         parse_outlook_with(json, &mut |_, o| outlook_side.add(o))
     })?;
     let plan = plan::plan_from(&mut side, &outlook_side, &central, &outlook, options);
-    Ok(json_out::plan_to_json_with_ids(
+    Ok(packed::pack_plan_with_ids(
         &plan,
         side.ids(),
         outlook_side.ids(),

@@ -142,7 +142,7 @@ pub enum Write {
 }
 
 /// The Central side of a plan, gathered one record at a time — in
-/// [`plan_json_text`](super::plan_json_text) as each record is read, while its text is in the
+/// [`plan_packed`](super::plan_packed) as each record is read, while its text is in the
 /// cache: the active
 /// records with their own reasons, their ids and (when they have no reason of their own)
 /// normalised emails. Ids and emails are copied into two compact strings, so that the lookups
@@ -203,7 +203,7 @@ pub fn plan<'a>(
 
 /// The plan from both sides, gathered from all of `central` and `outlook`. The records'
 /// reasons are taken from `side`; its ids stay, for
-/// [`plan_to_json_with_ids`](super::json_out::plan_to_json_with_ids).
+/// [`pack_plan_with_ids`](super::packed::pack_plan_with_ids).
 pub fn plan_from<'a>(
     side: &mut CentralSide,
     outlook_side: &OutlookSide,

@@ -33,6 +33,19 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// Every reason, in the order of the variants.
+    pub const ALL: [Reason; 9] = [
+        Reason::Deceased,
+        Reason::MissingEmail,
+        Reason::MalformedEmail,
+        Reason::MissingFirstName,
+        Reason::MissingLastName,
+        Reason::DuplicateEmail,
+        Reason::InvalidRecord,
+        Reason::DuplicateOutlookEmail,
+        Reason::DuplicateOutlookId,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Reason::Deceased => "deceased",

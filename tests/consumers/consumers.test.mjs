@@ -30,9 +30,14 @@ after(async () => {
 test("the packed package holds exactly its files", () => {
   const listing = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json"], { cwd: `${ROOT}pkg`, encoding: "utf8" }));
   const files = listing[0].files.map((f) => f.path).sort();
-  // README.md is the project README wasm-pack copies in (npm always packs a README).
-  assert.deepEqual(files, ["README.md", "central_o365_sync.d.ts", "central_o365_sync.js", "central_o365_sync_bg.wasm",
-    "central_o365_sync_bg.wasm.d.ts", "package.json"]);
+  // README.md is the project README wasm-pack copies in (npm always packs a README). The
+  // snippet is the JS that builds a plan's objects (src/unpack_plan.js), under a directory
+  // named for the crate and a hash wasm-bindgen chooses.
+  const snippets = files.filter((f) => f.startsWith("snippets/"));
+  assert.equal(snippets.length, 1, snippets.join());
+  assert.match(snippets[0], /^snippets\/central-o365-sync-[0-9a-f]{16}\/src\/unpack_plan\.js$/);
+  assert.deepEqual(files.filter((f) => !f.startsWith("snippets/")), ["README.md", "central_o365_sync.d.ts",
+    "central_o365_sync.js", "central_o365_sync_bg.wasm", "central_o365_sync_bg.wasm.d.ts", "package.json"]);
 });
 
 for (const variant of ["nodenext", "bundler"]) {

@@ -1,0 +1,49 @@
+// The plan's objects, built from the plan as `src/engine/packed.rs` packs it: `text` holds
+// every string in order, `words` (a view of wasm memory, read before anything else runs)
+// every count, string length and name. This file knows only that layout — every value and
+// name comes from the Rust side — and follows `PackedPlan::to_value`, the format's reference
+// reader, step for step (a browser test holds the two together).
+export function unpackPlan(text, words) {
+  let w = 0;
+  let at = 0;
+  const string = (length) => text.slice(at, (at += length));
+  const names = [];
+  for (let n = words[w++]; n > 0; n--) names.push(string(words[w++]));
+  const itemCount = words[w++];
+  const excluded = words[w++];
+  const orphanCount = words[w++];
+  const summary = {
+    new: words[w++],
+    update: words[w++],
+    upToDate: words[w++],
+    nonActionable: words[w++],
+    conflict: words[w++],
+  };
+  const items = [];
+  for (let i = 0; i < itemCount; i++) {
+    const centralId = string(words[w++]);
+    const outlookLength = words[w++];
+    const outlookId = outlookLength === 0 ? null : string(outlookLength - 1);
+    const state = names[words[w++]];
+    const link = words[w++];
+    const reasons = [];
+    for (let n = words[w++]; n > 0; n--) reasons.push(names[words[w++]]);
+    const changes = [];
+    for (let n = words[w++]; n > 0; n--) {
+      const field = names[words[w++]];
+      const from = string(words[w++]);
+      const to = string(words[w++]);
+      changes.push({ field, from, to });
+    }
+    items.push({ centralId, outlookId, state, reasons, changes, linkedBy: link === 0 ? null : names[link - 1] });
+  }
+  const orphans = [];
+  for (let i = 0; i < orphanCount; i++) {
+    const outlookId = string(words[w++]);
+    const email = string(words[w++]);
+    const displayName = string(words[w++]);
+    orphans.push({ outlookId, email, displayName });
+  }
+  if (w !== words.length || at !== text.length) throw new Error("the packed plan does not fit its layout");
+  return { items, excluded, orphans, summary };
+}
