@@ -59,7 +59,7 @@ fn main() {
         }
         return;
     }
-    if std::env::var_os("BENCH_TEXT_ONLY").is_some() {
+    if std::env::var_os("BENCH_PACKED_ONLY").is_some() {
         // For profilers: `planSync`'s whole path (bytes in, packed plan out), many times.
         repeat("packed plan", || {
             central_o365_sync::engine::plan_packed(&central, &outlook, PlanOptions::default())

@@ -8,7 +8,9 @@ use crate::engine::plan::{plan_from, CentralSide};
 use crate::engine::{parse_central_with, parse_outlook_with, PlanOptions};
 
 /// The steps of `plan_packed` (what `planSync` runs between copying its arguments in and
-/// handing the packed plan out), each timed.
+/// handing the packed plan out), each timed; then the plan's objects built from the packing
+/// (`planSync`'s last step) and, for comparison and before it, the way before it: the plan's
+/// JSON text (all ASCII, as it was written) decoded and put through `JSON.parse`.
 #[wasm_bindgen(js_name = benchPhases)]
 pub fn bench_phases(central: &[u8], outlook: &[u8]) -> String {
     let now = js_sys::Date::now;
@@ -23,17 +25,44 @@ pub fn bench_phases(central: &[u8], outlook: &[u8]) -> String {
     let t3 = now();
     let packed = crate::engine::packed::pack_plan_with_ids(&p, side.ids(), outlook_side.ids());
     let t4 = now();
+    let json = ascii_json(&p);
+    let t4b = now();
     drop(p);
     drop(o);
     drop(c);
     let t5 = now();
+    // The way before first: the garbage of whichever runs first is collected in the other's time.
+    let parsed = js_sys::JSON::parse(&json);
+    let t6 = now();
+    let objects = crate::plan_sync::plan_to_js(&packed);
+    let t7 = now();
+    assert!(objects.is_ok() && parsed.is_ok());
     format!(
-        "read central {} ms, read outlook {} ms, plan {} ms, serialize {} ms ({} bytes), drop {} ms",
+        "read central {} ms, read outlook {} ms, plan {} ms, serialize {} ms ({} bytes), drop {} ms, \
+         json parse {} ms ({} bytes), unpack {} ms",
         t1 - t0,
         t2 - t1,
         t3 - t2,
         t4 - t3,
         packed.text.len() + 4 * packed.words.len(),
-        t5 - t4
+        t5 - t4b,
+        t6 - t5,
+        json.len(),
+        t7 - t6,
     )
+}
+
+/// The plan as `serde_json` writes it, with every character beyond ASCII as a `\uXXXX` escape.
+fn ascii_json(plan: &crate::engine::Plan<'_>) -> String {
+    let mut out = String::new();
+    for c in serde_json::to_string(plan).unwrap_or_default().chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            for unit in c.encode_utf16(&mut [0; 2]) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
 }
