@@ -44,7 +44,7 @@ pub fn bench_phases(central: &[u8], outlook: &[u8]) -> String {
         t2 - t1,
         t3 - t2,
         t4 - t3,
-        packed.text.len() + 4 * packed.words.len(),
+        packed.ascii.len() + packed.wide.len() + 4 * packed.words.len(),
         t5 - t4b,
         t6 - t5,
         json.len(),

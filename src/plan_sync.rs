@@ -1,6 +1,6 @@
 //! `planSync`: the engine behind one call. Data crosses the boundary in the cheapest ways
 //! measured (see the README): the contacts come in as JSON text, and the plan goes out packed
-//! (one text and one list of numbers) for `unpack_plan.js` to build its objects from.
+//! (two texts and one list of numbers) for `unpack_plan.js` to build its objects from.
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -11,12 +11,12 @@ use crate::error::{js_error, ErrorCode, SyncError};
 #[wasm_bindgen(module = "/src/unpack_plan.js")]
 extern "C" {
     #[wasm_bindgen(js_name = unpackPlan, catch)]
-    fn unpack_plan(text: &str, words: &[u32]) -> Result<JsValue, JsValue>;
+    fn unpack_plan(ascii: &str, wide: &str, words: &[u32]) -> Result<JsValue, JsValue>;
 }
 
 /// The plan's JS objects, built from its packing.
 pub(crate) fn plan_to_js(packed: &PackedPlan) -> Result<JsValue, JsValue> {
-    unpack_plan(&packed.text, &packed.words)
+    unpack_plan(&packed.ascii, &packed.wide, &packed.words)
 }
 
 /// Plans a sync: what would happen to every active Central contact, in input order.

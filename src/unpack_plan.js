@@ -1,12 +1,17 @@
-// The plan's objects, built from the plan as `src/engine/packed.rs` packs it: `text` holds
-// every string in order, `words` (a view of wasm memory, read before anything else runs)
-// every count, string length and name. This file knows only that layout — every value and
-// name comes from the Rust side — and follows `PackedPlan::to_value`, the format's reference
-// reader, step for step (a browser test holds the two together).
-export function unpackPlan(text, words) {
+// The plan's objects, built from the plan as `src/engine/packed.rs` packs it: `ascii` and
+// `wide` hold every string in order, `words` (a view of wasm memory, read before anything else
+// runs) every count, string and name. A string is one number: its length times two, plus one
+// when it is in `wide`. This file knows only that layout — every value and name comes from the
+// Rust side — and follows `PackedPlan::to_value`, the format's reference reader, step for step
+// (a browser test holds the two together).
+export function unpackPlan(ascii, wide, words) {
   let w = 0;
-  let at = 0;
-  const string = (length) => text.slice(at, (at += length));
+  let asciiAt = 0;
+  let wideAt = 0;
+  const string = (word) => {
+    const length = word >>> 1;
+    return word & 1 ? wide.slice(wideAt, (wideAt += length)) : ascii.slice(asciiAt, (asciiAt += length));
+  };
   const names = [];
   for (let n = words[w++]; n > 0; n--) names.push(string(words[w++]));
   const itemCount = words[w++];
@@ -22,8 +27,8 @@ export function unpackPlan(text, words) {
   const items = [];
   for (let i = 0; i < itemCount; i++) {
     const centralId = string(words[w++]);
-    const outlookLength = words[w++];
-    const outlookId = outlookLength === 0 ? null : string(outlookLength - 1);
+    const outlook = words[w++];
+    const outlookId = outlook === 0 ? null : string(outlook - 1);
     const state = names[words[w++]];
     const link = words[w++];
     const reasons = [];
@@ -44,6 +49,8 @@ export function unpackPlan(text, words) {
     const displayName = string(words[w++]);
     orphans.push({ outlookId, email, displayName });
   }
-  if (w !== words.length || at !== text.length) throw new Error("the packed plan does not fit its layout");
+  if (w !== words.length || asciiAt !== ascii.length || wideAt !== wide.length) {
+    throw new Error("the packed plan does not fit its layout");
+  }
   return { items, excluded, orphans, summary };
 }

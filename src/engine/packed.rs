@@ -1,20 +1,23 @@
 //! The plan packed for JavaScript: what `planSync` hands across the boundary. Every string of
-//! the plan, in order, goes into one text; everything else goes into one list of numbers:
-//! counts, string lengths, and the state, link, reason and field names as indexes into a table
-//! of names that heads the text. `src/unpack_plan.js` builds the plan's objects from the two —
-//! one text to decode and no JSON to parse, a fraction of `JSON.parse`'s time on the same plan
-//! (measured in the README). [`PackedPlan::to_value`] reads the format back in Rust; a browser
-//! test holds the JavaScript reader to it.
+//! the plan, in order, goes into one of two texts — `ascii` when it is all ASCII (nearly all
+//! are), `wide` otherwise; everything else goes into one list of numbers: counts, strings, and
+//! the state, link, reason and field names as indexes into a table of names that heads the
+//! ASCII text. `src/unpack_plan.js` builds the plan's objects from the three — two texts to
+//! decode and no JSON to parse, a fraction of `JSON.parse`'s time on the same plan (measured
+//! in the README). An all-ASCII text is decoded on the browsers' fast path and held one byte a
+//! character; a single "é" in it would make Chromium decode all of it the slow way.
+//! [`PackedPlan::to_value`] reads the format back in Rust; a browser test holds the JavaScript
+//! reader to it.
 //!
-//! `words`, in order (string lengths count UTF-16 code units, as JavaScript does):
-//! - the name count, then each name's length (the names start the text);
+//! `words`, in order, where a string is one number: its length in UTF-16 code units (as
+//! JavaScript counts) times two, plus one when it is in `wide` — each text's strings follow one
+//! another in the order of the words:
+//! - the name count, then each name's string;
 //! - the item count, `excluded`, the orphan count, and the summary's five counts;
-//! - each item: its Central id's length; its Outlook id's length + 1 (0: none); its state's
-//!   name; its link's name + 1 (0: none); its reason count and each reason's name; its change
-//!   count and, for each change, the field's name and the lengths of `from` and `to`;
-//! - each orphan: the lengths of its Outlook id, email and display name.
-//!
-//! The strings follow the names in the text in the same order.
+//! - each item: its Central id; its Outlook id + 1 (0: none); its state's name; its link's
+//!   name + 1 (0: none); its reason count and each reason's name; its change count and, for
+//!   each change, the field's name, `from` and `to`;
+//! - each orphan: its Outlook id, email and display name.
 
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -25,10 +28,13 @@ use super::mapping::Field;
 use super::plan::{LinkedBy, Orphan, Plan, PlanItem, State};
 use super::validate::Reason;
 
-/// A plan as one text and one list of numbers (the layout is in the module's doc).
+/// A plan as two texts and one list of numbers (the layout is in the module's doc).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PackedPlan {
-    pub text: String,
+    /// The strings that are all ASCII.
+    pub ascii: String,
+    /// The other strings.
+    pub wide: String,
     pub words: Vec<u32>,
 }
 
@@ -95,7 +101,8 @@ fn pack<'p>(
 ) -> PackedPlan {
     // Two ids and six numbers an item; the changes are few.
     let mut out = Packer(PackedPlan {
-        text: String::with_capacity(plan.items.len() * 24 + plan.orphans.len() * 64 + 1024),
+        ascii: String::with_capacity(plan.items.len() * 24 + plan.orphans.len() * 64 + 1024),
+        wide: String::new(),
         words: Vec::with_capacity(plan.items.len() * 7 + plan.orphans.len() * 3 + 64),
     });
     let names = names();
@@ -134,20 +141,25 @@ impl Packer {
         self.0.words.push(u32::try_from(n).unwrap_or(u32::MAX));
     }
 
-    /// `s` into the text, its length into the words.
+    /// `s` into its text; the number that stands for it, returned.
+    fn put(&mut self, s: &str) -> usize {
+        if s.is_ascii() {
+            self.0.ascii.push_str(s);
+            s.len() * 2
+        } else {
+            self.0.wide.push_str(s);
+            s.chars().map(char::len_utf16).sum::<usize>() * 2 + 1
+        }
+    }
+
     fn string(&mut self, s: &str) {
-        self.word(utf16_len(s));
-        self.0.text.push_str(s);
+        let word = self.put(s);
+        self.word(word);
     }
 
     fn optional_string(&mut self, s: Option<&str>) {
-        match s {
-            Some(s) => {
-                self.word(utf16_len(s) + 1);
-                self.0.text.push_str(s);
-            }
-            None => self.word(0),
-        }
+        let word = s.map_or(0, |s| self.put(s) + 1);
+        self.word(word);
     }
 
     fn item(&mut self, item: &PlanItem<'_>, central_id: &str, outlook_id: Option<&str>) {
@@ -180,15 +192,6 @@ impl Packer {
     }
 }
 
-/// The length of `s` in UTF-16 code units.
-fn utf16_len(s: &str) -> usize {
-    if s.is_ascii() {
-        s.len()
-    } else {
-        s.chars().map(char::len_utf16).sum()
-    }
-}
-
 /// Why packed words could not be read back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Malformed;
@@ -197,12 +200,12 @@ impl PackedPlan {
     /// The plan read back from its packing, as `serde_json` writes a [`Plan`]: the reference
     /// reader of the format, which `src/unpack_plan.js` follows step for step.
     pub fn to_value(&self) -> Result<Value, Malformed> {
-        let units: Vec<u16> = self.text.encode_utf16().collect();
+        let ascii: Vec<u16> = self.ascii.encode_utf16().collect();
+        let wide: Vec<u16> = self.wide.encode_utf16().collect();
         let mut r = Reader {
             words: &self.words,
             w: 0,
-            units: &units,
-            at: 0,
+            texts: [(&ascii, 0), (&wide, 0)],
         };
         let names: Vec<Value> = (0..r.word()?)
             .map(|_| r.string())
@@ -215,7 +218,7 @@ impl PackedPlan {
             let central_id = r.string()?;
             let outlook_id = match r.word()? {
                 0 => Value::Null,
-                n => r.units(n - 1)?,
+                n => r.string_of(n - 1)?,
             };
             let state = name(r.word()?)?;
             let linked_by = match r.word()? {
@@ -243,7 +246,7 @@ impl PackedPlan {
                 Ok(json!({"outlookId": id, "email": email, "displayName": display}))
             })
             .collect::<Result<_, _>>()?;
-        if r.w != self.words.len() || r.at != units.len() {
+        if r.w != self.words.len() || r.texts.iter().any(|(text, at)| *at != text.len()) {
             return Err(Malformed);
         }
         let mut plan = Map::new();
@@ -264,8 +267,8 @@ impl PackedPlan {
 struct Reader<'a> {
     words: &'a [u32],
     w: usize,
-    units: &'a [u16],
-    at: usize,
+    /// The code units of each text, and how many of them are read.
+    texts: [(&'a [u16], usize); 2],
 }
 
 impl Reader<'_> {
@@ -275,20 +278,21 @@ impl Reader<'_> {
         Ok(word)
     }
 
-    /// The next `n` code units of the text, as a string.
-    fn units(&mut self, n: u32) -> Result<Value, Malformed> {
-        let end = self.at.checked_add(n as usize).ok_or(Malformed)?;
-        let units = self.units.get(self.at..end).ok_or(Malformed)?;
-        self.at = end;
+    /// The string that `word` stands for: the next `word / 2` code units of its text.
+    fn string_of(&mut self, word: u32) -> Result<Value, Malformed> {
+        let (text, at) = &mut self.texts[(word & 1) as usize];
+        let end = at.checked_add((word / 2) as usize).ok_or(Malformed)?;
+        let units = text.get(*at..end).ok_or(Malformed)?;
+        *at = end;
         String::from_utf16(units)
             .map(Value::String)
             .map_err(|_| Malformed)
     }
 
-    /// A length, then the string of that length.
+    /// A number, then the string it stands for.
     fn string(&mut self) -> Result<Value, Malformed> {
-        let n = self.word()?;
-        self.units(n)
+        let word = self.word()?;
+        self.string_of(word)
     }
 }
 
@@ -381,20 +385,32 @@ mod tests {
     #[test]
     fn packs_every_string_in_order_and_counts_utf16_code_units() {
         let plan = Plan {
-            items: vec![PlanItem {
-                central_id: Cow::Borrowed("C-é😀"),
-                outlook_id: None,
-                state: State::Update,
-                reasons: vec![Reason::MissingEmail, Reason::DuplicateOutlookId],
-                changes: vec![Change {
-                    field: Field::Surname,
-                    from: "Lée".into(),
-                    to: String::new(),
-                }],
-                linked_by: Some(LinkedBy::Email),
-                central_index: 0,
-                outlook_index: None,
-            }],
+            items: vec![
+                PlanItem {
+                    central_id: Cow::Borrowed("C-é😀"),
+                    outlook_id: None,
+                    state: State::Update,
+                    reasons: vec![Reason::MissingEmail, Reason::DuplicateOutlookId],
+                    changes: vec![Change {
+                        field: Field::Surname,
+                        from: "Lée".into(),
+                        to: String::new(),
+                    }],
+                    linked_by: Some(LinkedBy::Email),
+                    central_index: 0,
+                    outlook_index: None,
+                },
+                PlanItem {
+                    central_id: Cow::Borrowed("C-2"),
+                    outlook_id: Some(Cow::Borrowed("Ø")),
+                    state: State::UpToDate,
+                    reasons: vec![],
+                    changes: vec![],
+                    linked_by: Some(LinkedBy::Id),
+                    central_index: 1,
+                    outlook_index: Some(0),
+                },
+            ],
             excluded: 2,
             orphans: vec![Orphan {
                 outlook_id: Cow::Borrowed("O-1"),
@@ -413,13 +429,17 @@ mod tests {
         let packed = pack_plan(&plan);
         let names = names();
         let mut words = vec![34];
-        words.extend(names.iter().map(|n| n.len() as u32));
-        words.extend([1, 2, 1, 3, 4, 5, 6, 7]);
-        // "C-é😀": 5 units; no Outlook id; update; "email" + 1; two reasons; one change.
-        words.extend([5, 0, 1, 7, 2, 8, 15, 1, 18, 3, 0]);
-        words.extend([3, 0, 1]);
+        words.extend(names.iter().map(|n| n.len() as u32 * 2));
+        words.extend([2, 2, 1, 3, 4, 5, 6, 7]);
+        // "C-é😀": 5 units, wide; no Outlook id; update; "email" + 1; two reasons; one change:
+        // surname, "Lée" (wide), "".
+        words.extend([11, 0, 1, 7, 2, 8, 15, 1, 18, 7, 0]);
+        // "C-2"; "Ø" (wide) + 1; upToDate; "id" + 1; no reasons, no changes.
+        words.extend([6, 4, 2, 6, 0, 0]);
+        words.extend([6, 0, 3]);
         assert_eq!(packed.words, words);
-        assert_eq!(packed.text, names.concat() + "C-é😀LéeO-1€");
+        assert_eq!(packed.ascii, names.concat() + "C-2O-1");
+        assert_eq!(packed.wide, "C-é😀LéeØ€");
         assert_eq!(packed.to_value(), Ok(serde_json::to_value(&plan).unwrap()));
     }
 
@@ -441,7 +461,8 @@ mod tests {
             }
         }
         let packed = pack_plan(&plan);
-        assert!(packed.text.contains("é€😀\u{2028}"));
+        assert!(packed.wide.contains("é€😀\u{2028}"));
+        assert!(packed.ascii.contains("C-plain-4O-plain"));
         assert_eq!(packed.to_value(), Ok(serde_json::to_value(&plan).unwrap()));
         let empty = Plan {
             items: vec![],
@@ -460,14 +481,20 @@ mod tests {
         let mut short = packed.clone();
         short.words.pop();
         assert_eq!(short.to_value(), Err(Malformed));
-        let mut long = packed.clone();
-        long.text.push('x');
-        assert_eq!(long.to_value(), Err(Malformed));
-        let mut cut = packed.clone();
-        for _ in 0..3 {
-            cut.text.pop();
+        fn ascii(p: &mut PackedPlan) -> &mut String {
+            &mut p.ascii
         }
-        assert_eq!(cut.to_value(), Err(Malformed));
+        fn wide(p: &mut PackedPlan) -> &mut String {
+            &mut p.wide
+        }
+        for text in [ascii, wide] {
+            let mut long = packed.clone();
+            text(&mut long).push('x');
+            assert_eq!(long.to_value(), Err(Malformed));
+            let mut cut = packed.clone();
+            text(&mut cut).pop();
+            assert_eq!(cut.to_value(), Err(Malformed));
+        }
         let mut bad_name = packed;
         let state_at = bad_name.words[0] as usize + 1 + 8 + 2;
         bad_name.words[state_at] = 34;
