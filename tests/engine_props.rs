@@ -35,6 +35,7 @@ const VALUES: &[&str] = &[
     "+44 7700 900123",
     "Mr",
     "https://x.org",
+    "Straße 😀",
 ];
 
 fn pick(pool: &'static [&'static str]) -> impl Strategy<Value = Value> {
@@ -223,7 +224,11 @@ proptest! {
     ) {
         let c = serde_json::to_vec(&central).unwrap();
         let o = serde_json::to_vec(&outlook).unwrap();
-        prop_assert_eq!(engine::plan_packed(&c, &o, opts), planned_after_reading(&c, &o, opts));
+        let packed = engine::plan_packed(&c, &o, opts).unwrap();
+        prop_assert_eq!(Ok(packed.clone()), planned_after_reading(&c, &o, opts));
+        // And the packing reads back as the plan itself serializes.
+        let plan = engine::plan_json(&c, &o, opts).unwrap();
+        prop_assert_eq!(packed.to_value(), Ok(serde_json::to_value(&plan).unwrap()));
     }
 
     /// (e) The same for arbitrary JSON records, errors included.
@@ -234,7 +239,12 @@ proptest! {
         let c = serde_json::to_vec(&central).unwrap();
         let o = serde_json::to_vec(&outlook).unwrap();
         let opts = PlanOptions::default();
-        prop_assert_eq!(engine::plan_packed(&c, &o, opts), planned_after_reading(&c, &o, opts));
+        let packed = engine::plan_packed(&c, &o, opts);
+        prop_assert_eq!(&packed, &planned_after_reading(&c, &o, opts));
+        // And the packing reads back as the plan itself serializes, whatever its strings.
+        if let (Ok(packed), Ok(plan)) = (packed, engine::plan_json(&c, &o, opts)) {
+            prop_assert_eq!(packed.to_value(), Ok(serde_json::to_value(&plan).unwrap()));
+        }
     }
 }
 
