@@ -8,9 +8,9 @@ use crate::engine::plan::{plan_from, CentralSide};
 use crate::engine::{parse_central_with, parse_outlook_with, PlanOptions};
 
 /// The steps of `plan_packed` (what `planSync` runs between copying its arguments in and
-/// handing the packed plan out), each timed; then the plan's objects built from the packing
-/// (`planSync`'s last step) and, for comparison and before it, the way before it: the plan's
-/// JSON text (all ASCII, as it was written) decoded and put through `JSON.parse`.
+/// handing the packed plan out), each timed; then building the plan's objects from the packing
+/// (`planSync`'s last step) and, timed just before it for comparison, what that step replaced:
+/// decoding the plan's all-ASCII JSON text and `JSON.parse` of it.
 #[wasm_bindgen(js_name = benchPhases)]
 pub fn bench_phases(central: &[u8], outlook: &[u8]) -> String {
     let now = js_sys::Date::now;

@@ -29,7 +29,7 @@ use super::plan::{LinkedBy, Orphan, Plan, PlanItem, State};
 use super::validate::Reason;
 
 /// A plan as two texts and one list of numbers (the layout is in the module's doc).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PackedPlan {
     /// The strings that are all ASCII.
     pub ascii: String,
