@@ -43,9 +43,7 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
-    let (central, outlook) = fixture::fixture(n);
-    let central = serde_json::to_vec(&central).unwrap();
-    let outlook = serde_json::to_vec(&outlook).unwrap();
+    let (central, outlook) = fixture::fixture_json(n);
     println!(
         "fixture: {n} Central ({:.1} MB JSON) x {n} Outlook ({:.1} MB JSON)",
         central.len() as f64 / 1e6,

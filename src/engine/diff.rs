@@ -69,7 +69,10 @@ pub fn diff_contact(
 /// usual case without building any value. When false, [`diff`] may still find no change: it
 /// compares normalised values. Field by field in straight-line code, the mapping of
 /// [`central_part`] and [`outlook_value`] spelt out (a test holds them together): looping over
-/// the fields took three times as long.
+/// the fields took three times as long. The fields go nearly in the order Central (DESIGN §2)
+/// and Graph write them, so that the check walks each record's text forward, as memory is
+/// read fastest: on the bench fixture written with its keys sorted instead, planning took 78
+/// ms rather than 49 in Chromium.
 pub fn is_unchanged(c: &CentralContact<'_>, o: &OutlookContact<'_>) -> bool {
     let same = |a: &Text<'_>, b: &Text<'_>| same_bytes(a.as_str(), b.as_str());
     same(&c.title, &o.title)
