@@ -124,12 +124,8 @@ fn plan_objects_hold_every_string_whole_and_every_key_in_order() {
 
 #[wasm_bindgen_test]
 fn plan_objects_of_the_bench_fixture_are_the_plans_text() {
-    let (central, outlook) = fixture::fixture(2_000);
-    assert_objects_are_the_plans_text(
-        &serde_json::to_vec(&central).unwrap(),
-        &serde_json::to_vec(&outlook).unwrap(),
-        "{}",
-    );
+    let (central, outlook) = fixture::fixture_json(2_000);
+    assert_objects_are_the_plans_text(&central, &outlook, "{}");
 }
 
 #[wasm_bindgen_test]
