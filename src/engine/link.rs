@@ -6,11 +6,10 @@
 //! Linking works on the keys of both sides, copied into compact strings as the records are
 //! read ([`Keys`], [`OutlookSide`]); it never reads the records themselves.
 
-use foldhash::{HashMap, HashSet, HashSetExt};
-
 use super::email::normalize;
+use super::group::{first_occurrences, Grouped, Hasher, Table, GROUPS};
 use super::input::OutlookContact;
-use super::text::{trim, HashKey};
+use super::text::trim;
 
 /// Optional keys of the records in one string, each found by its byte range.
 #[derive(Debug, Default)]
@@ -35,11 +34,6 @@ impl Keys {
         self.text.get(start..end)
     }
 
-    /// True when record `k` has a key.
-    pub fn has(&self, k: usize) -> bool {
-        self.spans.get(k).is_some_and(Option::is_some)
-    }
-
     /// Number of records.
     pub fn len(&self) -> usize {
         self.spans.len()
@@ -50,7 +44,7 @@ impl Keys {
     }
 
     /// The positions that have a key, with their key.
-    pub fn iter(&self) -> impl Iterator<Item = (usize, &str)> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = (usize, &str)> + Clone + '_ {
         self.spans.iter().enumerate().filter_map(|(k, span)| {
             let (start, end) = (*span)?;
             Some((k, self.text.get(start..end)?))
@@ -97,15 +91,12 @@ impl OutlookSide {
 }
 use super::validate::Reason;
 
-/// The Central side of linking: the active records' ids and normalised emails, each indexed
-/// to the position of the first record with it, and which positions may link by each.
+/// The Central side of linking: the active records' ids and normalised emails (an email only
+/// for a record with no reason of its own), and which records have `invalidRecord` of their own.
 pub struct CentralKeys<'m> {
-    pub by_id: &'m HashMap<HashKey<'m>, usize>,
-    /// False for a record without a usable id (blank, invalid, or shared).
-    pub id_linkable: &'m [bool],
-    pub by_email: &'m HashMap<HashKey<'m>, usize>,
-    /// True only for an actionable record, whose email no other record shares.
-    pub email_linkable: &'m [bool],
+    pub ids: &'m Keys,
+    pub emails: &'m Keys,
+    pub own_invalid: &'m [bool],
 }
 
 /// How one Central contact was linked.
@@ -125,6 +116,10 @@ pub struct Links {
     pub claimed: Vec<bool>,
     /// False for an Outlook contact without an id, or repeating an earlier contact's id.
     pub usable: Vec<bool>,
+    /// Central records whose id another record has too: they cannot be linked safely.
+    pub shared_id: Vec<bool>,
+    /// Otherwise actionable Central records whose email another such record has too.
+    pub shared_email: Vec<bool>,
 }
 
 /// No Outlook contact found yet.
@@ -168,50 +163,79 @@ impl Found {
 }
 
 /// Links the Central records of `central` to `outlook`. Outlook contacts without an id, or
-/// repeating an earlier contact's id, take no part. Every Outlook contact is looked up once per
-/// step in the Central indexes, so the cost does not depend on how many conflicts there are.
+/// repeating an earlier contact's id, take no part; nor do Central records sharing an id (for
+/// step one) or an email (for step two) with another. Every Outlook contact is looked up once
+/// per step, so the cost does not depend on how many conflicts there are. The keys are
+/// matched group by group ([`Grouped`]), with the results of one map per step.
 pub fn link(central: &CentralKeys<'_>, outlook: &OutlookSide) -> Links {
-    let n = central.id_linkable.len();
+    let n = central.own_invalid.len();
     let m = outlook.len();
+    let hasher = Hasher::default();
+    let mut table = Table::default();
     let mut claimed = vec![false; m];
-    let mut usable = vec![false; m];
     let mut links = vec![Link::Unlinked; n];
-    let mut seen: HashSet<HashKey<'_>> = HashSet::with_capacity(m);
+    let usable = first_occurrences(outlook.ids.iter(), m, &hasher);
 
-    // Step one, in the same pass as the check of the Outlook ids: the Central id stored on the
-    // Outlook contact.
+    // Step one: the Central id stored on the Outlook contact. A group's shared ids are all
+    // known once its table is filled, before its lookups.
+    let mut shared_id = vec![false; n];
     let mut found = Found::new(n);
-    for j in 0..m {
-        usable[j] = outlook
-            .ids
-            .get(j)
-            .is_some_and(|id| seen.insert(HashKey(id)));
-        let Some(id) = outlook.central_ids.get(j).filter(|_| usable[j]) else {
-            continue;
-        };
-        let Some(&k) = central.by_id.get(&HashKey(id)) else {
-            continue;
-        };
-        if central.id_linkable[k] {
-            claimed[j] = true;
-            found.add(k, j);
+    let ids = Grouped::new(central.ids.iter(), &hasher);
+    let stored = Grouped::new(
+        outlook.central_ids.iter().filter(|&(j, _)| usable[j]),
+        &hasher,
+    );
+    for g in 0..GROUPS {
+        let (ids, stored) = (ids.group(g), stored.group(g));
+        table.fill(ids, |first, i| {
+            shared_id[ids.pos(first)] = true;
+            shared_id[ids.pos(i)] = true;
+        });
+        for i in 0..stored.len() {
+            let Some(c) = table.find(ids, stored, i) else {
+                continue;
+            };
+            let k = ids.pos(c);
+            if !central.own_invalid[k] && !shared_id[k] {
+                let j = stored.pos(i);
+                claimed[j] = true;
+                found.add(k, j);
+            }
         }
     }
     found.settle(&mut links, Link::ById, Reason::DuplicateOutlookId);
 
     // Step two: the primary email of the Outlook contacts step one left unclaimed, for the
     // records step one left unlinked.
+    let mut shared_email = vec![false; n];
     let mut found = Found::new(n);
-    for (j, email) in outlook.emails.iter() {
-        if !usable[j] || claimed[j] {
-            continue;
-        }
-        let Some(&k) = central.by_email.get(&HashKey(email)) else {
-            continue;
-        };
-        if central.email_linkable[k] && links[k] == Link::Unlinked {
-            claimed[j] = true;
-            found.add(k, j);
+    let emails = Grouped::new(
+        central.emails.iter().filter(|&(k, _)| !shared_id[k]),
+        &hasher,
+    );
+    let wanted = Grouped::new(
+        outlook
+            .emails
+            .iter()
+            .filter(|&(j, _)| usable[j] && !claimed[j]),
+        &hasher,
+    );
+    for g in 0..GROUPS {
+        let (emails, wanted) = (emails.group(g), wanted.group(g));
+        table.fill(emails, |first, i| {
+            shared_email[emails.pos(first)] = true;
+            shared_email[emails.pos(i)] = true;
+        });
+        for i in 0..wanted.len() {
+            let Some(c) = table.find(emails, wanted, i) else {
+                continue;
+            };
+            let k = emails.pos(c);
+            if !shared_email[k] && links[k] == Link::Unlinked {
+                let j = wanted.pos(i);
+                claimed[j] = true;
+                found.add(k, j);
+            }
         }
     }
     found.settle(&mut links, Link::ByEmail, Reason::DuplicateOutlookEmail);
@@ -220,5 +244,7 @@ pub fn link(central: &CentralKeys<'_>, outlook: &OutlookSide) -> Links {
         links,
         claimed,
         usable,
+        shared_id,
+        shared_email,
     }
 }

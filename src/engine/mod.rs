@@ -5,6 +5,7 @@
 pub mod body;
 pub mod diff;
 pub mod email;
+pub mod group;
 pub mod input;
 mod json_reader;
 pub mod link;

@@ -1,9 +1,7 @@
 //! The plan: for every active Central contact, in input order, what a sync would do — and the
 //! Outlook contacts nobody claims (orphans). Deterministic: same input, same plan.
 
-use foldhash::{HashMap, HashMapExt};
 use std::borrow::Cow;
-use std::collections::hash_map::Entry;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -15,26 +13,7 @@ use super::email::normalize;
 use super::input::{CentralContact, OutlookContact};
 use super::link::{link, CentralKeys, Keys, Link, OutlookSide};
 use super::mapping::Mapped;
-use super::text::HashKey;
 use super::validate::{record_reasons, Reason};
-
-/// Records `key` at position `k`; when an earlier position has it, marks both as repeated.
-fn mark_repeats<'k>(
-    first: &mut HashMap<HashKey<'k>, usize>,
-    key: HashKey<'k>,
-    k: usize,
-    repeated: &mut [bool],
-) {
-    match first.entry(key) {
-        Entry::Occupied(e) => {
-            repeated[*e.get()] = true;
-            repeated[k] = true;
-        }
-        Entry::Vacant(e) => {
-            e.insert(k);
-        }
-    }
-}
 
 /// Options of [`plan`] (`planSync`'s third argument).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Tsify)]
@@ -215,47 +194,27 @@ pub fn plan_from<'a>(
     let mut entries = std::mem::take(&mut side.entries);
     let (ids, emails) = (&side.ids, &side.emails);
 
-    // A Central id shared by two records cannot be linked safely.
-    let mut shared_id = vec![false; entries.len()];
-    let mut by_id: HashMap<HashKey<'_>, usize> = HashMap::with_capacity(entries.len());
-    for (k, id) in ids.iter() {
-        mark_repeats(&mut by_id, HashKey(id), k, &mut shared_id);
-    }
-    let mut email_linkable: Vec<bool> = (0..emails.len()).map(|k| emails.has(k)).collect();
-    for (k, shared) in shared_id.into_iter().enumerate() {
-        if shared && !entries[k].1.contains(&Reason::InvalidRecord) {
-            entries[k].1.push(Reason::InvalidRecord);
-            email_linkable[k] = false;
-        }
-    }
-
-    // Otherwise actionable records sharing one email: all of them.
-    let mut duplicated = vec![false; entries.len()];
-    let mut by_email: HashMap<HashKey<'_>, usize> = HashMap::with_capacity(entries.len());
-    for (k, e) in emails.iter().filter(|(k, _)| email_linkable[*k]) {
-        mark_repeats(&mut by_email, HashKey(e), k, &mut duplicated);
-    }
-    for (k, dup) in duplicated.into_iter().enumerate() {
-        if dup {
-            entries[k].1.push(Reason::DuplicateEmail);
-            email_linkable[k] = false;
-        }
-    }
-    for (_, reasons) in entries.iter_mut() {
-        reasons.sort_unstable();
-    }
-
-    let id_linkable: Vec<bool> = entries
+    // Records sharing an id cannot be linked safely; otherwise actionable records sharing
+    // an email are all left out. Linking finds both.
+    let own_invalid: Vec<bool> = entries
         .iter()
-        .map(|(_, reasons)| !reasons.contains(&Reason::InvalidRecord))
+        .map(|(_, reasons)| reasons.contains(&Reason::InvalidRecord))
         .collect();
     let keys = CentralKeys {
-        by_id: &by_id,
-        id_linkable: &id_linkable,
-        by_email: &by_email,
-        email_linkable: &email_linkable,
+        ids,
+        emails,
+        own_invalid: &own_invalid,
     };
     let links = link(&keys, outlook_side);
+    for (k, (_, reasons)) in entries.iter_mut().enumerate() {
+        if links.shared_id[k] && !own_invalid[k] {
+            reasons.push(Reason::InvalidRecord);
+        }
+        if links.shared_email[k] {
+            reasons.push(Reason::DuplicateEmail);
+        }
+        reasons.sort_unstable();
+    }
 
     let mut summary = Summary::default();
     let items: Vec<PlanItem<'a>> = entries

@@ -103,26 +103,6 @@ pub fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
-/// A string as a hash-map key, compared with [`bytes_eq`] (hashes as the `str` does).
-#[derive(Debug, Clone, Copy)]
-pub struct HashKey<'a>(pub &'a str);
-
-impl PartialEq for HashKey<'_> {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        bytes_eq(self.0.as_bytes(), other.0.as_bytes())
-    }
-}
-
-impl Eq for HashKey<'_> {}
-
-impl std::hash::Hash for HashKey<'_> {
-    #[inline]
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.0.hash(state)
-    }
-}
-
 /// Renders a number exactly as JavaScript's `String(n)` does (ECMAScript Number::toString):
 /// the shortest round-trip digits, in plain notation for exponents from -7 to 20 and in
 /// exponent notation outside, `-0` as `"0"`. So a record planned from JSON text and from the
