@@ -226,6 +226,13 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// After [`Reader::open_key`]: the key's first byte (0 at the end of the input), for
+    /// [`Reader::take_key`]'s callers to try only the keys that start with it.
+    #[inline(always)]
+    pub fn key_start(&self) -> u8 {
+        self.bytes.get(self.pos).copied().unwrap_or(0)
+    }
+
     /// After [`Reader::open_key`]: reads the rest of the key.
     #[inline]
     pub fn key_rest(&mut self) -> Result<Cow<'a, str>> {
