@@ -4,7 +4,9 @@
 //! match is a conflict and links nothing.
 //!
 //! Linking works on the keys of both sides, copied into compact strings as the records are
-//! read ([`Keys`], [`OutlookSide`]); it never reads the records themselves.
+//! read ([`Keys`], [`OutlookSide`]); it never reads the records themselves. The keys are
+//! matched one group of like hashes at a time ([`super::group`]), with the results one map
+//! over all of them would give.
 
 use super::email::normalize;
 use super::group::{first_occurrences, Grouped, Hasher, Table, GROUPS};
@@ -111,6 +113,7 @@ pub enum Link {
 
 /// The links of every Central contact, which Outlook contacts took part in any link or
 /// conflict, and which could take part at all (the usable, unclaimed ones are orphans).
+#[derive(Debug, PartialEq)]
 pub struct Links {
     pub links: Vec<Link>,
     pub claimed: Vec<bool>,
@@ -246,5 +249,140 @@ pub fn link(central: &CentralKeys<'_>, outlook: &OutlookSide) -> Links {
         usable,
         shared_id,
         shared_email,
+    }
+}
+
+// proptest is a native-only dev-dependency.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::{HashMap, HashSet};
+
+    fn keys(list: &[Option<String>]) -> Keys {
+        let mut keys = Keys::default();
+        for key in list {
+            keys.push(key.as_deref());
+        }
+        keys
+    }
+
+    /// The first position of each key among those `counts`, and which positions repeat a key.
+    fn first_and_repeats(
+        list: &[Option<String>],
+        counts: impl Fn(usize) -> bool,
+    ) -> (HashMap<&str, usize>, Vec<bool>) {
+        let (mut first, mut repeated) = (HashMap::new(), vec![false; list.len()]);
+        for (k, key) in list.iter().enumerate() {
+            let Some(key) = key.as_deref().filter(|_| counts(k)) else {
+                continue;
+            };
+            match first.get(key) {
+                Some(&f) => {
+                    repeated[f] = true;
+                    repeated[k] = true;
+                }
+                None => {
+                    first.insert(key, k);
+                }
+            }
+        }
+        (first, repeated)
+    }
+
+    /// The rules of linking written plainly, with one map over all the keys of each kind:
+    /// what [`link`] must give.
+    fn reference(
+        central_ids: &[Option<String>],
+        central_emails: &[Option<String>],
+        own_invalid: &[bool],
+        outlook: [&[Option<String>]; 3],
+    ) -> Links {
+        let [outlook_ids, stored, outlook_emails] = outlook;
+        let (n, m) = (central_ids.len(), outlook_ids.len());
+        let (by_id, shared_id) = first_and_repeats(central_ids, |_| true);
+        let (by_email, shared_email) = first_and_repeats(central_emails, |k| !shared_id[k]);
+        let mut seen = HashSet::new();
+        let usable: Vec<bool> = outlook_ids
+            .iter()
+            .map(|id| id.as_deref().is_some_and(|id| seen.insert(id)))
+            .collect();
+        let (mut links, mut claimed) = (vec![Link::Unlinked; n], vec![false; m]);
+        for (by, keys, by_id_step) in [(&by_id, stored, true), (&by_email, outlook_emails, false)] {
+            let mut found: Vec<Vec<usize>> = vec![vec![]; n];
+            for (j, key) in keys.iter().enumerate() {
+                let Some(&k) = key.as_deref().and_then(|key| by.get(key)) else {
+                    continue;
+                };
+                let may_link = if by_id_step {
+                    !own_invalid[k] && !shared_id[k]
+                } else {
+                    !shared_email[k] && links[k] == Link::Unlinked
+                };
+                if usable[j] && !claimed[j] && may_link {
+                    claimed[j] = true;
+                    found[k].push(j);
+                }
+            }
+            for (k, js) in found.iter().enumerate() {
+                links[k] = match (js.as_slice(), by_id_step) {
+                    (&[], _) => continue,
+                    (&[j], true) => Link::ById(j),
+                    (&[j], false) => Link::ByEmail(j),
+                    (_, true) => Link::Conflict(Reason::DuplicateOutlookId),
+                    (_, false) => Link::Conflict(Reason::DuplicateOutlookEmail),
+                };
+            }
+        }
+        Links {
+            links,
+            claimed,
+            usable,
+            shared_id,
+            shared_email,
+        }
+    }
+
+    /// Keys drawn from a handful, so that most repeat.
+    fn few_keys(len: usize) -> impl Strategy<Value = Vec<Option<String>>> {
+        prop::collection::vec(prop::option::weighted(0.8, "[a-e]{1,2}"), len)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn linking_gives_what_one_map_over_all_the_keys_gives(
+            (central_ids, central_emails, own_invalid) in (0..40usize).prop_flat_map(|n| {
+                (few_keys(n), few_keys(n), prop::collection::vec(prop::bool::weighted(0.1), n))
+            }),
+            (outlook_ids, stored, outlook_emails) in (0..40usize).prop_flat_map(|m| {
+                (few_keys(m), few_keys(m), few_keys(m))
+            }),
+        ) {
+            // As the planner gathers them: an email only for a record with no reason of its own.
+            let central_emails: Vec<Option<String>> = central_emails
+                .into_iter()
+                .zip(&own_invalid)
+                .map(|(email, &invalid)| email.filter(|_| !invalid))
+                .collect();
+            let outlook = OutlookSide {
+                ids: keys(&outlook_ids),
+                central_ids: keys(&stored),
+                emails: keys(&outlook_emails),
+            };
+            let (ids, emails) = (keys(&central_ids), keys(&central_emails));
+            let got = link(
+                &CentralKeys { ids: &ids, emails: &emails, own_invalid: &own_invalid },
+                &outlook,
+            );
+            let want = reference(
+                &central_ids,
+                &central_emails,
+                &own_invalid,
+                [&outlook_ids, &stored, &outlook_emails],
+            );
+            prop_assert_eq!(got, want);
+        }
     }
 }
