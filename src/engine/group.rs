@@ -154,6 +154,31 @@ impl Table {
     }
 }
 
+/// Matches `probes` against `keys` (grouped with the same hasher) one group at a time. First
+/// marks in `repeated` every position of `keys` whose key another position has too; then, in
+/// input order within each group, calls `hit(k, j, repeated)` for every probe `j` whose key
+/// `keys` has, `k` being the first position with it.
+pub fn match_groups(
+    keys: &Grouped<'_>,
+    probes: &Grouped<'_>,
+    repeated: &mut [bool],
+    mut hit: impl FnMut(usize, usize, &[bool]),
+) {
+    let mut table = Table::default();
+    for g in 0..GROUPS {
+        let (keys, probes) = (keys.group(g), probes.group(g));
+        table.fill(keys, |first, i| {
+            repeated[keys.pos(first)] = true;
+            repeated[keys.pos(i)] = true;
+        });
+        for i in 0..probes.len() {
+            if let Some(c) = table.find(keys, probes, i) {
+                hit(keys.pos(c), probes.pos(i), repeated);
+            }
+        }
+    }
+}
+
 /// For each of `len` positions, true when `keys` (`(position, key)` in input order) has a key
 /// there that no earlier position has.
 pub fn first_occurrences<'k, I>(keys: I, len: usize, hasher: &Hasher) -> Vec<bool>

@@ -9,7 +9,7 @@
 //! over all of them would give.
 
 use super::email::normalize;
-use super::group::{first_occurrences, Grouped, Hasher, Table, GROUPS};
+use super::group::{first_occurrences, match_groups, Grouped, Hasher};
 use super::input::OutlookContact;
 use super::text::trim;
 
@@ -174,38 +174,27 @@ pub fn link(central: &CentralKeys<'_>, outlook: &OutlookSide) -> Links {
     let n = central.own_invalid.len();
     let m = outlook.len();
     let hasher = Hasher::default();
-    let mut table = Table::default();
     let mut claimed = vec![false; m];
     let mut links = vec![Link::Unlinked; n];
     let usable = first_occurrences(outlook.ids.iter(), m, &hasher);
 
-    // Step one: the Central id stored on the Outlook contact. A group's shared ids are all
-    // known once its table is filled, before its lookups.
+    // Step one: the Central id stored on the Outlook contact.
     let mut shared_id = vec![false; n];
     let mut found = Found::new(n);
-    let ids = Grouped::new(central.ids.iter(), &hasher);
-    let stored = Grouped::new(
-        outlook.central_ids.iter().filter(|&(j, _)| usable[j]),
-        &hasher,
-    );
-    for g in 0..GROUPS {
-        let (ids, stored) = (ids.group(g), stored.group(g));
-        table.fill(ids, |first, i| {
-            shared_id[ids.pos(first)] = true;
-            shared_id[ids.pos(i)] = true;
-        });
-        for i in 0..stored.len() {
-            let Some(c) = table.find(ids, stored, i) else {
-                continue;
-            };
-            let k = ids.pos(c);
+    match_groups(
+        &Grouped::new(central.ids.iter(), &hasher),
+        &Grouped::new(
+            outlook.central_ids.iter().filter(|&(j, _)| usable[j]),
+            &hasher,
+        ),
+        &mut shared_id,
+        |k, j, shared_id| {
             if !central.own_invalid[k] && !shared_id[k] {
-                let j = stored.pos(i);
                 claimed[j] = true;
                 found.add(k, j);
             }
-        }
-    }
+        },
+    );
     found.settle(&mut links, Link::ById, Reason::DuplicateOutlookId);
 
     // Step two: the primary email of the Outlook contacts step one left unclaimed, for the
@@ -223,24 +212,12 @@ pub fn link(central: &CentralKeys<'_>, outlook: &OutlookSide) -> Links {
             .filter(|&(j, _)| usable[j] && !claimed[j]),
         &hasher,
     );
-    for g in 0..GROUPS {
-        let (emails, wanted) = (emails.group(g), wanted.group(g));
-        table.fill(emails, |first, i| {
-            shared_email[emails.pos(first)] = true;
-            shared_email[emails.pos(i)] = true;
-        });
-        for i in 0..wanted.len() {
-            let Some(c) = table.find(emails, wanted, i) else {
-                continue;
-            };
-            let k = emails.pos(c);
-            if !shared_email[k] && links[k] == Link::Unlinked {
-                let j = wanted.pos(i);
-                claimed[j] = true;
-                found.add(k, j);
-            }
+    match_groups(&emails, &wanted, &mut shared_email, |k, j, shared_email| {
+        if !shared_email[k] && links[k] == Link::Unlinked {
+            claimed[j] = true;
+            found.add(k, j);
         }
-    }
+    });
     found.settle(&mut links, Link::ByEmail, Reason::DuplicateOutlookEmail);
 
     Links {
