@@ -19,7 +19,7 @@ mod types;
 
 pub use error::{ErrorCode, SyncError};
 pub use plan_sync::plan_sync;
-pub use session::SyncSession;
+pub use session::{create_folder, list_folders, SyncSession};
 
 #[cfg(feature = "bench-phases")]
 mod bench_phases;

@@ -31,9 +31,8 @@ pub fn plan_json(
     outlook: &[u8],
     options: PlanOptions,
 ) -> Result<Plan<'static>, InputError> {
-    let (mut fixed_central, mut fixed_outlook) = (None, None);
-    let central = parse_lenient(central, &mut fixed_central, parse_central)?;
-    let outlook = parse_lenient(outlook, &mut fixed_outlook, parse_outlook)?;
+    let central = parse_central(central)?;
+    let outlook = parse_outlook(outlook)?;
     Ok(plan(&central, &outlook, options).into_owned())
 }
 
@@ -44,26 +43,47 @@ pub fn plan_packed(
     outlook: &[u8],
     options: PlanOptions,
 ) -> Result<PackedPlan, InputError> {
-    let (mut fixed_central, mut fixed_outlook) = (None, None);
-    // Each record is looked at as it is read, while its text is in the cache: a Central
-    // record is validated and its keys copied, an Outlook contact's keys copied. Should a
-    // parse be tried again on repaired text, the try starts its side anew.
-    let mut side = plan::CentralSide::default();
-    let central = parse_lenient(central, &mut fixed_central, |json| {
-        side = plan::CentralSide::default();
-        parse_central_with(json, &mut |i, c| side.add(i, c))
-    })?;
+    Ok(read(central, outlook)?.plan(options).1)
+}
+
+/// Both inputs read, with what planning gathers from each record as it is read.
+pub struct Read<'a> {
+    pub central: Vec<CentralContact<'a>>,
+    pub outlook: Vec<OutlookContact<'a>>,
+    central_side: plan::CentralSide,
+    outlook_side: link::OutlookSide,
+}
+
+/// Reads both inputs. Each record is looked at as it is read, while its text is in the
+/// cache: a Central record is validated and its keys copied, an Outlook contact's keys copied.
+pub fn read<'a>(central: &'a [u8], outlook: &'a [u8]) -> Result<Read<'a>, InputError> {
+    let mut central_side = plan::CentralSide::default();
+    let central = parse_central_with(central, &mut |i, c| central_side.add(i, c))?;
     let mut outlook_side = link::OutlookSide::default();
-    let outlook = parse_lenient(outlook, &mut fixed_outlook, |json| {
-        outlook_side = link::OutlookSide::default();
-        parse_outlook_with(json, &mut |_, o| outlook_side.add(o))
-    })?;
-    let plan = plan::plan_from(&mut side, &outlook_side, &central, &outlook, options);
-    Ok(packed::pack_plan_with_ids(
-        &plan,
-        side.ids(),
-        outlook_side.ids(),
-    ))
+    let outlook = parse_outlook_with(outlook, &mut |_, o| outlook_side.add(o))?;
+    Ok(Read {
+        central,
+        outlook,
+        central_side,
+        outlook_side,
+    })
+}
+
+impl Read<'_> {
+    /// The plan of what was read, and its packing. Plans once: the Central side's entries
+    /// move into the plan.
+    pub fn plan(&mut self, options: PlanOptions) -> (Plan<'_>, PackedPlan) {
+        let plan = plan::plan_from(
+            &mut self.central_side,
+            &self.outlook_side,
+            &self.central,
+            &self.outlook,
+            options,
+        );
+        let packed =
+            packed::pack_plan_with_ids(&plan, self.central_side.ids(), self.outlook_side.ids());
+        (plan, packed)
+    }
 }
 
 /// Parses `json` with `parse`; if that fails and the text holds lone surrogate escapes, parses

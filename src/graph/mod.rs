@@ -116,6 +116,11 @@ impl GraphClient {
         }
     }
 
+    /// Graph's root, as configured (without a trailing `/`).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
     /// The absolute URL of a path relative to the Graph base (`/me/…`, `/$batch`).
     pub fn url(&self, relative: &str) -> String {
         format!("{}{}", self.base_url, relative)

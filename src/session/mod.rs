@@ -1,0 +1,243 @@
+//! `SyncSession`: owns the data of a sync. `plan()` loads Central and the Outlook folder (at
+//! once), plans and keeps that plan; `run` writes the selected records of exactly that plan.
+//! Its lifecycle is [`Stage`]: configured → planned → spent (plan again to run again).
+
+mod config;
+mod kept;
+mod lock;
+mod result;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use crate::error::{js_error, ErrorCode, SyncError};
+use crate::graph::GraphClient;
+use crate::plan_sync::plan_to_js;
+use crate::sync::{execute, Progress, RunSettings};
+use config::{invalid, read, CentralSource, Settings};
+pub use config::{MailboxConfig, RunOptions, SyncSessionConfig};
+use kept::Kept;
+use lock::RunLock;
+pub use result::SyncResult;
+
+/// Where a session is in its life.
+enum Stage {
+    /// No plan yet.
+    Configured,
+    /// The last plan shown, ready to run.
+    Planned(Box<Kept>),
+    /// The last plan has been run (or is running).
+    Spent,
+}
+
+/// A sync of Central's contacts into one Outlook contacts folder.
+///
+/// @example
+/// const session = new SyncSession({ graphBaseUrl: "https://graph.microsoft.com/v1.0",
+///   mailbox: "me", folderId, getGraphToken: () => msalToken(), centralBaseUrl: "/api" });
+/// const plan = await session.plan();
+/// const ids = plan.items.filter((i) => i.state === "new" || i.state === "update").map((i) => i.centralId);
+/// const result = await session.run(ids, { onProgress: (p) => console.log(p.done, "/", p.total) });
+#[wasm_bindgen]
+pub struct SyncSession {
+    settings: Rc<Settings>,
+    stage: Rc<RefCell<Stage>>,
+}
+
+#[wasm_bindgen]
+impl SyncSession {
+    /// Checks the configuration; nothing is fetched until `plan()`. Throws `invalidInput`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "SyncSessionConfig")] config: JsValue,
+    ) -> Result<SyncSession, JsValue> {
+        let config: SyncSessionConfig = read(&config, "SyncSession configuration")?;
+        Ok(SyncSession {
+            settings: Rc::new(config.settings()?),
+            stage: Rc::new(RefCell::new(Stage::Configured)),
+        })
+    }
+
+    /// Loads Central's active contacts and the folder's contacts (both at once), plans, and
+    /// keeps the plan for `run`; each call reads both sides again. Rejects with
+    /// `folderNotFound`, `unauthorized`, `forbidden`, `network`, `centralUnavailable`,
+    /// `invalidCentralData`, … — never with a partial plan.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Plan>")]
+    pub fn plan(&self) -> js_sys::Promise {
+        let (settings, stage) = (self.settings.clone(), self.stage.clone());
+        future_to_promise(async move {
+            let folder_id = settings
+                .folder_id
+                .as_deref()
+                .ok_or_else(|| invalid("folderId is required to plan: choose a contacts folder"))?;
+            let central = async {
+                match &settings.central {
+                    CentralSource::Api(client) => client.load_active().await,
+                    CentralSource::Given(bytes) => Ok(bytes.clone()),
+                }
+            };
+            let outlook = settings.graph.read_contacts(folder_id);
+            let (central, outlook) = futures::join!(central, outlook);
+            let (kept, packed) = Kept::plan(central?, outlook?, settings.options).map_err(|e| {
+                let code = if e.message.starts_with("Central") {
+                    ErrorCode::InvalidCentralData
+                } else {
+                    ErrorCode::InvalidGraphData
+                };
+                js_error(code, &e.message)
+            })?;
+            *stage.borrow_mut() = Stage::Planned(Box::new(kept));
+            plan_to_js(&packed)
+        })
+    }
+
+    /// Writes the selected records of the last plan (`new` and `update` ones; others are
+    /// `skipped`). Rejects with `busy` while another run on the same mailbox goes on, and with
+    /// `noPlan` before a plan (each plan can be run once: plan again to see what changed).
+    #[wasm_bindgen(unchecked_return_type = "Promise<SyncResult>")]
+    pub fn run(
+        &self,
+        #[wasm_bindgen(js_name = selectedCentralIds, unchecked_param_type = "string[]")]
+        selected: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RunOptions")] options: JsValue,
+    ) -> js_sys::Promise {
+        let (settings, stage) = (self.settings.clone(), self.stage.clone());
+        future_to_promise(async move {
+            let selected = read_ids(&selected)?;
+            let (on_progress, signal) = RunOptions::read(&options)?;
+            let folder_id = settings
+                .folder_id
+                .clone()
+                .ok_or_else(|| invalid("folderId is required to run"))?;
+            let _lock = RunLock::take(&settings.lock_key).await?;
+            let kept = match std::mem::replace(&mut *stage.borrow_mut(), Stage::Spent) {
+                Stage::Planned(kept) => kept,
+                Stage::Configured => return Err(no_plan("call plan() first").into()),
+                Stage::Spent => {
+                    return Err(no_plan("this plan has run: plan again to see what changed").into())
+                }
+            };
+            let selection = kept.select(&selected);
+            // The records are not needed past here; free them before the long part.
+            drop(kept);
+            let report = |progress: Progress| {
+                if let Some(f) = &on_progress {
+                    if let Ok(v) = to_js(&progress) {
+                        // A throwing progress callback must not stop the run.
+                        let _ = f.call1(&JsValue::NULL, &v);
+                    }
+                }
+            };
+            let outcome = execute(
+                &settings.graph,
+                selection.writes,
+                RunSettings {
+                    folder_id: &folder_id,
+                    concurrency: settings.concurrency,
+                    signal,
+                    on_progress: &report,
+                },
+            )
+            .await;
+            to_js(&SyncResult::new(
+                outcome,
+                selection.skipped,
+                &selection.order,
+            ))
+        })
+    }
+
+    /// Every contacts folder of the session's mailbox (see the `listFolders` function).
+    #[wasm_bindgen(js_name = listFolders, unchecked_return_type = "Promise<Folder[]>")]
+    pub fn list_folders(&self) -> js_sys::Promise {
+        let settings = self.settings.clone();
+        future_to_promise(async move { folders(&settings.graph).await })
+    }
+
+    /// Creates a contacts folder in the session's mailbox (see the `createFolder` function).
+    #[wasm_bindgen(js_name = createFolder, unchecked_return_type = "Promise<Folder>")]
+    pub fn create_folder(
+        &self,
+        name: String,
+        #[wasm_bindgen(js_name = parentFolderId)] parent_folder_id: Option<String>,
+    ) -> js_sys::Promise {
+        let settings = self.settings.clone();
+        future_to_promise(async move {
+            new_folder(&settings.graph, &name, parent_folder_id.as_deref()).await
+        })
+    }
+}
+
+/// Every contacts folder of a mailbox, child folders included, for a folder picker — no
+/// session needed. Rejects with `unauthorized`, `forbidden`, `network`, … like `plan()`.
+///
+/// @example
+/// const folders = await listFolders({ graphBaseUrl, mailbox: "me", getGraphToken });
+#[wasm_bindgen(js_name = listFolders, unchecked_return_type = "Promise<Folder[]>")]
+pub fn list_folders(
+    #[wasm_bindgen(unchecked_param_type = "MailboxConfig")] config: JsValue,
+) -> Result<js_sys::Promise, JsValue> {
+    let config: MailboxConfig = read(&config, "listFolders options")?;
+    let graph = config.graph_client()?;
+    Ok(future_to_promise(async move { folders(&graph).await }))
+}
+
+/// Creates a contacts folder named `name` (under `parentFolderId` when given) — no session
+/// needed. Rejects with `invalidInput` for an empty name, and as `listFolders` does.
+#[wasm_bindgen(js_name = createFolder, unchecked_return_type = "Promise<Folder>")]
+pub fn create_folder(
+    #[wasm_bindgen(unchecked_param_type = "MailboxConfig")] config: JsValue,
+    name: String,
+    #[wasm_bindgen(js_name = parentFolderId)] parent_folder_id: Option<String>,
+) -> Result<js_sys::Promise, JsValue> {
+    let config: MailboxConfig = read(&config, "createFolder options")?;
+    let graph = config.graph_client()?;
+    Ok(future_to_promise(async move {
+        new_folder(&graph, &name, parent_folder_id.as_deref()).await
+    }))
+}
+
+async fn folders(graph: &GraphClient) -> Result<JsValue, JsValue> {
+    to_js(&graph.list_folders().await?)
+}
+
+async fn new_folder(
+    graph: &GraphClient,
+    name: &str,
+    parent_folder_id: Option<&str>,
+) -> Result<JsValue, JsValue> {
+    to_js(&graph.create_folder(name, parent_folder_id).await?)
+}
+
+fn no_plan(what: &str) -> SyncError {
+    SyncError::new(
+        ErrorCode::NoPlan,
+        format!("there is no plan to run: {what} (each plan runs once)"),
+    )
+}
+
+/// A small output as a plain JS value (objects, arrays, `null` for `None`).
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| js_error(ErrorCode::InvalidInput, &e.to_string()))
+}
+
+fn read_ids(value: &JsValue) -> Result<Vec<String>, SyncError> {
+    if !js_sys::Array::is_array(value) {
+        return Err(invalid("selectedCentralIds must be an array of ids"));
+    }
+    js_sys::Array::from(value)
+        .iter()
+        .map(|v| {
+            v.as_string()
+                .or_else(|| v.as_f64().map(crate::engine::text::number_text))
+                .map(|s| s.trim().to_owned())
+                .ok_or_else(|| invalid("selectedCentralIds must hold strings"))
+        })
+        .collect()
+}
