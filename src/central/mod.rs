@@ -29,8 +29,10 @@ pub struct CentralClient {
 struct Page<'a> {
     #[serde(borrow)]
     items: Vec<&'a RawValue>,
+    /// Required, even when `null`: a page without it is not of Central's shape (a missing
+    /// `Value` is an error, unlike a missing `Option`).
     #[serde(rename = "nextPage")]
-    next_page: Option<serde_json::Value>,
+    next_page: serde_json::Value,
 }
 
 impl CentralClient {
@@ -59,26 +61,12 @@ impl CentralClient {
                 encode(&page.to_string())
             );
             let r = self.get(&url).await?;
-            let parsed: Page = serde_json::from_slice(&r.body).map_err(|e| {
-                SyncError::new(
-                    ErrorCode::InvalidCentralData,
-                    format!("Central's page {page} is not a contacts page ({{\"items\":[…],\"nextPage\":…}}): {e}"),
-                )
-            })?;
-            out.extend(parsed.items);
-            match parsed.next_page {
-                None | Some(serde_json::Value::Null) => break,
-                Some(n) if n.as_u64() == Some(u64::from(page) + 1) && page < MAX_PAGES => page += 1,
-                Some(n) => {
-                    return Err(SyncError::new(
-                        ErrorCode::InvalidCentralData,
-                        format!(
-                            "Central's page {page} names {n} as the next page; expected {} or null",
-                            page + 1
-                        ),
-                    ))
-                }
+            let (items, more) = read_page(&r.body, page)?;
+            out.extend(items);
+            if !more {
+                break;
             }
+            page += 1;
         }
         Ok(out.finish())
     }
@@ -138,6 +126,67 @@ impl CentralClient {
                 }
             };
             sleep(wait, None).await;
+        }
+    }
+}
+
+/// Page `page` of Central's answer: its records, and whether page `page + 1` follows. Strict
+/// (DESIGN §2): the body must be `{"items":[…],"nextPage":N+1|null}`, `nextPage` present.
+fn read_page(body: &[u8], page: u32) -> Result<(Vec<&RawValue>, bool), SyncError> {
+    let invalid = |message: String| SyncError::new(ErrorCode::InvalidCentralData, message);
+    let parsed: Page = serde_json::from_slice(body).map_err(|e| {
+        invalid(format!(
+            "Central's page {page} is not a contacts page ({{\"items\":[…],\"nextPage\":…}}): {e}"
+        ))
+    })?;
+    match parsed.next_page {
+        serde_json::Value::Null => Ok((parsed.items, false)),
+        n if n.as_u64() == Some(u64::from(page) + 1) && page < MAX_PAGES => {
+            Ok((parsed.items, true))
+        }
+        n => Err(invalid(format!(
+            "Central's page {page} names {n} as the next page; expected {} or null",
+            page + 1
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(body: &str, page: u32) -> Result<(usize, bool), &'static str> {
+        read_page(body.as_bytes(), page)
+            .map(|(items, more)| (items.len(), more))
+            .map_err(|e| e.code.as_str())
+    }
+
+    #[test]
+    fn next_page_must_be_the_following_one_or_null() {
+        assert_eq!(code(r#"{"items":[{},{}],"nextPage":4}"#, 3), Ok((2, true)));
+        assert_eq!(code(r#"{"items":[{}],"nextPage":null}"#, 3), Ok((1, false)));
+        for skipped in [
+            r#"{"items":[],"nextPage":5}"#,
+            r#"{"items":[],"nextPage":3}"#,
+            r#"{"items":[],"nextPage":"4"}"#,
+            r#"{"items":[],"nextPage":4.5}"#,
+            r#"{"items":[],"nextPage":-1}"#,
+        ] {
+            assert_eq!(code(skipped, 3), Err("invalidCentralData"), "{skipped}");
+        }
+    }
+
+    #[test]
+    fn a_page_of_another_shape_is_invalid_central_data() {
+        for body in [
+            r#"{"items":[]}"#,
+            r#"{"nextPage":null}"#,
+            r#"{"items":{},"nextPage":null}"#,
+            r#"[]"#,
+            "not json",
+            r#"{"items":[],"nextPage":null"#,
+        ] {
+            assert_eq!(code(body, 1), Err("invalidCentralData"), "{body}");
         }
     }
 }
