@@ -11,6 +11,8 @@ pub struct HttpRequest<'a> {
     pub bearer: Option<&'a str>,
     /// JSON text of the body, sent with `Content-Type: application/json`.
     pub json_body: Option<&'a str>,
+    /// A `Prefer` header (Graph's `IdType="ImmutableId"`).
+    pub prefer: Option<&'a str>,
     pub timeout_ms: u32,
 }
 
@@ -49,6 +51,9 @@ pub async fn send(req: HttpRequest<'_>) -> Result<HttpResponse, FetchFailure> {
         .abort_signal(Some(&signal));
     if let Some(token) = req.bearer {
         builder = builder.header("Authorization", &format!("Bearer {token}"));
+    }
+    if let Some(prefer) = req.prefer {
+        builder = builder.header("Prefer", prefer);
     }
     let request = match req.json_body {
         Some(body) => builder

@@ -85,6 +85,7 @@ impl CentralClient {
                 url,
                 bearer: token.as_deref(),
                 json_body: None,
+                prefer: None,
                 timeout_ms: self.timeout_ms,
             })
             .await;

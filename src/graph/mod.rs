@@ -17,6 +17,10 @@ use crate::retry::{sleep, RetryPolicy};
 use crate::token::TokenSource;
 use odata::{encode, literal};
 
+/// Sent on every Graph request (and batch item): ids then stay the same when the user moves a
+/// contact to another folder of the mailbox (GRAPH.md, immutable ids).
+pub const PREFER_IMMUTABLE_IDS: &str = "IdType=\"ImmutableId\"";
+
 /// The contact properties the engine reads — nothing else is fetched.
 pub const CONTACT_SELECT: &str = "id,title,givenName,surname,displayName,mobilePhone,businessHomePage,emailAddresses,businessPhones,homeAddress,businessAddress";
 
@@ -158,6 +162,7 @@ impl GraphClient {
                     url,
                     bearer: Some(&token),
                     json_body: body,
+                    prefer: Some(PREFER_IMMUTABLE_IDS),
                     timeout_ms: self.timeout_ms,
                 })
                 .await

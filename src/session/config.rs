@@ -29,7 +29,7 @@ pub struct SyncSessionConfig {
     pub folder_id: Option<String>,
     /// Returns a Graph access token (MSAL's `acquireTokenSilent`); called again with
     /// `{ forceRefresh: true }` after Graph refused one.
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    #[serde(with = "serde_wasm_bindgen::preserve")]
     #[tsify(type = "(options: { forceRefresh: boolean }) => Promise<string> | string")]
     pub get_graph_token: JsValue,
     /// Central's API root (`…/contacts` is appended). Either this or `contacts`.
@@ -77,7 +77,7 @@ pub struct MailboxConfig {
     #[tsify(optional)]
     pub mailbox: Option<String>,
     /// Returns a Graph access token; called again with `{ forceRefresh: true }` after a 401.
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    #[serde(with = "serde_wasm_bindgen::preserve")]
     #[tsify(type = "(options: { forceRefresh: boolean }) => Promise<string> | string")]
     pub get_graph_token: JsValue,
     /// Read on its own, so that its unknown options are found too.

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::fetch::parse_retry_after;
+use crate::graph::PREFER_IMMUTABLE_IDS;
 
 /// Graph's limit of requests in one batch.
 pub const MAX_BATCH: usize = 20;
@@ -25,7 +26,8 @@ pub fn batch_body(requests: &[BatchRequest<'_>]) -> String {
         .iter()
         .map(|r| {
             json!({ "id": r.id, "method": r.method, "url": r.url,
-                    "headers": { "Content-Type": "application/json" }, "body": r.body })
+                    "headers": { "Content-Type": "application/json", "Prefer": PREFER_IMMUTABLE_IDS },
+                    "body": r.body })
         })
         .collect();
     json!({ "requests": list }).to_string()
@@ -91,7 +93,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn body_carries_content_type_and_relative_urls() {
+    fn body_carries_content_type_immutable_ids_and_relative_urls() {
         let b = json!({ "givenName": "Ann" });
         let text = batch_body(&[BatchRequest {
             id: "3".into(),
@@ -102,7 +104,8 @@ mod tests {
         assert_eq!(
             serde_json::from_str::<Value>(&text).unwrap(),
             json!({ "requests": [{ "id": "3", "method": "PATCH", "url": "/me/contacts/AAMk%3D",
-                                   "headers": { "Content-Type": "application/json" }, "body": { "givenName": "Ann" } }] })
+                                   "headers": { "Content-Type": "application/json", "Prefer": "IdType=\"ImmutableId\"" },
+                                   "body": { "givenName": "Ann" } }] })
         );
     }
 
