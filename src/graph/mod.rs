@@ -263,38 +263,33 @@ impl GraphClient {
             .map_err(|e| folder_error(e, folder_id))
     }
 
-    /// The ids of the folder's contacts that carry `central_id` in our property.
+    /// The ids of the folder's contacts that carry `central_id` in our property. Graph's value
+    /// filter ignores case, so each hit's stored value is read back and compared exactly:
+    /// `abc1` never takes the contact of `ABC1` for its own.
     pub async fn find_by_central_id(
         &self,
         folder_id: &str,
         central_id: &str,
     ) -> Result<Vec<String>, SyncError> {
+        let property = literal(CENTRAL_ID_PROPERTY);
         let filter = format!(
-            "singleValueExtendedProperties/Any(ep: ep/id eq {} and ep/value eq {})",
-            literal(CENTRAL_ID_PROPERTY),
+            "singleValueExtendedProperties/Any(ep: ep/id eq {property} and ep/value eq {})",
             literal(central_id)
         );
         let url = self.url(&format!(
-            "{}/contactFolders/{}/contacts?$filter={}&$select=id",
+            "{}/contactFolders/{}/contacts?$filter={}&$select=id&$expand={}",
             self.mailbox.path(),
             encode(folder_id),
-            encode(&filter)
+            encode(&filter),
+            encode(&format!(
+                "singleValueExtendedProperties($filter=id eq {property})"
+            )),
         ));
         let bytes = self
             .get_all_pages(url)
             .await
             .map_err(|e| folder_error(e, folder_id))?;
-        #[derive(Deserialize)]
-        struct Id {
-            id: String,
-        }
-        let ids: Vec<Id> = serde_json::from_slice(&bytes).map_err(|e| {
-            SyncError::new(
-                ErrorCode::InvalidGraphData,
-                format!("Graph sent a contact without id: {e}"),
-            )
-        })?;
-        Ok(ids.into_iter().map(|i| i.id).collect())
+        exact_hits(&bytes, central_id)
     }
 
     /// Deletes a contact; one that is already gone counts as deleted.
@@ -423,6 +418,37 @@ fn folder_error(e: SyncError, folder_id: &str) -> SyncError {
     }
 }
 
+/// The ids of the contacts in a lookup's answer whose stored Central id is exactly `central_id`.
+pub fn exact_hits(contacts: &[u8], central_id: &str) -> Result<Vec<String>, SyncError> {
+    #[derive(Deserialize)]
+    struct Property {
+        id: String,
+        value: Option<String>,
+    }
+    #[derive(Deserialize)]
+    struct Hit {
+        id: String,
+        #[serde(rename = "singleValueExtendedProperties", default)]
+        properties: Vec<Property>,
+    }
+    let hits: Vec<Hit> = serde_json::from_slice(contacts).map_err(|e| {
+        SyncError::new(
+            ErrorCode::InvalidGraphData,
+            format!("Graph sent a lookup answer that is not a list of contacts: {e}"),
+        )
+    })?;
+    Ok(hits
+        .into_iter()
+        .filter(|h| {
+            h.properties.iter().any(|p| {
+                crate::engine::input::is_central_id_property(&p.id)
+                    && p.value.as_deref() == Some(central_id)
+            })
+        })
+        .map(|h| h.id)
+        .collect())
+}
+
 /// Throttled or temporarily unavailable: worth another try after a wait.
 pub fn is_transient(status: u16) -> bool {
     matches!(status, 429 | 503 | 504)
@@ -462,4 +488,31 @@ pub fn error_from_status(status: u16, body: &[u8]) -> SyncError {
     SyncError::new(code, format!("Graph: {detail}"))
         .with_status(status)
         .with_graph_code(graph_code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_hits_are_compared_exactly() {
+        let answer = serde_json::json!([
+            { "id": "A", "singleValueExtendedProperties": [{ "id": CENTRAL_ID_PROPERTY, "value": "abc1" }] },
+            { "id": "B", "singleValueExtendedProperties": [{ "id": CENTRAL_ID_PROPERTY, "value": "ABC1" }] },
+            { "id": "C", "singleValueExtendedProperties": [{ "id": "String {00000000-0000-0000-0000-000000000000} Name Other", "value": "abc1" }] },
+            { "id": "D" },
+            { "id": "E", "singleValueExtendedProperties": [{ "id": CENTRAL_ID_PROPERTY.to_lowercase().replace("centralcontactid", "CentralContactId"), "value": "abc1" }] }
+        ])
+        .to_string();
+        assert_eq!(exact_hits(answer.as_bytes(), "abc1").unwrap(), ["A", "E"]);
+        assert_eq!(exact_hits(answer.as_bytes(), "ABC1").unwrap(), ["B"]);
+        assert_eq!(
+            exact_hits(answer.as_bytes(), "abc").unwrap(),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            exact_hits(b"{}", "abc1").unwrap_err().code,
+            ErrorCode::InvalidGraphData
+        );
+    }
 }
