@@ -2,9 +2,11 @@
 //! as a top-level request (its own limits, faults and status), answered in any order.
 
 use crate::error::GraphResponse;
+use crate::faults::FaultKind;
 use crate::faults::FaultScope;
 use crate::graph::{
-    post_fault, pre_fault, run_request, Call, Outcome, BATCH_PARALLELISM, MAX_BATCH,
+    late_commit, lost, post_fault, pre_fault, run_request, Call, Outcome, BATCH_PARALLELISM,
+    MAX_BATCH,
 };
 use crate::rng::SplitMix64;
 use crate::store::Token;
@@ -139,7 +141,9 @@ async fn run_item(emu: &Emulator, token: &Token, item: &Item, base: &str) -> Out
         fault_path: item.url.clone(),
         path,
         raw_query,
+        // Only the item's own headers count: the envelope's `Prefer` does not reach items.
         prefer: header("prefer"),
+        if_match: header("if-match"),
         body: item.body.clone(),
         base: base.to_string(),
     };
@@ -167,12 +171,66 @@ pub async fn run(emu: &Emulator, token: &Token, body: Option<Value>, base: &str)
         store.batches
     };
     let items = Arc::new(items);
+    if let Some(rule) = after.as_ref().filter(|r| r.kind == FaultKind::LateCommit) {
+        // The whole batch runs late; its answer is lost (or comes late).
+        let work = {
+            let (emu, token, items, base) =
+                (emu.clone(), token.clone(), items.clone(), base.to_string());
+            async move {
+                let done = run_items(&emu, &token, &items, &base, &[]).await;
+                answer(&emu, &items, done, batch_no, None).response
+            }
+        };
+        return match late_commit(emu, rule, work).await {
+            Some(response) => Outcome {
+                response,
+                drop_connection: false,
+            },
+            None => lost(),
+        };
+    }
+    let missing = after
+        .as_ref()
+        .filter(|r| r.kind == FaultKind::BatchMissingItems);
+    // The last `count` items in request order are left out of the answer.
+    let omitted: Vec<usize> = match missing {
+        Some(rule) => {
+            let n = (rule.count.unwrap_or(1) as usize).min(items.len());
+            (items.len() - n..items.len()).collect()
+        }
+        None => vec![],
+    };
+    let not_run: &[usize] = match missing {
+        Some(rule) if rule.executed == Some(false) => &omitted,
+        _ => &[],
+    };
+    let done = run_items(emu, token, &items, base, not_run).await;
+    post_fault(
+        answer(emu, &items, done, batch_no, missing.map(|_| &omitted[..])),
+        after,
+    )
+    .await
+}
+
+/// Runs the items (at most 4 at a time, dependencies first); `not_run` items are skipped
+/// (their dependents fail with 424) and give no outcome.
+async fn run_items(
+    emu: &Emulator,
+    token: &Token,
+    items: &Arc<Vec<Item>>,
+    base: &str,
+    not_run: &[usize],
+) -> Vec<(usize, Outcome)> {
     let gate = Arc::new(Semaphore::new(BATCH_PARALLELISM));
     let (senders, receivers): (Vec<_>, Vec<_>) = (0..items.len())
         .map(|_| watch::channel(None::<u16>))
         .unzip();
     let mut tasks = tokio::task::JoinSet::new();
     for (i, tx) in senders.into_iter().enumerate() {
+        if not_run.contains(&i) {
+            let _ = tx.send(Some(424));
+            continue;
+        }
         let deps: Vec<watch::Receiver<Option<u16>>> = items[i]
             .depends_on
             .iter()
@@ -217,6 +275,17 @@ pub async fn run(emu: &Emulator, token: &Token, body: Option<Value>, base: &str)
             done.push(pair);
         }
     }
+    done
+}
+
+/// The batch answer: the outcomes in a shuffled (or completion) order, without `omitted`.
+fn answer(
+    emu: &Emulator,
+    items: &[Item],
+    mut done: Vec<(usize, Outcome)>,
+    batch_no: u64,
+    omitted: Option<&[usize]>,
+) -> Outcome {
     if emu.lock().limits.shuffle_batch_responses {
         let mut rng = SplitMix64::new(batch_no);
         for k in (1..done.len()).rev() {
@@ -224,13 +293,14 @@ pub async fn run(emu: &Emulator, token: &Token, body: Option<Value>, base: &str)
         }
     }
     let drop_connection = done.iter().any(|(_, o)| o.drop_connection);
+    let omitted = omitted.unwrap_or(&[]);
     let responses: Vec<Value> = done
         .iter()
+        .filter(|(i, _)| !omitted.contains(i))
         .map(|(i, o)| item_json(&items[*i].id, &o.response))
         .collect();
-    let outcome = Outcome {
+    Outcome {
         response: GraphResponse::json(200, json!({ "responses": responses })),
         drop_connection,
-    };
-    post_fault(outcome, after).await
+    }
 }

@@ -71,6 +71,7 @@ pub async fn list(emu: &Emulator, raw_query: &str, authorization: Option<&str>) 
     };
     let status = query::get(&q, "status").map(|s| s.trim().to_lowercase());
     let mut delay = None;
+    let mut skip_page = false;
     if let Some(rule) = &rule {
         match rule.kind {
             FaultKind::Throttle => {
@@ -105,7 +106,21 @@ pub async fn list(emu: &Emulator, raw_query: &str, authorization: Option<&str>) 
                 )
             }
             FaultKind::Slow => delay = rule.delay_ms,
-            FaultKind::DropAfterWrite => {}
+            FaultKind::SkipPage => skip_page = true,
+            // A read has nothing to commit: its answer is lost.
+            FaultKind::DropAfterWrite | FaultKind::LateCommit => {
+                let mut a = answer(500, String::new());
+                a.drop_connection = true;
+                return a;
+            }
+            FaultKind::ServerError => {
+                let mut a = error(rule.server_status(), "Server error");
+                if let Some(h) = rule.retry_after_header() {
+                    a.headers.push(("Retry-After".into(), h));
+                }
+                return a;
+            }
+            FaultKind::BatchMissingItems => {}
         }
     }
     let body = {
@@ -127,7 +142,9 @@ pub async fn list(emu: &Emulator, raw_query: &str, authorization: Option<&str>) 
         }
         let more = n == size && selected.next().is_some();
         out.push_str("],\"nextPage\":");
-        out.push_str(&if more {
+        out.push_str(&if skip_page {
+            (page + 2).to_string()
+        } else if more {
             (page + 1).to_string()
         } else {
             "null".into()

@@ -76,7 +76,10 @@ fn idx(name: &str) -> u8 {
 /// give it its properties, id and stamps.
 #[derive(Clone, Debug, Default)]
 pub struct Contact {
+    /// The regular id: changes when the contact moves to another folder.
     pub id: String,
+    /// The id under `Prefer: IdType="ImmutableId"`: stays the same for the contact's life.
+    pub immutable_id: String,
     pub folder_id: String,
     /// Creation order inside the folder (paging cursor).
     pub seq: u64,
@@ -362,10 +365,33 @@ impl Contact {
     /// `@odata.etag`). `expand`: `Some(None)` = all extended properties, `Some(Some(key))` =
     /// the one whose normalised id is `key`; omitted when the contact has none.
     pub fn render(&self, select: Option<&[String]>, expand: Option<Option<&str>>) -> Value {
+        self.render_as(select, expand, false)
+    }
+
+    /// The id in the form a request asked for: immutable (`Prefer: IdType="ImmutableId"`)
+    /// or regular.
+    pub fn id_as(&self, immutable: bool) -> &str {
+        if immutable {
+            &self.immutable_id
+        } else {
+            &self.id
+        }
+    }
+
+    /// [`Contact::render`] with the id in the form the request asked for.
+    pub fn render_as(
+        &self,
+        select: Option<&[String]>,
+        expand: Option<Option<&str>>,
+        immutable: bool,
+    ) -> Value {
         let mut m = Map::new();
         let wanted = |n: &str| select.is_none_or(|s| s.iter().any(|x| x == n));
         m.insert("@odata.etag".into(), Value::String(self.etag()));
-        m.insert("id".into(), Value::String(self.id.clone()));
+        m.insert(
+            "id".into(),
+            Value::String(self.id_as(immutable).to_string()),
+        );
         if wanted("createdDateTime") {
             m.insert(
                 "createdDateTime".into(),

@@ -22,6 +22,20 @@ pub enum FaultKind {
     MalformedJson,
     /// Central only: a 200 with valid JSON of the wrong shape.
     WrongShape,
+    /// Central only: the page is served as usual, but its `nextPage` names N+2 instead of
+    /// N+1 (also on the last page, instead of `null`).
+    SkipPage,
+    /// A 5xx answer: `status` (default 500; e.g. 502, 504), `errorCode`, `Retry-After` only
+    /// when `retryAfterSeconds` is given. Nothing runs, unless `executed: true` (the request
+    /// runs, then its answer is replaced by the error).
+    ServerError,
+    /// The write commits late: the request does not run now; it runs `commitAfterMs`
+    /// (default 1000) later. Its answer is lost (as for `dropAfterWrite`), or with `delayMs`
+    /// the real answer comes after max(`delayMs`, `commitAfterMs`).
+    LateCommit,
+    /// Graph `$batch` only: the 200 answer omits `count` (default 1) items, the last ones in
+    /// request order; they ran (`executed`, the default) or did not run (`executed: false`).
+    BatchMissingItems,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -32,7 +46,8 @@ pub enum FaultScope {
     Graph,
     /// Each item inside a `$batch`.
     BatchItem,
-    /// Central's `GET /central/api/contacts`.
+    /// Central's `GET /central/api/contacts` and its ledger calls
+    /// (`/central/api/sync-ledgers/{key}`, matched with the key as sent).
     Central,
 }
 
@@ -68,6 +83,19 @@ pub struct FaultRule {
     /// Error code of a throttle (`TooManyRequests` by default, or e.g. `ApplicationThrottled`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
+    /// `serverError`: the status (500–599, default 500).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// `lateCommit`: when the write runs, in ms after the request arrived (default 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit_after_ms: Option<u64>,
+    /// `batchMissingItems`: how many items the answer omits (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
+    /// `batchMissingItems`: whether the omitted items ran (default true); `serverError`:
+    /// whether the request ran before the error answer (default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub executed: Option<bool>,
 }
 
 impl FaultRule {
@@ -88,15 +116,29 @@ impl FaultRule {
                 return Err("retryAfterSeconds must be a non-negative number".into());
             }
         }
-        let central_only = matches!(self.kind, FaultKind::MalformedJson | FaultKind::WrongShape);
+        let central_only = matches!(
+            self.kind,
+            FaultKind::MalformedJson | FaultKind::WrongShape | FaultKind::SkipPage
+        );
         if central_only && self.scope != FaultScope::Central {
             return Err(format!("kind {:?} needs scope \"central\"", self.kind));
         }
         if self.kind == FaultKind::Slow && self.delay_ms.is_none() {
             return Err("kind \"slow\" needs delayMs".into());
         }
-        if self.scope == FaultScope::Central && self.kind == FaultKind::DropAfterWrite {
-            return Err("central has no writes: use dropBeforeWrite to drop the connection".into());
+        if let Some(st) = self.status {
+            if !(500..=599).contains(&st) {
+                return Err("status must be within 500..599".into());
+            }
+        }
+        if self.kind == FaultKind::BatchMissingItems && self.scope != FaultScope::Graph {
+            return Err(
+                "kind \"batchMissingItems\" needs scope \"graph\" (it acts on $batch answers)"
+                    .into(),
+            );
+        }
+        if self.count == Some(0) {
+            return Err("count must be at least 1".into());
         }
         Ok(())
     }
@@ -111,6 +153,12 @@ impl FaultRule {
                 .path_contains
                 .as_deref()
                 .is_none_or(|p| path.contains(p))
+            && (self.kind != FaultKind::BatchMissingItems || path.ends_with("$batch"))
+    }
+
+    /// The status of a `serverError` (default 500).
+    pub fn server_status(&self) -> u16 {
+        self.status.unwrap_or(500)
     }
 
     pub fn retry_after_header(&self) -> Option<String> {
@@ -257,6 +305,10 @@ mod tests {
     fn central_only_kinds_need_central_scope() {
         assert!(rule(r#"{"kind":"malformedJson"}"#).check().is_err());
         assert!(rule(r#"{"kind":"malformedJson","scope":"central"}"#)
+            .check()
+            .is_ok());
+        assert!(rule(r#"{"kind":"skipPage"}"#).check().is_err());
+        assert!(rule(r#"{"kind":"skipPage","scope":"central"}"#)
             .check()
             .is_ok());
     }

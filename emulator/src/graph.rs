@@ -39,11 +39,43 @@ pub struct Call {
     pub path: String,
     pub raw_query: String,
     pub prefer: Option<String>,
+    /// The `If-Match` header (PATCH and DELETE of a contact honour it).
+    pub if_match: Option<String>,
     pub body: Option<Value>,
     /// `http://host:port/v1.0`, for absolute `@odata.nextLink`s.
     pub base: String,
     /// What fault rules match `pathContains` against.
     pub fault_path: String,
+}
+
+impl Call {
+    /// Whether `Prefer` carries `IdType="ImmutableId"` (among other comma-separated
+    /// preferences, any case, quotes optional).
+    pub fn immutable_ids(&self) -> bool {
+        prefers_immutable(self.prefer.as_deref())
+    }
+}
+
+pub fn prefers_immutable(prefer: Option<&str>) -> bool {
+    prefer.is_some_and(|p| {
+        p.split([',', ';']).any(|pref| {
+            pref.split_once('=').is_some_and(|(k, v)| {
+                k.trim().eq_ignore_ascii_case("IdType")
+                    && v.trim()
+                        .trim_matches('"')
+                        .eq_ignore_ascii_case("ImmutableId")
+            })
+        })
+    })
+}
+
+/// Whether an `If-Match` value names this etag (`*` names any): a comma-separated list of
+/// entity tags, compared exactly.
+pub fn if_match_ok(header: &str, etag: &str) -> bool {
+    header
+        .split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t == etag)
 }
 
 /// A top-level request under `/v1.0`, as the HTTP layer hands it over.
@@ -54,6 +86,7 @@ pub struct TopRequest {
     pub raw_query: String,
     pub authorization: Option<String>,
     pub prefer: Option<String>,
+    pub if_match: Option<String>,
     pub body: Vec<u8>,
     /// The `Host` header, for absolute links.
     pub host: String,
@@ -110,6 +143,7 @@ async fn handle_inner(emu: &Emulator, req: TopRequest) -> Outcome {
         path: req.path,
         raw_query: req.raw_query,
         prefer: req.prefer,
+        if_match: req.if_match,
         body,
         base,
     };
@@ -313,8 +347,33 @@ pub fn pre_fault(
             response: GraphResponse::empty(500),
             drop_connection: true,
         }),
+        FaultKind::ServerError if rule.executed != Some(true) => {
+            Err(Outcome::respond(server_error(&rule)))
+        }
         _ => Ok(Some(rule)),
     }
+}
+
+/// The answer of a `serverError` fault: its status, a Graph-like code, `Retry-After` when set.
+pub fn server_error(rule: &FaultRule) -> GraphResponse {
+    let status = rule.server_status();
+    let (code, message) = match status {
+        502 => (
+            "BadGateway",
+            "The service could not reach a backend. Please retry.",
+        ),
+        503 => (
+            "ServiceUnavailable",
+            "The service is temporarily unavailable. Please retry later.",
+        ),
+        504 => ("GatewayTimeout", "The request timed out. Please retry."),
+        _ => ("InternalServerError", "An internal server error occurred."),
+    };
+    let mut r = GraphResponse::error(status, rule.error_code.as_deref().unwrap_or(code), message);
+    if let Some(h) = rule.retry_after_header() {
+        r = r.with_header("Retry-After", h);
+    }
+    r
 }
 
 /// Applies the fault `pre_fault` left for after the request ran: a slow answer, or a lost one.
@@ -325,6 +384,7 @@ pub async fn post_fault(mut outcome: Outcome, rule: Option<FaultRule>) -> Outcom
                 tokio::time::sleep(Duration::from_millis(rule.delay_ms.unwrap_or(0))).await
             }
             FaultKind::DropAfterWrite => outcome.drop_connection = true,
+            FaultKind::ServerError => outcome.response = server_error(&rule),
             _ => {}
         }
     }
@@ -423,13 +483,64 @@ pub async fn run_request(emu: &Emulator, token: &Token, scope: FaultScope, call:
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
-    let response = {
-        let mut store = emu.lock();
-        let mailbox = store.mailbox(&user);
-        execute(mailbox, &route, &call)
-    };
+    if let Some(rule) = after.as_ref().filter(|r| r.kind == FaultKind::LateCommit) {
+        drop(slot);
+        let emu2 = emu.clone();
+        let work = async move { execute_for(&emu2, &user, &route, &call) };
+        return match late_commit(emu, rule, work).await {
+            Some(response) => Outcome::respond(response),
+            None => lost(),
+        };
+    }
+    let response = execute_for(emu, &user, &route, &call);
     drop(slot);
     post_fault(Outcome::respond(response), after).await
+}
+
+fn execute_for(emu: &Emulator, user: &str, route: &Route, call: &Call) -> GraphResponse {
+    let mut store = emu.lock();
+    let conflict = match store.limits.if_match_conflict_status {
+        409 => 409,
+        _ => 412,
+    };
+    let mailbox = store.mailbox(user);
+    execute(mailbox, route, call, conflict)
+}
+
+/// A `lateCommit` fault: `work` runs `commitAfterMs` from now, detached. Without `delayMs`
+/// the answer is lost at once (`None`); with it, `work`'s answer comes after
+/// max(`delayMs`, `commitAfterMs`).
+pub async fn late_commit<T, Fut>(emu: &Emulator, rule: &FaultRule, work: Fut) -> Option<T>
+where
+    T: Send + 'static,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+{
+    let started = Instant::now();
+    let commit = Duration::from_millis(rule.commit_after_ms.unwrap_or(1000));
+    emu.lock().stats.late_commits_pending += 1;
+    let task = {
+        let emu = emu.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(commit).await;
+            let answer = work.await;
+            let mut store = emu.lock();
+            store.stats.late_commits_pending = store.stats.late_commits_pending.saturating_sub(1);
+            store.stats.late_commits_done += 1;
+            answer
+        })
+    };
+    let ms = rule.delay_ms?;
+    let answer = task.await.ok()?;
+    tokio::time::sleep(Duration::from_millis(ms).saturating_sub(started.elapsed())).await;
+    Some(answer)
+}
+
+/// A lost answer.
+pub fn lost() -> Outcome {
+    Outcome {
+        response: GraphResponse::empty(500),
+        drop_connection: true,
+    }
 }
 
 fn count_kind(emu: &Emulator, scope: FaultScope, kind: &str) {
@@ -451,6 +562,10 @@ fn resolve_folder(m: &Mailbox, chain: &[String]) -> Result<String, GraphResponse
         } else {
             raw.clone()
         };
+        // Deleted Items is a mail folder, not a contact folder: Graph does not know it here.
+        if m.deleted_items_id.as_ref() == Some(&id) {
+            return Err(GraphResponse::not_found_item());
+        }
         let f = m
             .folders
             .get(&id)
@@ -500,17 +615,28 @@ fn list_options(q: &[(String, String)], default_top: usize) -> Result<ListOption
     })
 }
 
-fn execute(m: &mut Mailbox, route: &Route, call: &Call) -> GraphResponse {
-    match execute_inner(m, route, call) {
+/// `conflict`: the status of an `If-Match` mismatch (412 or 409).
+fn execute(m: &mut Mailbox, route: &Route, call: &Call, conflict: u16) -> GraphResponse {
+    match execute_inner(m, route, call, conflict) {
         Ok(r) | Err(r) => r,
     }
+}
+
+fn conflict_error(status: u16) -> GraphResponse {
+    GraphResponse::error(
+        status,
+        "ErrorIrresolvableConflict",
+        "The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.",
+    )
 }
 
 fn execute_inner(
     m: &mut Mailbox,
     route: &Route,
     call: &Call,
+    conflict: u16,
 ) -> Result<GraphResponse, GraphResponse> {
+    let immutable = call.immutable_ids();
     let q = query::pairs(&call.raw_query);
     let method = call.method.as_str();
     match (&route.target, method) {
@@ -554,11 +680,11 @@ fn execute_inner(
         }
         (Target::FolderContacts(chain), "POST") => {
             let id = resolve_folder(m, chain)?;
-            create_contact(m, &id, call.body.as_ref())
+            create_contact(m, &id, call.body.as_ref(), immutable)
         }
         (Target::DefaultContacts, "POST") => {
             let id = m.default_id.clone();
-            create_contact(m, &id, call.body.as_ref())
+            create_contact(m, &id, call.body.as_ref(), immutable)
         }
         (Target::FolderDelta(chain), "GET") => {
             let id = resolve_folder(m, chain)?;
@@ -566,21 +692,29 @@ fn execute_inner(
         }
         (Target::Contact(chain, cid), _) => {
             let folder = chain.as_ref().map(|c| resolve_folder(m, c)).transpose()?;
-            let contact = m
-                .contacts
-                .get(cid)
+            let key = m
+                .find_contact(cid)
                 .ok_or_else(GraphResponse::not_found_item)?;
+            let contact = &m.contacts[&key];
             if folder.as_ref().is_some_and(|f| *f != contact.folder_id) {
                 return Err(GraphResponse::not_found_item());
+            }
+            if method != "GET" {
+                if let Some(want) = &call.if_match {
+                    if !if_match_ok(want, &contact.etag()) {
+                        return Err(conflict_error(conflict));
+                    }
+                }
             }
             match method {
                 "GET" => {
                     let opts = list_options(&q, DEFAULT_PAGE)?;
                     Ok(GraphResponse::json(
                         200,
-                        contact.render(
+                        contact.render_as(
                             opts.select.as_deref(),
                             opts.expand.as_ref().map(|e| e.as_deref()),
+                            immutable,
                         ),
                     ))
                 }
@@ -592,12 +726,16 @@ fn execute_inner(
                         parse_body(body, true).map_err(|e| GraphResponse::bad_request(&e))?;
                     let mut updated = contact.clone();
                     updated.apply(changes, false);
-                    m.contacts.insert(cid.clone(), updated);
-                    m.touch(cid);
-                    Ok(GraphResponse::json(200, m.contacts[cid].render(None, None)))
+                    m.contacts.insert(key.clone(), updated);
+                    m.touch(&key);
+                    Ok(GraphResponse::json(
+                        200,
+                        m.contacts[&key].render_as(None, None, immutable),
+                    ))
                 }
                 "DELETE" => {
-                    m.remove_contact(cid);
+                    // To Deleted Items (soft); a contact already there is purged.
+                    m.soft_delete(&key);
                     Ok(GraphResponse::empty(204))
                 }
                 _ => Err(method_not_allowed()),
@@ -717,12 +855,19 @@ fn create_folder(
 fn matches(c: &Contact, f: &Filter) -> bool {
     match f {
         Filter::Email(addr) => c.has_email(addr),
-        Filter::Ext { key, value } => c.ext_value(key) == Some(value.as_str()),
+        // Graph compares the value case-insensitively (`abc1` finds `ABC1`).
+        Filter::Ext { key, value } => c.ext_value(key).is_some_and(|v| eq_ignore_case(v, value)),
         Filter::DisplayName(n) => c
             .get("displayName")
             .and_then(Value::as_str)
             .is_some_and(|d| d.eq_ignore_ascii_case(n)),
     }
+}
+
+fn eq_ignore_case(a: &str, b: &str) -> bool {
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
 }
 
 fn list_contacts(
@@ -737,26 +882,41 @@ fn list_contacts(
             "Unsupported filter on contacts.",
         ));
     }
-    let after = skip_token(q)?;
+    // Paging is by offset, as on Graph: `$skip` counts the contacts (that pass the filter)
+    // before the page, so a contact deleted between pages shifts the next one out of them.
+    let skip = match query::get(q, "$skip") {
+        None => 0,
+        Some(v) => v.trim().parse::<usize>().map_err(|_| {
+            GraphResponse::bad_request(&format!(
+                "Invalid $skip value '{v}': expected a non-negative integer."
+            ))
+        })?,
+    };
+    let immutable = call.immutable_ids();
     let f = &m.folders[folder];
-    let start = after.map_or(0, |a| a.saturating_add(1));
-    let mut page = vec![];
-    let mut last = None;
-    let mut more = false;
-    for (seq, id) in f.contacts.range(start..) {
-        if page.len() == opts.top {
-            more = true;
-            break;
-        }
-        last = Some(*seq);
-        let c = &m.contacts[id];
-        if opts.filter.as_ref().is_none_or(|flt| matches(c, flt)) {
-            page.push(c.render(
+    let ids = f.contacts.values();
+    // Unfiltered, the skipped contacts are not even looked up.
+    let mut selected: Box<dyn Iterator<Item = &Contact>> = match &opts.filter {
+        None => Box::new(ids.skip(skip).map(|id| &m.contacts[id])),
+        Some(flt) => Box::new(
+            ids.map(|id| &m.contacts[id])
+                .filter(move |c| matches(c, flt))
+                .skip(skip),
+        ),
+    };
+    let page: Vec<Value> = selected
+        .by_ref()
+        .take(opts.top)
+        .map(|c| {
+            c.render_as(
                 opts.select.as_deref(),
                 opts.expand.as_ref().map(|e| e.as_deref()),
-            ));
-        }
-    }
+                immutable,
+            )
+        })
+        .collect();
+    let more = page.len() == opts.top && selected.next().is_some();
+    let next = skip + page.len();
     let mut body = Map::new();
     body.insert(
         "@odata.context".into(),
@@ -766,8 +926,18 @@ fn list_contacts(
         )),
     );
     body.insert("value".into(), Value::Array(page));
-    if let (true, Some(last)) = (more, last) {
-        body.insert("@odata.nextLink".into(), json!(skip_link(call, last)));
+    if more {
+        body.insert(
+            "@odata.nextLink".into(),
+            json!(query::link(
+                &call.base,
+                &call.path,
+                &call.raw_query,
+                &["$skip", "$skiptoken"],
+                "$skip",
+                &next.to_string(),
+            )),
+        );
     }
     Ok(GraphResponse::json(200, Value::Object(body)))
 }
@@ -776,6 +946,7 @@ fn create_contact(
     m: &mut Mailbox,
     folder: &str,
     body: Option<&Value>,
+    immutable: bool,
 ) -> Result<GraphResponse, GraphResponse> {
     let body =
         body.ok_or_else(|| GraphResponse::bad_request("Empty Payload. JSON content expected."))?;
@@ -783,7 +954,10 @@ fn create_contact(
     let mut c = Contact::default();
     c.apply(changes, true);
     let id = m.insert_contact(folder, c);
-    Ok(GraphResponse::json(201, m.contacts[&id].render(None, None)))
+    Ok(GraphResponse::json(
+        201,
+        m.contacts[&id].render_as(None, None, immutable),
+    ))
 }
 
 fn gone() -> GraphResponse {
@@ -833,6 +1007,7 @@ fn delta(
     } else {
         (0, m.version, 0)
     };
+    let immutable = call.immutable_ids();
     let f = &m.folders[folder];
     let mut page = vec![];
     let mut last = after;
@@ -851,15 +1026,19 @@ fn delta(
         match change {
             Change::Live(id) => {
                 if let Some(c) = m.contacts.get(id) {
-                    page.push(c.render(select.as_deref(), None));
+                    page.push(c.render_as(select.as_deref(), None, immutable));
                 }
             }
-            Change::Removed(id) if since > 0 => page.push(json!({
+            Change::Removed {
+                id,
+                immutable_id,
+                reason,
+            } if since > 0 => page.push(json!({
                 "@odata.type": "#microsoft.graph.contact",
-                "id": id,
-                "@removed": {"reason": "deleted"}
+                "id": if immutable { immutable_id } else { id },
+                "@removed": {"reason": reason}
             })),
-            Change::Removed(_) => {}
+            Change::Removed { .. } => {}
         }
     }
     let mut body = Map::new();

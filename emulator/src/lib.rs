@@ -20,6 +20,7 @@ pub mod error;
 pub mod faults;
 mod graph;
 pub mod jwt;
+mod ledger;
 pub mod oidc;
 pub mod query;
 pub mod rng;
@@ -27,6 +28,7 @@ mod server;
 pub mod store;
 pub mod time;
 pub mod tls;
+mod user;
 
 use contact::{ext_key, parse_body, Contact};
 use serde_json::{json, Value};
@@ -201,10 +203,74 @@ impl Emulator {
             .insert((owner.to_lowercase(), grantee.to_lowercase()), access);
     }
 
-    /// Replaces Central's data; each value is served exactly as given.
+    /// Replaces Central's data. Each value is served as given, except that an object with a
+    /// string `id` is served with the emulator's `version` (a string): a record whose id was
+    /// stored before with the same content (apart from `version`) keeps its version, any
+    /// other gets a new one (one counter for all of Central). A `version` in the given
+    /// record is ignored.
     pub fn set_central(&self, items: &[Value]) {
-        let items: Vec<CentralItem> = items.iter().map(CentralItem::from_value).collect();
-        self.lock().central = items;
+        let mut store = self.lock();
+        let mut before: std::collections::HashMap<String, Vec<(u64, u64)>> =
+            std::collections::HashMap::new();
+        for item in &store.central {
+            if let (Some(id), Some(v)) = (&item.id, item.version) {
+                before
+                    .entry(id.clone())
+                    .or_default()
+                    .push((item.content, v));
+            }
+        }
+        let mut next = store.central_version;
+        let items: Vec<CentralItem> = items
+            .iter()
+            .map(|v| {
+                let item = CentralItem::from_value(v);
+                let Some(id) = &item.id else {
+                    return item;
+                };
+                let kept = before.get_mut(id).and_then(|list| {
+                    let pos = list.iter().position(|(c, _)| *c == item.content)?;
+                    Some(list.remove(pos).1)
+                });
+                let version = kept.unwrap_or_else(|| {
+                    next += 1;
+                    next
+                });
+                item.stamp(version)
+            })
+            .collect();
+        store.central_version = next;
+        store.central = items;
+    }
+
+    /// Edits one Central record as a user of Central would: the fields of `patch` (an
+    /// object) replace the record's (`id` and `version` are ignored); a change gives it a
+    /// new `version`. Returns the record, or `None` when no object record has this id.
+    pub fn edit_central(&self, id: &str, patch: &serde_json::Map<String, Value>) -> Option<Value> {
+        let mut store = self.lock();
+        let pos = store
+            .central
+            .iter()
+            .position(|c| c.id.as_deref() == Some(id))?;
+        let mut record: Value = serde_json::from_str(&store.central[pos].raw).ok()?;
+        let obj = record.as_object_mut()?;
+        for (k, v) in patch {
+            if k != "id" && k != "version" {
+                obj.insert(k.clone(), v.clone());
+            }
+        }
+        let item = CentralItem::from_value(&record);
+        let old = &store.central[pos];
+        let version = if item.content == old.content {
+            old.version.unwrap_or(0)
+        } else {
+            store.central_version += 1;
+            store.central_version
+        };
+        let item = item.stamp(version);
+        let out = serde_json::from_str(&item.raw).ok();
+        store.central[pos] = item;
+        out
     }
 
     /// Finds (by name, case-insensitively, under `parent` or the default folder) or creates a
@@ -248,20 +314,9 @@ impl Emulator {
         let key = ext_key(demo::CENTRAL_ID_PROPERTY).unwrap_or_default();
         let mut store = self.lock();
         let m = store.mailbox(user);
-        let folder_id = if m.folders.contains_key(folder) {
-            folder.to_string()
-        } else {
-            let mut named: Vec<&store::Folder> = m
-                .folders
-                .values()
-                .filter(|f| f.display_name.eq_ignore_ascii_case(folder))
-                .collect();
-            named.sort_by_key(|f| f.seq);
-            named
-                .first()
-                .map(|f| f.id.clone())
-                .ok_or_else(|| format!("no folder '{folder}' in mailbox {user}"))?
-        };
+        let folder_id = m
+            .folder_by_id_or_name(folder)
+            .ok_or_else(|| format!("no folder '{folder}' in mailbox {user}"))?;
         let mut ids = Vec::with_capacity(contacts.len());
         for (value, central_id) in contacts {
             let mut changes = parse_body(&value, false)?;
@@ -326,6 +381,7 @@ impl Emulator {
                     .map(|id| {
                         let c = &m.contacts[id];
                         let mut v = c.render(None, Some(None));
+                        v["immutableId"] = Value::String(c.immutable_id.clone());
                         v["centralId"] = c
                             .ext_value(&key)
                             .map(|s| Value::String(s.to_string()))
@@ -338,6 +394,7 @@ impl Emulator {
                     "displayName": f.display_name,
                     "parentFolderId": f.parent_id,
                     "isDefault": f.id == m.default_id,
+                    "isDeletedItems": Some(&f.id) == m.deleted_items_id.as_ref(),
                     "contacts": contacts,
                 })
             })

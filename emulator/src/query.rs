@@ -128,7 +128,8 @@ fn ident_is(t: &Tok, want: &str) -> bool {
 pub enum Filter {
     /// `emailAddresses/any(a:a/address eq '…')`; holds the lower-cased address.
     Email(String),
-    /// `singleValueExtendedProperties/Any(ep: ep/id eq '…' and ep/value eq '…')`.
+    /// `singleValueExtendedProperties/Any(ep: ep/id eq '…' and ep/value eq '…')`; the value
+    /// as written (matching compares it case-insensitively, as Graph does).
     Ext { key: String, value: String },
     /// `displayName eq '…'` (folders).
     DisplayName(String),

@@ -2,7 +2,7 @@
 //! (instead of `axum::serve`); a dropped response is sent as a head and a few bytes of body,
 //! then a broken connection (see `dropped`).
 
-use crate::{central, control, graph, oidc, Emulator};
+use crate::{central, control, graph, ledger, oidc, user, Emulator};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
@@ -32,7 +32,7 @@ impl std::error::Error for Dropped {}
 /// body — the outcome of the request is unknown to it. (Closing without sending anything would
 /// not do: Chromium silently re-sends a request, POST included, whose reused keep-alive
 /// connection closes before any byte of the answer, so the "lost" write would run twice.)
-fn dropped() -> Response {
+pub(crate) fn dropped() -> Response {
     let chunks = futures_util::stream::unfold(0u8, |step| async move {
         match step {
             0 => Some((
@@ -59,6 +59,36 @@ pub fn router(emu: Emulator) -> Router {
     Router::new()
         .route("/v1.0/{*rest}", any(graph_entry))
         .route("/central/api/contacts", get(central_entry))
+        .route("/central/api/sync-ledgers/{key}", any(ledger::api))
+        .route("/_emulator/central/ledgers", get(ledger::control_list))
+        .route(
+            "/_emulator/central/ledgers/{key}",
+            get(ledger::control_get)
+                .put(ledger::control_put)
+                .delete(ledger::control_delete),
+        )
+        .route(
+            "/_emulator/central/contacts/{id}",
+            axum::routing::patch(ledger::control_patch_contact),
+        )
+        .route(
+            "/_emulator/mailboxes/{user}/contacts/{id}",
+            get(user::get_contact)
+                .patch(user::edit_contact)
+                .delete(user::delete_contact),
+        )
+        .route(
+            "/_emulator/mailboxes/{user}/contacts/{id}/move",
+            post(user::move_contact),
+        )
+        .route(
+            "/_emulator/mailboxes/{user}/contacts/{id}/copy",
+            post(user::copy_contact),
+        )
+        .route(
+            "/_emulator/mailboxes/{user}/contacts/{id}/touch",
+            post(user::touch_contact),
+        )
         .route("/_emulator/token", post(control::token))
         .route("/_emulator/tokens/expire", post(control::expire_tokens))
         .route("/_emulator/reset", post(control::reset))
@@ -125,6 +155,9 @@ pub fn router(emu: Emulator) -> Router {
 
 const GRAPH_ALLOW_HEADERS: &str =
     "Authorization, Content-Type, Prefer, client-request-id, return-client-request-id, ConsistencyLevel, If-Match";
+/// Central and the control API echo the requested headers; without a request, these.
+const CENTRAL_ALLOW_HEADERS: &str =
+    "Authorization, Content-Type, If-Match, If-None-Match, client-request-id";
 const METHODS: &str = "GET, POST, PATCH, DELETE, PUT, OPTIONS";
 
 /// Graph answers any origin with `*` and (as reported) does not expose `Retry-After` unless
@@ -148,7 +181,7 @@ async fn cors(State(emu): State<Emulator>, req: Request, next: Next) -> Response
         let allow = if is_graph {
             HeaderValue::from_static(GRAPH_ALLOW_HEADERS)
         } else {
-            requested.unwrap_or_else(|| HeaderValue::from_static(GRAPH_ALLOW_HEADERS))
+            requested.unwrap_or_else(|| HeaderValue::from_static(CENTRAL_ALLOW_HEADERS))
         };
         h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, allow);
         r
@@ -190,7 +223,7 @@ async fn cors(State(emu): State<Emulator>, req: Request, next: Next) -> Response
         }
         h.insert(
             header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static("Retry-After"),
+            HeaderValue::from_static("Retry-After, ETag"),
         );
     }
     resp
@@ -227,10 +260,16 @@ async fn graph_entry(
             path,
             raw_query: uri.query().unwrap_or("").to_string(),
             authorization: text(header::AUTHORIZATION),
-            prefer: headers
-                .get("prefer")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string),
+            // Several `Prefer` lines are one comma-separated list.
+            prefer: {
+                let all: Vec<&str> = headers
+                    .get_all("prefer")
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .collect();
+                (!all.is_empty()).then(|| all.join(", "))
+            },
+            if_match: text(header::IF_MATCH),
             body: body.to_vec(),
             host,
         },

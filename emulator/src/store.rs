@@ -39,6 +39,15 @@ pub struct Limits {
     pub expose_retry_after: bool,
     /// Answer batch items in a shuffled order (deterministic per batch), not request order.
     pub shuffle_batch_responses: bool,
+    /// Status of a PATCH/DELETE whose `If-Match` is not the contact's current etag: 412
+    /// (Precondition Failed, the default) or 409 (as some report); both with the code
+    /// `ErrorIrresolvableConflict`. Any other value is taken as 412.
+    #[serde(default = "default_conflict_status")]
+    pub if_match_conflict_status: u16,
+}
+
+fn default_conflict_status() -> u16 {
+    412
 }
 
 impl Default for Limits {
@@ -51,6 +60,7 @@ impl Default for Limits {
             concurrency_retry_after_seconds: 1,
             expose_retry_after: false,
             shuffle_batch_responses: true,
+            if_match_conflict_status: 412,
         }
     }
 }
@@ -64,6 +74,29 @@ pub struct CentralSettings {
     pub apply_status_filter: bool,
     pub default_page_size: usize,
     pub max_page_size: usize,
+    /// Whether Central has the ledger resource (`/central/api/sync-ledgers/{key}`).
+    #[serde(default)]
+    pub ledger: LedgerMode,
+    /// A ledger PUT body larger than this many bytes → 413.
+    #[serde(default = "default_ledger_max_bytes")]
+    pub ledger_max_bytes: usize,
+}
+
+fn default_ledger_max_bytes() -> usize {
+    50 * 1024 * 1024
+}
+
+/// `ledger` of the Central settings: the resource exists (`on`), or every ledger call answers
+/// 404 (`absent`), 405 (`methodNotAllowed`) or 501 (`notImplemented`), as a Central without
+/// ledgers would.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum LedgerMode {
+    #[default]
+    On,
+    Absent,
+    MethodNotAllowed,
+    NotImplemented,
 }
 
 impl Default for CentralSettings {
@@ -73,6 +106,8 @@ impl Default for CentralSettings {
             apply_status_filter: true,
             default_page_size: 100,
             max_page_size: 1000,
+            ledger: LedgerMode::On,
+            ledger_max_bytes: default_ledger_max_bytes(),
         }
     }
 }
@@ -86,12 +121,17 @@ pub struct Stats {
     pub batch_items: u64,
     pub batch_items_by_kind: BTreeMap<String, u64>,
     pub central_requests: u64,
+    /// Calls of `/central/api/sync-ledgers/{key}` (not in `centralRequests`).
+    pub ledger_requests: u64,
     pub preflight_requests: u64,
     pub throttled_concurrency: u64,
     pub throttled_budget: u64,
     pub faults_injected: u64,
     pub status_counts: BTreeMap<String, u64>,
     pub max_concurrency_observed: BTreeMap<String, u64>,
+    /// `lateCommit` faults whose write has not run yet / has run.
+    pub late_commits_pending: u64,
+    pub late_commits_done: u64,
 }
 
 impl Stats {
@@ -102,8 +142,15 @@ impl Stats {
 
 #[derive(Debug, Clone)]
 pub enum Change {
+    /// The contact (by its current key, the regular id) was created or changed.
     Live(String),
-    Removed(String),
+    /// The contact left the folder: deleted (`reason` "deleted") or moved out ("changed").
+    /// Both ids as they were, so delta can show either form.
+    Removed {
+        id: String,
+        immutable_id: String,
+        reason: &'static str,
+    },
 }
 
 #[derive(Debug)]
@@ -125,7 +172,13 @@ pub struct Mailbox {
     pub root_id: String,
     pub default_id: String,
     pub folders: HashMap<String, Folder>,
+    /// Keyed by the contact's regular id (which changes when it moves folder).
     pub contacts: HashMap<String, Contact>,
+    /// Immutable id → regular id (the key of `contacts`).
+    pub immutable: HashMap<String, String>,
+    /// The hidden "Deleted Items" folder, made on the first soft delete. Not a contact
+    /// folder for Graph: not listed, not addressable, never paged.
+    pub deleted_items_id: Option<String>,
     next: u64,
     pub version: u64,
     pub delta_epoch: u64,
@@ -169,6 +222,8 @@ impl Mailbox {
             default_id: String::new(),
             folders: HashMap::new(),
             contacts: HashMap::new(),
+            immutable: HashMap::new(),
+            deleted_items_id: None,
             next: 1,
             version: 0,
             delta_epoch: 1,
@@ -247,13 +302,16 @@ impl Mailbox {
         self.version
     }
 
-    /// Stores a new contact in `folder_id` (which must exist).
+    /// Stores a new contact in `folder_id` (which must exist); returns its regular id (the
+    /// key of `contacts`). It also gets an immutable id (`Contact::immutable_id`).
     pub fn insert_contact(&mut self, folder_id: &str, mut contact: Contact) -> String {
         let id = self.new_id(b'C');
+        let immutable_id = self.new_id(b'I');
         let seq = self.bump();
         let version = self.next_version();
         let now = crate::time::now_secs();
         contact.id = id.clone();
+        contact.immutable_id = immutable_id.clone();
         contact.folder_id = folder_id.to_string();
         contact.seq = seq;
         contact.version = version;
@@ -264,8 +322,18 @@ impl Mailbox {
             f.contacts.insert(seq, id.clone());
             f.changes.insert(version, Change::Live(id.clone()));
         }
+        self.immutable.insert(immutable_id, id.clone());
         self.contacts.insert(id.clone(), contact);
         id
+    }
+
+    /// The key (current regular id) of the contact with this regular or immutable id. A
+    /// regular id from before a move is not found.
+    pub fn find_contact(&self, id: &str) -> Option<String> {
+        if self.contacts.contains_key(id) {
+            return Some(id.to_string());
+        }
+        self.immutable.get(id).cloned()
     }
 
     /// Marks a contact as written: new changeKey, later lastModifiedDateTime, new version.
@@ -287,15 +355,129 @@ impl Mailbox {
         }
     }
 
-    pub fn remove_contact(&mut self, id: &str) -> bool {
-        let Some(c) = self.contacts.remove(id) else {
-            return false;
-        };
+    /// Moves a contact to `target` (a folder id), as a drag in Outlook: it gets a new regular
+    /// id (its key), keeps its immutable id, goes to the end of the target folder and gets a
+    /// new changeKey. The source folder's delta reports it removed with `reason`. Returns the
+    /// new key.
+    pub fn move_contact(
+        &mut self,
+        key: &str,
+        target: &str,
+        reason: &'static str,
+    ) -> Option<String> {
+        if !self.folders.contains_key(target) {
+            return None;
+        }
+        let mut c = self.contacts.remove(key)?;
+        let new_key = self.new_id(b'C');
+        let seq = self.bump();
         let version = self.next_version();
         if let Some(f) = self.folders.get_mut(&c.folder_id) {
             f.contacts.remove(&c.seq);
             f.changes.remove(&c.version);
-            f.changes.insert(version, Change::Removed(id.to_string()));
+            f.changes.insert(
+                version,
+                Change::Removed {
+                    id: key.to_string(),
+                    immutable_id: c.immutable_id.clone(),
+                    reason,
+                },
+            );
+        }
+        let version = self.next_version();
+        c.id = new_key.clone();
+        c.folder_id = target.to_string();
+        c.seq = seq;
+        c.version = version;
+        c.change_key = self.new_change_key();
+        c.modified = crate::time::now_secs().max(c.modified + 1);
+        if let Some(f) = self.folders.get_mut(target) {
+            f.contacts.insert(seq, new_key.clone());
+            f.changes.insert(version, Change::Live(new_key.clone()));
+        }
+        self.immutable
+            .insert(c.immutable_id.clone(), new_key.clone());
+        self.contacts.insert(new_key.clone(), c);
+        Some(new_key)
+    }
+
+    /// The hidden Deleted Items folder (made on first use).
+    pub fn deleted_items(&mut self) -> String {
+        if let Some(id) = &self.deleted_items_id {
+            return id.clone();
+        }
+        let root = self.root_id.clone();
+        let id = self.add_folder("Deleted Items", &root);
+        self.deleted_items_id = Some(id.clone());
+        id
+    }
+
+    pub fn in_deleted_items(&self, key: &str) -> bool {
+        self.deleted_items_id.is_some()
+            && self.contacts.get(key).map(|c| &c.folder_id) == self.deleted_items_id.as_ref()
+    }
+
+    /// Graph's DELETE: the contact moves to Deleted Items (new regular id, same immutable
+    /// id); one already there is purged. Returns the new key (`None` when purged or absent).
+    pub fn soft_delete(&mut self, key: &str) -> Option<String> {
+        if self.in_deleted_items(key) {
+            self.remove_contact(key);
+            return None;
+        }
+        let di = self.deleted_items();
+        self.move_contact(key, &di, "deleted")
+    }
+
+    /// A copy-paste in Outlook: a new contact (new ids, new timestamps) with the same
+    /// properties and extended properties, in `target`. Returns the new key.
+    pub fn copy_contact(&mut self, key: &str, target: &str) -> Option<String> {
+        if !self.folders.contains_key(target) {
+            return None;
+        }
+        let src = self.contacts.get(key)?;
+        let copy = Contact {
+            props: src.props.clone(),
+            ext: src.ext.clone(),
+            ..Contact::default()
+        };
+        Some(self.insert_contact(target, copy))
+    }
+
+    /// A folder by id, or by display name (case-insensitively, the oldest of that name);
+    /// never the hidden Deleted Items folder.
+    pub fn folder_by_id_or_name(&self, s: &str) -> Option<String> {
+        let visible = |f: &&Folder| Some(&f.id) != self.deleted_items_id.as_ref();
+        if let Some(f) = self.folders.get(s).filter(visible) {
+            return Some(f.id.clone());
+        }
+        let mut named: Vec<&Folder> = self
+            .folders
+            .values()
+            .filter(visible)
+            .filter(|f| f.id != self.root_id && f.display_name.eq_ignore_ascii_case(s))
+            .collect();
+        named.sort_by_key(|f| f.seq);
+        named.first().map(|f| f.id.clone())
+    }
+
+    /// Purges a contact (no trace but a removal in its folder's delta).
+    pub fn remove_contact(&mut self, id: &str) -> bool {
+        let Some(c) = self.contacts.remove(id) else {
+            return false;
+        };
+        self.immutable.remove(&c.immutable_id);
+        let version = self.next_version();
+        if let Some(f) = self.folders.get_mut(&c.folder_id) {
+            f.contacts.remove(&c.seq);
+            f.changes.remove(&c.version);
+            f.changes.insert(
+                version,
+                Change::Removed {
+                    id: id.to_string(),
+                    immutable_id: c.immutable_id.clone(),
+                    reason: "deleted",
+                },
+            );
         }
         true
     }
@@ -312,7 +494,9 @@ impl Mailbox {
         }
         if let Some(f) = self.folders.remove(id) {
             for cid in f.contacts.values() {
-                self.contacts.remove(cid);
+                if let Some(c) = self.contacts.remove(cid) {
+                    self.immutable.remove(&c.immutable_id);
+                }
             }
         }
     }
@@ -326,22 +510,69 @@ pub enum ShareAccess {
 }
 
 /// One Central record: its raw JSON text (served as stored) and its status for filtering.
+/// An object record with a string `id` carries the emulator's `version` (a string, from one
+/// Central-wide counter) in `raw`; other records are kept exactly as given.
 #[derive(Debug, Clone)]
 pub struct CentralItem {
     pub status: Option<String>,
     pub raw: String,
+    /// The record's string `id`, when it is an object with one.
+    pub id: Option<String>,
+    /// The emulator's version of a record with an id (after [`CentralItem::stamp`]).
+    pub version: Option<u64>,
+    /// Hash of the record without its `version`: the record changed when this differs.
+    pub content: u64,
 }
 
 impl CentralItem {
+    /// The record as given; one with a string `id` loses any `version` of its own (the
+    /// emulator stamps its own with [`CentralItem::stamp`]).
     pub fn from_value(v: &Value) -> Self {
+        let id = v.get("id").and_then(Value::as_str).map(str::to_string);
+        let raw = match (v, &id) {
+            (Value::Object(o), Some(_)) if o.contains_key("version") => {
+                let mut o = o.clone();
+                o.remove("version");
+                serde_json::to_string(&o)
+            }
+            _ => serde_json::to_string(v),
+        }
+        .unwrap_or_else(|_| "null".into());
         Self {
             status: v
                 .get("status")
                 .and_then(Value::as_str)
                 .map(|s| s.trim().to_lowercase()),
-            raw: serde_json::to_string(v).unwrap_or_else(|_| "null".into()),
+            content: fnv(&raw),
+            raw,
+            id,
+            version: None,
         }
     }
+
+    /// Sets the served `version` (records without an id are left alone).
+    pub fn stamp(self, version: u64) -> Self {
+        if self.version.is_some() {
+            let v: Value = serde_json::from_str(&self.raw).unwrap_or(Value::Null);
+            return Self::from_value(&v).stamp(version);
+        }
+        if self.id.is_none() || !self.raw.starts_with('{') {
+            return self;
+        }
+        let rest = &self.raw[1..];
+        let sep = if rest == "}" { "" } else { "," };
+        Self {
+            raw: format!("{{\"version\":\"{version}\"{sep}{rest}"),
+            version: Some(version),
+            ..self
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    pub body: String,
+    pub etag: String,
 }
 
 #[derive(Debug, Default)]
@@ -351,6 +582,12 @@ pub struct Store {
     /// (owner, grantee) lower-cased → access.
     pub shares: HashMap<(String, String), ShareAccess>,
     pub central: Vec<CentralItem>,
+    /// The last `version` given to a Central record.
+    pub central_version: u64,
+    /// Central's sync ledgers by (decoded) key.
+    pub ledgers: BTreeMap<String, Ledger>,
+    /// The last ledger ETag number.
+    pub ledger_seq: u64,
     pub central_settings: CentralSettings,
     pub limits: Limits,
     pub faults: Faults,

@@ -58,9 +58,10 @@ async fn central_pages_from_one_and_filters_status_case_insensitively() {
         .json();
     assert_eq!(ids(&p2), ["C-6", "C-odd"]);
     assert_eq!(p2["nextPage"], Value::Null);
+    // Served as stored, plus the emulator's `version` (C-0…C-6 got 1…7; the string none).
     assert_eq!(
         p2["items"][1],
-        json!({"id": "C-odd", "status": "ACTIVE", "firstName": {"nested": true}, "extra": [1, 2]})
+        json!({"id": "C-odd", "status": "ACTIVE", "firstName": {"nested": true}, "extra": [1, 2], "version": "8"})
     );
     let all = emu
         .send("GET", "/central/api/contacts?pageSize=100", &[], None)
@@ -258,7 +259,17 @@ async fn demo_data_covers_each_case_and_is_deterministic() {
     let central = central.as_array().unwrap();
     assert_eq!(central.len(), 300);
     let again = emulator::demo::generate(300);
-    assert_eq!(central, &again.central);
+    // As generated, plus the emulator's `version` on every record (all have an id).
+    let unversioned: Vec<Value> = central
+        .iter()
+        .map(|c| {
+            assert!(c["version"].is_string(), "{c}");
+            let mut c = c.clone();
+            c.as_object_mut().unwrap().remove("version");
+            c
+        })
+        .collect();
+    assert_eq!(unversioned, again.central);
     let has = |pred: &dyn Fn(&Value) -> bool| central.iter().any(pred);
     let s = |c: &Value, k: &str| c[k].as_str().unwrap_or("").to_string();
     assert!(has(&|c| s(c, "status") == "inactive"));
@@ -400,7 +411,8 @@ async fn limits_and_shares_can_be_read_back_and_cleared() {
     assert_eq!(
         l,
         json!({"maxConcurrentPerMailbox": 4, "latencyMs": 0, "budgetPerWindow": null, "windowSeconds": 600,
-               "concurrencyRetryAfterSeconds": 1, "exposeRetryAfter": false, "shuffleBatchResponses": true})
+               "concurrencyRetryAfterSeconds": 1, "exposeRetryAfter": false, "shuffleBatchResponses": true,
+               "ifMatchConflictStatus": 412})
     );
     emu.set_limits(json!({"latencyMs": 5})).await;
     assert_eq!(
