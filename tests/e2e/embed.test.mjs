@@ -36,6 +36,36 @@ test("mountCentralSync(element, config) mounts the widget into a host page under
   assert.deepEqual(seen.errors, []);
 });
 
+test("a host that holds the contacts hands them in (a function returning JSON text): Central is not read", async () => {
+  const { page, seen } = await newPage(browser, { csp: true });
+  const centralReads = [];
+  page.on("request", (r) => { if (new URL(r.url()).pathname.startsWith("/central/")) centralReads.push(r.url()); });
+  const contacts = [
+    { id: "H-1", status: "active", firstName: "Hana", lastName: "Host", email: "hana.host@example.com" },
+    { id: "H-2", status: "active", firstName: "Hugo", lastName: "Host", email: "hugo.host@example.com" },
+    { id: "H-3", status: "inactive", firstName: "Old", lastName: "Host", email: "old.host@example.com" },
+  ];
+  await serve(page, {
+    "/central-given.html": ["text/html", HOST('<div id="contacts-sync"></div>', "/central-given.mjs")],
+    "/central-given.mjs": ["text/javascript", `import { mountCentralSync } from "/widget.mjs";
+      const text = ${JSON.stringify(JSON.stringify(contacts))};
+      window.contactCalls = 0;
+      mountCentralSync(document.getElementById("contacts-sync"), { graphUrl: "/v1.0", centralUrl: "/central/api",
+        contacts: async () => { window.contactCalls++; return text; } });`],
+  });
+  await page.goto(`${emu.url}/central-given.html`);
+  await page.getByRole("button", { name: "Demo sign-in" }).click();
+  await page.locator(".cos-plan:not([hidden])").waitFor({ timeout: 30_000 });
+  const rows = await page.$$eval(".cos-plan tbody tr[data-id]", (trs) => trs.map((r) => [r.dataset.id, r.dataset.state, r.querySelector(".cos-name").textContent]));
+  assert.deepEqual(rows, [["H-1", "new", "Hana Host"], ["H-2", "new", "Hugo Host"]]);
+  assert.match(await page.locator(".cos-plan .cos-note").textContent(), /^1 Central contacts are not active and are left out\./);
+  await page.getByRole("button", { name: "Plan again" }).first().click();
+  await page.waitForFunction(() => window.contactCalls === 2 && !document.querySelector(".cos-plan").hidden);
+  assert.deepEqual(centralReads, []);
+  assert.deepEqual(seen.violations, []);
+  assert.deepEqual(seen.errors, []);
+});
+
 test("with a client id the element offers Microsoft sign-in, with MSAL served from our origin", async () => {
   const { page, seen } = await newPage(browser, { csp: true });
   const requests = [];

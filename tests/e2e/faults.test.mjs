@@ -33,13 +33,13 @@ test("a record Graph refuses is shown failed, with words, and the rest are writt
   const { page } = await newPage(browser, { csp: true });
   await openAndPlan(page, emu.url);
   const counts = await shownCounts(page);
-  // After planning, the Outlook contact of one update disappears: its PATCH gets 404.
+  // After planning, the Outlook contact of one update disappears for good (deleted and purged
+  // from Deleted Items, so not even its immutable id finds it): its PATCH gets 404.
   await page.getByRole("button", { name: /^Update \d+/ }).click();
   const victim = await page.locator(".cos-plan tbody tr").first().getAttribute("data-id");
   const folder = await demoFolder(emu);
   const outlook = folder.contacts.find((c) => c.centralId === victim);
-  const { access_token: token } = await emu.api("POST", "/_emulator/token", { user: DEMO_USER });
-  const gone = await fetch(`${emu.url}/v1.0/me/contacts/${outlook.id}`, { method: "DELETE", headers: { Authorization: `Bearer ${token}` } });
+  const gone = await fetch(`${emu.url}/_emulator/mailboxes/${encodeURIComponent(DEMO_USER)}/contacts/${encodeURIComponent(outlook.id)}?permanent=true`, { method: "DELETE" });
   assert.equal(gone.status, 204);
 
   await page.locator(".cos-syncbar button").click();

@@ -1,0 +1,114 @@
+// The widget's words: states, change fields, outcomes, reason codes (DESIGN §3, §4) and error
+// codes (what happened, what to do next). Every stable code the page shows is named here once.
+
+export const STATES = ["new", "update", "upToDate", "nonActionable", "conflict"];
+export const STATE_LABEL = {
+  new: "New", update: "Update", upToDate: "Up to date", nonActionable: "Not syncable", conflict: "Conflict",
+  createInCentral: "Create in Central", deleteInOutlook: "Delete in Outlook",
+  deleteInCentral: "Delete in Central", restoreInOutlook: "Restore in Outlook",
+};
+/** States a user may select for a sync (toOutlook). */
+export const SELECTABLE = new Set(["new", "update"]);
+
+const REASON_TEXT = {
+  deceased: "The name says “deceased”",
+  missingEmail: "No email address",
+  malformedEmail: "The email address is not a valid address",
+  missingFirstName: "No first name",
+  missingLastName: "No last name",
+  missingName: "The account has no name",
+  duplicateEmail: "Another Central contact has the same email address",
+  duplicateOutlookEmail: "Two Outlook contacts in the folder have this email address",
+  duplicateOutlookId: "Two Outlook contacts in the folder carry this Central id",
+  editedOnBothSides: "Edited in Central and in Outlook since the last sync",
+  deletedButEdited: "Deleted on one side but edited on the other",
+  unresolvedCompany: "The company matches no Central account",
+  duplicateCopy: "An extra copy of a contact already in Outlook",
+  typeChangeNotSupported: "Moved between a person folder and the account folder",
+};
+
+/**
+ * The Central ids that more than one plan item carries, among the items with `invalidRecord`
+ * (the only ones whose words depend on it). One pass over the items, two when any is invalid.
+ */
+export function sharedCentralIds(items) {
+  const seen = new Map();
+  for (let i = 0; i < items.length; i++) {
+    const { reasons, centralId } = items[i];
+    if (reasons.length && centralId && reasons.includes("invalidRecord")) seen.set(centralId, 0);
+  }
+  if (!seen.size) return new Set();
+  for (const item of items) if (seen.has(item.centralId)) seen.set(item.centralId, seen.get(item.centralId) + 1);
+  return new Set([...seen].filter(([, n]) => n > 1).map(([id]) => id));
+}
+
+/** A reason code of `item` in words; `shared` is `sharedCentralIds` of the plan's items. */
+export function reasonText(code, item, shared) {
+  if (code === "invalidRecord") {
+    if (!item.centralId) return "The record has no Central id";
+    if (shared.has(item.centralId)) return "It shares its Central id with another Central record";
+    return "A field holds a list or object instead of text";
+  }
+  return REASON_TEXT[code] ?? code;
+}
+
+export const FIELD_LABEL = {
+  title: "Title", givenName: "First name", surname: "Last name", displayName: "Display name",
+  mobilePhone: "Mobile", email: "Email", businessPhone: "Work phone", businessHomePage: "Website",
+  companyName: "Company", type: "Type",
+};
+for (const [side, word] of [["homeAddress", "Home"], ["businessAddress", "Work"]]) {
+  Object.assign(FIELD_LABEL, {
+    [`${side}.street`]: `${word} street`, [`${side}.city`]: `${word} town`,
+    [`${side}.state`]: `${word} county`, [`${side}.countryOrRegion`]: `${word} country`,
+    [`${side}.postalCode`]: `${word} postcode`,
+  });
+}
+
+export const ACTION_LABEL = { created: "Created", updated: "Updated", skipped: "Skipped", failed: "Failed" };
+
+// Every error code the package uses (and the few this page adds): what happened, what to do.
+export const ERRORS = {
+  invalidInput: ["A setting is not valid.", "Check the Central URL, the mailbox and the folder in Settings."],
+  network: ["The server could not be reached.", "Check your connection and try again. Plan again to see what was already written."],
+  unauthorized: ["Your sign-in was refused or has expired.", "Sign out, sign in again, then plan again."],
+  forbidden: ["You have no permission for this mailbox or folder.", "For a shared mailbox, ask its owner to share their contacts with you (read and write), then sign in again."],
+  throttled: ["Microsoft 365 kept limiting requests (throttling).", "Wait a few minutes, then plan again and sync what is left."],
+  centralUnavailable: ["Central did not answer.", "Check the Central URL in Settings, or try again in a few minutes."],
+  invalidCentralData: ["Central sent data this widget cannot read.", "Check that the Central URL points at Central's API; if it does, tell your administrator."],
+  invalidGraphData: ["Microsoft 365 sent an unexpected answer.", "Try again; if it happens again, tell your administrator."],
+  folderNotFound: ["The contacts folder was not found.", "Pick another folder in Settings, or create one."],
+  folderExists: ["A folder with this name already exists in this mailbox.", "Pick it in the list of contacts folders, or choose another name."],
+  busy: ["A sync of this mailbox is already running, here or in another tab.", "Wait for it to finish, then plan again."],
+  noPlan: ["There is no current plan to sync.", "Plan again, then sync."],
+  stalePlan: ["Someone synced this mailbox since this plan was made.", "Plan again, then sync."],
+  changedSincePlan: ["The record changed after the plan was made, so it was not written.", "Plan again to see its current state."],
+  confirmDeletions: ["The sync would delete more records than the safety limit allows.", "Check the plan; sync fewer deletions at a time."],
+  cancelled: ["The sync was cancelled before this record was written.", "Plan again to sync what is left."],
+  graphError: ["Microsoft 365 refused the change.", "Plan again: the record may have been changed or deleted in Outlook meanwhile."],
+  notSyncable: ["This record cannot be synced as it is.", "Fix it in Central, then plan again."],
+  notInPlan: ["This record is no longer an active Central contact.", "Plan again."],
+  signIn: ["Sign-in did not work.", "Try again; if a pop-up was blocked, allow pop-ups for this site."],
+  signInAgain: ["Your sign-in has expired and could not be renewed without you.", "Sign in again to go on, then plan again: nothing was written after the sign-in expired."],
+  packageLoad: ["The sync component could not be loaded.", "Reload the page; if it happens again, tell your administrator."],
+};
+
+/**
+ * An error in words: `{code, what, next, detail, permission?}`. An unknown code reads as
+ * `graphError`; a Graph 403 names the delegated permission the sign-in lacks.
+ */
+export function explain(error, mailbox = "me") {
+  const code = error?.code in ERRORS ? error.code : "graphError";
+  let [what, next] = ERRORS[code];
+  const shared = Boolean(mailbox) && mailbox !== "me";
+  const permission = shared ? "Contacts.ReadWrite.Shared" : "Contacts.ReadWrite";
+  if (code === "forbidden" && (error?.graphCode === "ErrorAccessDenied" || error?.status === 403)) {
+    // Graph's ErrorAccessDenied: the token lacks the delegated permission (or, for another
+    // user's mailbox, the owner has not shared it). Name the permission.
+    what = `Microsoft 365 refused access: your sign-in lacks the permission ${permission}.`;
+    next = shared
+      ? `Ask your administrator to grant this app the delegated permission ${permission}, and the owner of ${mailbox} to share their contacts with you (read and write); then sign out and sign in again.`
+      : `Ask your administrator to grant this app the delegated permission ${permission} (with admin consent if your organisation requires it), then sign out and sign in again.`;
+  }
+  return { code, what, next, detail: error?.message ?? String(error), permission: code === "forbidden" ? permission : undefined };
+}
