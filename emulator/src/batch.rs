@@ -95,9 +95,9 @@ fn item_json(id: &str, r: &GraphResponse) -> Value {
     let mut out = Map::new();
     out.insert("id".into(), json!(id));
     out.insert("status".into(), json!(r.status));
-    if let Some(b) = &r.body {
+    if let Some(b) = r.body_value() {
         headers.insert("Content-Type".into(), json!("application/json"));
-        out.insert("body".into(), b.clone());
+        out.insert("body".into(), b);
     }
     out.insert("headers".into(), Value::Object(headers));
     Value::Object(out)

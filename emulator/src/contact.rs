@@ -385,73 +385,23 @@ impl Contact {
         expand: Option<Option<&str>>,
         immutable: bool,
     ) -> Value {
-        let mut m = Map::new();
-        let wanted = |n: &str| select.is_none_or(|s| s.iter().any(|x| x == n));
-        m.insert("@odata.etag".into(), Value::String(self.etag()));
-        m.insert(
-            "id".into(),
-            Value::String(self.id_as(immutable).to_string()),
-        );
-        if wanted("createdDateTime") {
-            m.insert(
-                "createdDateTime".into(),
-                Value::String(crate::time::iso8601(self.created)),
-            );
+        serde_json::to_value(self.view(select, expand, immutable)).unwrap_or(Value::Null)
+    }
+
+    /// The contact as Graph renders it, to serialize: [`Contact::render_as`] as a value, or
+    /// written straight to text for a listing (the same JSON, keys in the same sorted order).
+    pub fn view<'a>(
+        &'a self,
+        select: Option<&'a [String]>,
+        expand: Option<Option<&'a str>>,
+        immutable: bool,
+    ) -> ContactView<'a> {
+        ContactView {
+            contact: self,
+            select,
+            expand,
+            immutable,
         }
-        if wanted("lastModifiedDateTime") {
-            m.insert(
-                "lastModifiedDateTime".into(),
-                Value::String(crate::time::iso8601(self.modified)),
-            );
-        }
-        if wanted("changeKey") {
-            m.insert("changeKey".into(), Value::String(self.change_key.clone()));
-        }
-        if wanted("parentFolderId") {
-            m.insert(
-                "parentFolderId".into(),
-                Value::String(self.folder_id.clone()),
-            );
-        }
-        let mut stored = self.props.iter().peekable();
-        for (i, (name, kind)) in PROPS.iter().enumerate() {
-            let value = match stored.peek() {
-                Some((p, _)) if *p as usize == i => stored.next().map(|(_, v)| v),
-                _ => None,
-            };
-            if !wanted(name) {
-                continue;
-            }
-            let value = value.cloned().unwrap_or_else(|| match kind {
-                Kind::Str => Value::Null,
-                Kind::StrList | Kind::Emails => Value::Array(vec![]),
-                Kind::Address => Value::Object(Map::new()),
-            });
-            let value = if *kind == Kind::Emails {
-                render_emails(value)
-            } else {
-                value
-            };
-            m.insert((*name).to_string(), value);
-        }
-        if let Some(filter) = expand {
-            let items: Vec<Value> = self
-                .ext
-                .iter()
-                .filter(|(k, _, _)| filter.is_none_or(|f| f == k))
-                .map(|(_, id, v)| serde_json::json!({"id": id, "value": v}))
-                .collect();
-            if !items.is_empty() {
-                m.insert(
-                    "singleValueExtendedProperties@odata.context".into(),
-                    Value::String(
-                        "$metadata#users('me')/contacts/singleValueExtendedProperties".into(),
-                    ),
-                );
-                m.insert("singleValueExtendedProperties".into(), Value::Array(items));
-            }
-        }
-        Value::Object(m)
     }
 
     pub fn has_email(&self, lowered: &str) -> bool {
@@ -466,27 +416,142 @@ impl Contact {
     }
 }
 
-/// An entry without a `name` is shown with its address as the name, as Outlook does.
-fn render_emails(value: Value) -> Value {
-    match value {
-        Value::Array(items) => Value::Array(
-            items
-                .into_iter()
-                .map(|e| match e {
-                    Value::Object(mut o) => {
-                        let addr = o.get("address").cloned().unwrap_or(Value::Null);
-                        let name = o.remove("name").unwrap_or_else(|| addr.clone());
-                        let mut out = Map::new();
-                        out.insert("name".into(), name);
-                        out.insert("address".into(), addr);
-                        Value::Object(out)
-                    }
-                    other => other,
-                })
-                .collect(),
-        ),
-        other => other,
+/// A contact rendered as Graph does. Serializes as a map with its keys in byte order, as a
+/// `serde_json::Map` holds them.
+pub struct ContactView<'a> {
+    contact: &'a Contact,
+    select: Option<&'a [String]>,
+    expand: Option<Option<&'a str>>,
+    immutable: bool,
+}
+
+/// One rendered property's value.
+enum Rendered<'a> {
+    Text(&'a str),
+    Owned(String),
+    Stored(&'a Value),
+    Null,
+    EmptyList,
+    EmptyObject,
+    Emails(&'a Value),
+    Extended(Vec<(&'a str, &'a str)>),
+}
+
+impl serde::Serialize for ContactView<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let c = self.contact;
+        let wanted = |n: &str| self.select.is_none_or(|sel| sel.iter().any(|x| x == n));
+        let mut entries: Vec<(&str, Rendered<'_>)> = Vec::with_capacity(PROPS.len() + 8);
+        entries.push(("@odata.etag", Rendered::Owned(c.etag())));
+        entries.push(("id", Rendered::Text(c.id_as(self.immutable))));
+        if wanted("createdDateTime") {
+            entries.push((
+                "createdDateTime",
+                Rendered::Owned(crate::time::iso8601(c.created)),
+            ));
+        }
+        if wanted("lastModifiedDateTime") {
+            entries.push((
+                "lastModifiedDateTime",
+                Rendered::Owned(crate::time::iso8601(c.modified)),
+            ));
+        }
+        if wanted("changeKey") {
+            entries.push(("changeKey", Rendered::Text(&c.change_key)));
+        }
+        if wanted("parentFolderId") {
+            entries.push(("parentFolderId", Rendered::Text(&c.folder_id)));
+        }
+        let mut stored = c.props.iter().peekable();
+        for (i, (name, kind)) in PROPS.iter().enumerate() {
+            let value = match stored.peek() {
+                Some((p, _)) if *p as usize == i => stored.next().map(|(_, v)| v),
+                _ => None,
+            };
+            if !wanted(name) {
+                continue;
+            }
+            let rendered = match (value, kind) {
+                (Some(v), Kind::Emails) => Rendered::Emails(v),
+                (Some(v), _) => Rendered::Stored(v),
+                (None, Kind::Str) => Rendered::Null,
+                (None, Kind::StrList | Kind::Emails) => Rendered::EmptyList,
+                (None, Kind::Address) => Rendered::EmptyObject,
+            };
+            entries.push((name, rendered));
+        }
+        if let Some(filter) = self.expand {
+            let items: Vec<(&str, &str)> = c
+                .ext
+                .iter()
+                .filter(|(k, _, _)| filter.is_none_or(|f| f == k))
+                .map(|(_, id, v)| (id.as_str(), v.as_str()))
+                .collect();
+            if !items.is_empty() {
+                entries.push((
+                    "singleValueExtendedProperties@odata.context",
+                    Rendered::Text("$metadata#users('me')/contacts/singleValueExtendedProperties"),
+                ));
+                entries.push(("singleValueExtendedProperties", Rendered::Extended(items)));
+            }
+        }
+        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut map = s.serialize_map(Some(entries.len()))?;
+        for (key, value) in &entries {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
     }
+}
+
+impl serde::Serialize for Rendered<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self {
+            Rendered::Text(t) => s.serialize_str(t),
+            Rendered::Owned(t) => s.serialize_str(t),
+            Rendered::Stored(v) => v.serialize(s),
+            Rendered::Null => s.serialize_unit(),
+            Rendered::EmptyList => s.serialize_seq(Some(0))?.end(),
+            Rendered::EmptyObject => s.serialize_map(Some(0))?.end(),
+            // An entry without a `name` is shown with its address as the name, as Outlook does.
+            Rendered::Emails(Value::Array(items)) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    match item {
+                        Value::Object(o) => {
+                            let address = o.get("address").unwrap_or(&Value::Null);
+                            let name = o.get("name").unwrap_or(address);
+                            seq.serialize_element(&EmailView { address, name })?;
+                        }
+                        other => seq.serialize_element(other)?,
+                    }
+                }
+                seq.end()
+            }
+            Rendered::Emails(other) => other.serialize(s),
+            Rendered::Extended(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for (id, value) in items {
+                    seq.serialize_element(&PropertyView { id, value })?;
+                }
+                seq.end()
+            }
+        }
+    }
+}
+
+#[derive(serde::Serialize)]
+struct EmailView<'a> {
+    address: &'a Value,
+    name: &'a Value,
+}
+
+#[derive(serde::Serialize)]
+struct PropertyView<'a> {
+    id: &'a str,
+    value: &'a str,
 }
 
 #[cfg(test)]
@@ -501,5 +566,53 @@ mod tests {
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert_eq!(ext_key("nonsense"), None);
+    }
+
+    #[test]
+    fn a_contact_renders_as_graph_does_with_keys_in_order() {
+        let id = "String {3cceee99-16d4-4ae2-ad04-488106d3074b} Name CentralContactId";
+        let body = serde_json::json!({
+            "givenName": "Ann", "surname": "Lee", "displayName": "Ann Lee",
+            "emailAddresses": [{ "address": "ann@x.org" }, { "address": "a2@x.org", "name": "Work" }],
+            "businessPhones": ["+44 1"],
+            "singleValueExtendedProperties": [{ "id": id, "value": "C-1" }]
+        });
+        let mut c = Contact::default();
+        c.apply(parse_body(&body, true).unwrap(), true);
+        c.id = "R1".into();
+        c.immutable_id = "I1".into();
+        c.change_key = "K1".into();
+        let select: Vec<String> = [
+            "id",
+            "givenName",
+            "emailAddresses",
+            "homeAddress",
+            "title",
+            "businessPhones",
+        ]
+        .map(String::from)
+        .to_vec();
+        let text = serde_json::to_string(&c.view(Some(&select), Some(None), true)).unwrap();
+        assert_eq!(
+            text,
+            concat!(
+                r#"{"@odata.etag":"W/\"K1\"","businessPhones":["+44 1"],"#,
+                r#""emailAddresses":[{"address":"ann@x.org","name":"ann@x.org"},{"address":"a2@x.org","name":"Work"}],"#,
+                r#""givenName":"Ann","homeAddress":{},"id":"I1","#,
+                r#""singleValueExtendedProperties":[{"id":"String {3cceee99-16d4-4ae2-ad04-488106d3074b} Name CentralContactId","value":"C-1"}],"#,
+                r#""singleValueExtendedProperties@odata.context":"$metadata#users('me')/contacts/singleValueExtendedProperties","#,
+                r#""title":null}"#
+            )
+        );
+        // The value form is the same JSON.
+        assert_eq!(
+            serde_json::to_string(&c.render_as(Some(&select), Some(None), true)).unwrap(),
+            text
+        );
+        let plain = serde_json::to_string(&c.view(Some(&select), None, false)).unwrap();
+        assert!(
+            plain.contains(r#""id":"R1""#) && !plain.contains("singleValue"),
+            "{plain}"
+        );
     }
 }

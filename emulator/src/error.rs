@@ -9,6 +9,9 @@ pub struct GraphResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Option<Value>,
+    /// The body as JSON text already written (a big listing is written straight to text, not
+    /// built as a `Value` first); sent instead of `body` when set.
+    pub raw: Option<Vec<u8>>,
 }
 
 impl GraphResponse {
@@ -17,6 +20,25 @@ impl GraphResponse {
             status,
             headers: vec![],
             body: Some(body),
+            raw: None,
+        }
+    }
+
+    /// A JSON answer whose body is already JSON text.
+    pub fn raw_json(status: u16, text: Vec<u8>) -> Self {
+        Self {
+            status,
+            headers: vec![],
+            body: None,
+            raw: Some(text),
+        }
+    }
+
+    /// The body as a `Value` (parsing the text of a [`GraphResponse::raw_json`] answer).
+    pub fn body_value(&self) -> Option<Value> {
+        match &self.raw {
+            Some(text) => serde_json::from_slice(text).ok(),
+            None => self.body.clone(),
         }
     }
 
@@ -25,6 +47,7 @@ impl GraphResponse {
             status,
             headers: vec![],
             body: None,
+            raw: None,
         }
     }
 

@@ -286,9 +286,13 @@ async fn graph_entry(
 
 pub fn graph_response(r: crate::error::GraphResponse) -> Response {
     let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut resp = match &r.body {
-        Some(b) => {
-            let bytes = serde_json::to_vec(b).unwrap_or_default();
+    let text = match (r.raw, &r.body) {
+        (Some(text), _) => Some(text),
+        (None, Some(b)) => Some(serde_json::to_vec(b).unwrap_or_default()),
+        (None, None) => None,
+    };
+    let mut resp = match text {
+        Some(bytes) => {
             let mut resp = Response::new(Body::from(bytes));
             resp.headers_mut().insert(
                 header::CONTENT_TYPE,
