@@ -29,6 +29,9 @@ pub enum ErrorCode {
     Busy,
     /// `run` was called before a successful `plan`.
     NoPlan,
+    /// Another tab, device or user synced this folder since the plan was made: nothing was
+    /// written; plan again.
+    StalePlan,
     /// The run was cancelled before this record was written.
     Cancelled,
     /// Graph refused the request for another reason (see the message and `graphCode`).
@@ -49,6 +52,7 @@ impl ErrorCode {
             ErrorCode::FolderNotFound => "folderNotFound",
             ErrorCode::Busy => "busy",
             ErrorCode::NoPlan => "noPlan",
+            ErrorCode::StalePlan => "stalePlan",
             ErrorCode::Cancelled => "cancelled",
             ErrorCode::GraphError => "graphError",
         }

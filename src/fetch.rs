@@ -13,6 +13,8 @@ pub struct HttpRequest<'a> {
     pub json_body: Option<&'a str>,
     /// A `Prefer` header (Graph's `IdType="ImmutableId"`).
     pub prefer: Option<&'a str>,
+    /// A precondition: `("If-Match", etag)` or `("If-None-Match", "*")`.
+    pub condition: Option<(&'a str, &'a str)>,
     pub timeout_ms: u32,
 }
 
@@ -22,6 +24,8 @@ pub struct HttpResponse {
     pub status: u16,
     /// `Retry-After` in seconds, when the header is present and readable (CORS may hide it).
     pub retry_after: Option<f64>,
+    /// The `ETag` header, when present and readable.
+    pub etag: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -55,6 +59,9 @@ pub async fn send(req: HttpRequest<'_>) -> Result<HttpResponse, FetchFailure> {
     if let Some(prefer) = req.prefer {
         builder = builder.header("Prefer", prefer);
     }
+    if let Some((name, value)) = req.condition {
+        builder = builder.header(name, value);
+    }
     let request = match req.json_body {
         Some(body) => builder
             .header("Content-Type", "application/json")
@@ -72,10 +79,12 @@ pub async fn send(req: HttpRequest<'_>) -> Result<HttpResponse, FetchFailure> {
             .headers()
             .get("retry-after")
             .and_then(|v| parse_retry_after(&v));
+        let etag = response.headers().get("etag");
         let body = response.binary().await?;
         Ok::<_, gloo_net::Error>(HttpResponse {
             status,
             retry_after,
+            etag,
             body,
         })
     }

@@ -3,15 +3,22 @@
 
 use std::cell::RefCell;
 
+use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::error::{ErrorCode, SyncError};
 
+type Asking = Shared<LocalBoxFuture<'static, Result<String, SyncError>>>;
+
+/// Where tokens come from. Requests that run at once (Central's contacts and its ledger, say)
+/// share one question to the host: a second caller waits for the answer the first gets.
 pub struct TokenSource {
     callback: js_sys::Function,
     what: &'static str,
     cached: RefCell<Option<String>>,
+    /// The question being asked now, and whether it asks for a fresh token.
+    asking: RefCell<Option<(bool, Asking)>>,
 }
 
 impl TokenSource {
@@ -20,6 +27,7 @@ impl TokenSource {
             callback,
             what,
             cached: RefCell::new(None),
+            asking: RefCell::new(None),
         }
     }
 
@@ -28,41 +36,68 @@ impl TokenSource {
         if let Some(t) = self.cached.borrow().clone() {
             return Ok(t);
         }
-        self.fetch(false).await
+        self.ask(false).await
     }
 
-    /// A fresh token from the host (after the last one was refused).
-    pub async fn refresh(&self) -> Result<String, SyncError> {
+    /// A fresh token from the host after `refused` was refused — unless another request has
+    /// renewed it since, then that one (`None`: ask in any case).
+    pub async fn refresh(&self, refused: Option<&str>) -> Result<String, SyncError> {
+        if let (Some(refused), Some(current)) = (refused, self.cached.borrow().as_deref()) {
+            if current != refused {
+                return Ok(current.to_owned());
+            }
+        }
         self.cached.borrow_mut().take();
-        self.fetch(true).await
+        self.ask(true).await
     }
 
-    async fn fetch(&self, force: bool) -> Result<String, SyncError> {
-        let arg = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&arg, &"forceRefresh".into(), &force.into());
-        let unauthorized = |detail: String| {
-            SyncError::new(
-                ErrorCode::Unauthorized,
-                format!("{} did not give a token: {detail}", self.what),
-            )
+    async fn ask(&self, force: bool) -> Result<String, SyncError> {
+        let pending = match &*self.asking.borrow() {
+            Some((fresh, asking)) if *fresh || !force => Some(asking.clone()),
+            _ => None,
         };
-        let value = self
-            .callback
-            .call1(&JsValue::NULL, &arg)
-            .map_err(|e| unauthorized(describe(&e)))?;
-        let value = match value.dyn_ref::<js_sys::Promise>() {
-            Some(p) => JsFuture::from(p.clone())
-                .await
-                .map_err(|e| unauthorized(describe(&e)))?,
-            None => value,
-        };
-        let token = value
-            .as_string()
-            .filter(|t| !t.trim().is_empty())
-            .ok_or_else(|| unauthorized("it is not a non-empty string".into()))?;
-        *self.cached.borrow_mut() = Some(token.clone());
-        Ok(token)
+        let asking = pending.unwrap_or_else(|| {
+            let asking = ask_host(self.callback.clone(), self.what, force)
+                .boxed_local()
+                .shared();
+            *self.asking.borrow_mut() = Some((force, asking.clone()));
+            asking
+        });
+        let result = asking.await;
+        self.asking.borrow_mut().take();
+        if let Ok(token) = &result {
+            *self.cached.borrow_mut() = Some(token.clone());
+        }
+        result
     }
+}
+
+async fn ask_host(
+    callback: js_sys::Function,
+    what: &'static str,
+    force: bool,
+) -> Result<String, SyncError> {
+    let arg = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&arg, &"forceRefresh".into(), &force.into());
+    let unauthorized = |detail: String| {
+        SyncError::new(
+            ErrorCode::Unauthorized,
+            format!("{what} did not give a token: {detail}"),
+        )
+    };
+    let value = callback
+        .call1(&JsValue::NULL, &arg)
+        .map_err(|e| unauthorized(describe(&e)))?;
+    let value = match value.dyn_ref::<js_sys::Promise>() {
+        Some(p) => JsFuture::from(p.clone())
+            .await
+            .map_err(|e| unauthorized(describe(&e)))?,
+        None => value,
+    };
+    value
+        .as_string()
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| unauthorized("it is not a non-empty string".into()))
 }
 
 /// A JS value thrown by host code, in words.

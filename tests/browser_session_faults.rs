@@ -211,7 +211,7 @@ async fn demo_run_records_match_the_plan_exactly() {
     let folder = folder_id(DEMO_USER, DEMO_FOLDER).await;
     let config = json!({ "graphBaseUrl": graph_url(), "folderId": folder, "centralBaseUrl": central_url(), "retry": fast_retry() });
     let s = session(config.clone(), &get_token);
-    let before = control("GET", &format!("mailboxes/{DEMO_USER}"), None).await;
+    let before = mailbox(DEMO_USER).await;
     let p = plan(&s).await;
     let items = p["items"].as_array().unwrap().clone();
     let selected_states = ["new", "update", "nonActionable", "conflict"];
@@ -231,7 +231,7 @@ async fn demo_run_records_match_the_plan_exactly() {
     let records = result["records"].as_array().unwrap();
     assert_eq!(records.len(), selected.len(), "one record per selected id");
 
-    let after = control("GET", &format!("mailboxes/{DEMO_USER}"), None).await;
+    let after = mailbox(DEMO_USER).await;
     let sync_after: Vec<Value> = after["folders"]
         .as_array()
         .unwrap()
@@ -868,55 +868,57 @@ async fn central_fx(prefix: &str, extra: Value) -> (Value, Function) {
 }
 
 /// Central faults that do not heal reject `plan()` with a clear code, never a partial plan
-/// (a later `run` has no plan); transient ones that heal give the whole plan.
+/// (a later `run` has no plan); transient ones that heal give the whole plan. (The rules
+/// name the contacts path: the ledger's calls are Central's too; its faults are tested in
+/// browser_session_ledger.)
 #[wasm_bindgen_test]
 async fn central_faults_reject_plan_without_partial_plan() {
     let cases = [
         // (rule, timeoutMs, expected code, Central requests)
         (
-            json!({ "kind": "malformedJson", "scope": "central", "everyNth": 2 }),
+            json!({ "kind": "malformedJson", "scope": "central", "pathContains": "/central/api/contacts", "everyNth": 2 }),
             60_000,
             "invalidCentralData",
             2,
         ),
         (
-            json!({ "kind": "wrongShape", "scope": "central", "everyNth": 3 }),
+            json!({ "kind": "wrongShape", "scope": "central", "pathContains": "/central/api/contacts", "everyNth": 3 }),
             60_000,
             "invalidCentralData",
             3,
         ),
         (
-            json!({ "kind": "wrongShape", "scope": "central" }),
+            json!({ "kind": "wrongShape", "scope": "central", "pathContains": "/central/api/contacts" }),
             60_000,
             "invalidCentralData",
             1,
         ),
         (
-            json!({ "kind": "unavailable", "scope": "central", "retryAfterSeconds": 0.05 }),
+            json!({ "kind": "unavailable", "scope": "central", "pathContains": "/central/api/contacts", "retryAfterSeconds": 0.05 }),
             60_000,
             "centralUnavailable",
             3,
         ),
         (
-            json!({ "kind": "unavailable", "scope": "central" }),
+            json!({ "kind": "unavailable", "scope": "central", "pathContains": "/central/api/contacts" }),
             60_000,
             "centralUnavailable",
             3,
         ),
         (
-            json!({ "kind": "throttle", "scope": "central", "retryAfterSeconds": 0.05 }),
+            json!({ "kind": "throttle", "scope": "central", "pathContains": "/central/api/contacts", "retryAfterSeconds": 0.05 }),
             60_000,
             "centralUnavailable",
             3,
         ),
         (
-            json!({ "kind": "dropBeforeWrite", "scope": "central" }),
+            json!({ "kind": "dropBeforeWrite", "scope": "central", "pathContains": "/central/api/contacts" }),
             60_000,
             "centralUnavailable",
             3,
         ),
         (
-            json!({ "kind": "slow", "scope": "central", "delayMs": 1500 }),
+            json!({ "kind": "slow", "scope": "central", "pathContains": "/central/api/contacts", "delayMs": 1500 }),
             400,
             "centralUnavailable",
             3,
@@ -960,11 +962,11 @@ async fn central_faults_reject_plan_without_partial_plan() {
     }
     // Faults that heal within the tries: the whole of Central is planned.
     let heal = [
-        json!({ "kind": "unavailable", "scope": "central", "everyNth": 2, "maxCount": 2 }),
-        json!({ "kind": "throttle", "scope": "central", "everyNth": 1, "maxCount": 2, "retryAfterSeconds": 0.05 }),
-        json!({ "kind": "dropBeforeWrite", "scope": "central", "everyNth": 3, "maxCount": 1 }),
-        json!({ "kind": "dropBeforeWrite", "scope": "central", "everyNth": 2 }),
-        json!({ "kind": "slow", "scope": "central", "delayMs": 1000, "maxCount": 1 }),
+        json!({ "kind": "unavailable", "scope": "central", "pathContains": "/central/api/contacts", "everyNth": 2, "maxCount": 2 }),
+        json!({ "kind": "throttle", "scope": "central", "pathContains": "/central/api/contacts", "everyNth": 1, "maxCount": 2, "retryAfterSeconds": 0.05 }),
+        json!({ "kind": "dropBeforeWrite", "scope": "central", "pathContains": "/central/api/contacts", "everyNth": 3, "maxCount": 1 }),
+        json!({ "kind": "dropBeforeWrite", "scope": "central", "pathContains": "/central/api/contacts", "everyNth": 2 }),
+        json!({ "kind": "slow", "scope": "central", "pathContains": "/central/api/contacts", "delayMs": 1000, "maxCount": 1 }),
     ];
     for rule in heal {
         let (config, get_token) = central_fx("ch", json!({ "timeoutMs": 400 })).await;
@@ -1158,7 +1160,7 @@ async fn shared_mailbox_with_share_writes_there() {
         .expect("run");
     assert_eq!(result["created"], 30, "{result}");
     assert_folder_exact(OFFICE, &folder, &central).await;
-    let own = control("GET", &format!("mailboxes/{DEMO_USER}"), None).await;
+    let own = mailbox(DEMO_USER).await;
     for f in own["folders"].as_array().unwrap() {
         assert!(
             f["contacts"].as_array().unwrap().is_empty(),

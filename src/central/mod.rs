@@ -13,6 +13,8 @@ use crate::json_list::JsonList;
 use crate::retry::{sleep, RetryPolicy};
 use crate::token::TokenSource;
 
+pub mod ledger;
+
 /// Contacts asked for per page.
 pub const PAGE_SIZE: u32 = 500;
 /// A guard against a server that never stops paging.
@@ -72,6 +74,23 @@ impl CentralClient {
     }
 
     async fn get(&self, url: &str) -> Result<HttpResponse, SyncError> {
+        let r = self.exchange(Method::GET, url, None, None).await?;
+        if r.ok() {
+            return Ok(r);
+        }
+        Err(status_error(r.status, "its contacts"))
+    }
+
+    /// Sends one request to Central: 429, 502, 503, 504 and network failures are tried again
+    /// within the retry policy, and a 401 asks the host once for a fresh token. Returns the
+    /// last answer, whatever its status; `Err` when no answer came or no token could be had.
+    async fn exchange(
+        &self,
+        method: Method,
+        url: &str,
+        json_body: Option<&str>,
+        condition: Option<(&str, &str)>,
+    ) -> Result<HttpResponse, SyncError> {
         let mut refreshed = false;
         let mut attempt = 0;
         loop {
@@ -81,20 +100,20 @@ impl CentralClient {
                 None => None,
             };
             let result = send(HttpRequest {
-                method: Method::GET,
+                method: method.clone(),
                 url,
                 bearer: token.as_deref(),
-                json_body: None,
+                json_body,
                 prefer: None,
+                condition,
                 timeout_ms: self.timeout_ms,
             })
             .await;
             let wait = match result {
-                Ok(r) if r.ok() => return Ok(r),
                 Ok(r) if r.status == 401 && !refreshed && self.tokens.is_some() => {
                     refreshed = true;
                     if let Some(t) = &self.tokens {
-                        t.refresh().await?;
+                        t.refresh(token.as_deref()).await?;
                     }
                     continue;
                 }
@@ -104,18 +123,7 @@ impl CentralClient {
                 {
                     self.retry.delay_seconds(attempt, r.retry_after)
                 }
-                Ok(r) => {
-                    let code = match r.status {
-                        401 => ErrorCode::Unauthorized,
-                        403 => ErrorCode::Forbidden,
-                        _ => ErrorCode::CentralUnavailable,
-                    };
-                    return Err(SyncError::new(
-                        code,
-                        format!("Central answered HTTP {} for its contacts", r.status),
-                    )
-                    .with_status(r.status));
-                }
+                Ok(r) => return Ok(r),
                 Err(_) if attempt < self.retry.max_attempts => {
                     self.retry.delay_seconds(attempt, None)
                 }
@@ -129,6 +137,16 @@ impl CentralClient {
             sleep(wait, None).await;
         }
     }
+}
+
+/// The error for an answer Central should not have given about `what`.
+fn status_error(status: u16, what: &str) -> SyncError {
+    let code = match status {
+        401 => ErrorCode::Unauthorized,
+        403 => ErrorCode::Forbidden,
+        _ => ErrorCode::CentralUnavailable,
+    };
+    SyncError::new(code, format!("Central answered HTTP {status} for {what}")).with_status(status)
 }
 
 /// Page `page` of Central's answer: its records, and whether page `page + 1` follows. Strict

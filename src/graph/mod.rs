@@ -142,7 +142,7 @@ impl GraphClient {
 
     /// Asks the host for a fresh token (after Graph refused the current one).
     pub async fn refresh_token(&self) -> Result<(), SyncError> {
-        self.tokens.refresh().await.map(|_| ())
+        self.tokens.refresh(None).await.map(|_| ())
     }
 
     /// Sends one request with the current token; on 401, renews the token once and sends it
@@ -163,14 +163,15 @@ impl GraphClient {
                     bearer: Some(&token),
                     json_body: body,
                     prefer: Some(PREFER_IMMUTABLE_IDS),
+                    condition: None,
                     timeout_ms: self.timeout_ms,
                 })
                 .await
             }
         };
-        let first = attempt(token).await;
+        let first = attempt(token.clone()).await;
         if matches!(&first, Ok(r) if r.status == 401) {
-            let token = self.tokens.refresh().await?;
+            let token = self.tokens.refresh(Some(&token)).await?;
             return Ok(attempt(token).await);
         }
         Ok(first)

@@ -32,7 +32,9 @@ pub struct SyncSessionConfig {
     #[serde(with = "serde_wasm_bindgen::preserve")]
     #[tsify(type = "(options: { forceRefresh: boolean }) => Promise<string> | string")]
     pub get_graph_token: JsValue,
-    /// Central's API root (`…/contacts` is appended). Either this or `contacts`.
+    /// Central's API root: the contacts are read from `…/contacts` (unless `contacts` is
+    /// given) and the sync ledger is kept at `…/sync-ledgers/{folderId}`. This, `contacts`,
+    /// or both.
     #[serde(default)]
     #[tsify(optional)]
     pub central_base_url: Option<String>,
@@ -90,19 +92,16 @@ pub struct MailboxConfig {
     pub timeout_ms: Option<f64>,
 }
 
-/// Where Central's contacts come from.
-pub enum CentralSource {
-    Api(CentralClient),
-    Given(Vec<u8>),
-}
-
 /// A session's settings, checked.
 pub struct Settings {
     pub graph: GraphClient,
     /// Names the mailbox for the run lock (with the Graph base).
     pub lock_key: String,
     pub folder_id: Option<String>,
-    pub central: CentralSource,
+    /// Central's API: its contacts (unless they were handed in) and the sync ledger.
+    pub central: Option<CentralClient>,
+    /// Central's contacts handed in by the host, as JSON text.
+    pub given: Option<Vec<u8>>,
     pub options: PlanOptions,
     pub concurrency: usize,
 }
@@ -187,26 +186,33 @@ impl SyncSessionConfig {
             Some(n) if (1.0..=4.0).contains(&n) => n as usize,
             Some(_) => return Err(invalid("batchConcurrency must be a number from 1 to 4")),
         };
-        let central = if is_absent(&self.contacts) {
-            let base = self
-                .central_base_url
-                .ok_or_else(|| invalid("either centralBaseUrl or contacts is required"))?;
-            let base = absolute_url("centralBaseUrl", &base)?;
-            let tokens = optional_function(self.get_central_token, "getCentralToken")?
-                .map(|f| TokenSource::new(f, "getCentralToken"));
-            CentralSource::Api(CentralClient::new(&base, tokens, timeout_ms, retry))
+        let central = match self.central_base_url {
+            Some(base) => {
+                let base = absolute_url("centralBaseUrl", &base)?;
+                let tokens = optional_function(self.get_central_token, "getCentralToken")?
+                    .map(|f| TokenSource::new(f, "getCentralToken"));
+                Some(CentralClient::new(&base, tokens, timeout_ms, retry))
+            }
+            None => None,
+        };
+        let given = if is_absent(&self.contacts) {
+            None
         } else {
             let bytes = json_bytes(&self.contacts, "contacts").map_err(|_| {
                 invalid("contacts must be an array of objects (or its JSON text or bytes)")
             })?;
             engine::parse_central(&bytes).map_err(|e| invalid(e.message))?;
-            CentralSource::Given(bytes)
+            Some(bytes)
         };
+        if central.is_none() && given.is_none() {
+            return Err(invalid("either centralBaseUrl or contacts is required"));
+        }
         Ok(Settings {
             lock_key: format!("{}|{}", graph.base_url(), graph.mailbox.key()),
             graph,
             folder_id: self.folder_id.filter(|f| !f.trim().is_empty()),
             central,
+            given,
             options: PlanOptions {
                 empty_values: self.empty_values.unwrap_or_default(),
             },

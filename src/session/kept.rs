@@ -5,6 +5,12 @@ use std::collections::HashSet;
 
 use self_cell::self_cell;
 
+use serde_json::{json, Map, Value};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::central::ledger::Ledger;
+use crate::engine::mapping::{Field, Mapped};
+use crate::engine::text::normalize_spaces;
 use crate::engine::{
     self, CentralContact, InputError, OutlookContact, PackedPlan, Plan, PlanOptions, State, Write,
 };
@@ -31,10 +37,12 @@ self_cell!(
     }
 );
 
-/// A plan and the records it was made from.
+/// A plan, the records it was made from, and the ledger as it was read for it.
 pub struct Kept {
     records: RecordCell,
     plan: Plan<'static>,
+    /// `None` without Central's API (contacts handed in and no `centralBaseUrl`).
+    pub ledger: Option<Ledger>,
 }
 
 /// What `run` does with a selection of the kept plan.
@@ -53,6 +61,7 @@ impl Kept {
     pub fn plan(
         central: Vec<u8>,
         outlook: Vec<u8>,
+        ledger: Option<Ledger>,
         options: PlanOptions,
     ) -> Result<(Kept, PackedPlan), InputError> {
         let mut planned = None;
@@ -68,7 +77,14 @@ impl Kept {
         let (plan, packed) = planned.ok_or_else(|| InputError {
             message: "the plan was not made".into(),
         })?;
-        Ok((Kept { records, plan }, packed))
+        Ok((
+            Kept {
+                records,
+                plan,
+                ledger,
+            },
+            packed,
+        ))
     }
 
     /// The writes for the `selected` Central ids, and a result for each selected record that
@@ -134,6 +150,54 @@ impl Kept {
                 .map(|i| i.central_id.to_string())
                 .collect(),
         }
+    }
+}
+
+impl Kept {
+    /// The ledger entries of the records both sides now agree on: those the plan found up to
+    /// date and those the run created or updated (`results`), each with the values written.
+    pub fn entries(&self, results: &[RecordResult], folder_id: &str, at: &str) -> Vec<Value> {
+        let written: std::collections::HashMap<&str, &str> = results
+            .iter()
+            .filter(|r| matches!(r.action, Action::Created | Action::Updated))
+            .filter_map(|r| Some((r.central_id.as_str(), r.outlook_id.as_deref()?)))
+            .collect();
+        self.records.with_dependent(|_, records| {
+            self.plan
+                .items
+                .iter()
+                .filter_map(|item| {
+                    let outlook_id = match item.state {
+                        State::UpToDate => item.outlook_id.as_deref()?,
+                        _ => written.get(item.central_id.as_ref()).copied()?,
+                    };
+                    let mapped = Mapped::from_central(&records.central[item.central_index]);
+                    let mut base = Map::new();
+                    for field in Field::ALL {
+                        let name = serde_json::to_value(field).ok()?;
+                        base.insert(
+                            name.as_str()?.to_owned(),
+                            json!(base_value(field, mapped.get(field))),
+                        );
+                    }
+                    Some(json!({
+                        "centralId": item.central_id, "kind": "contact", "outlookId": outlook_id,
+                        "folderId": folder_id, "base": base, "centralVersion": null, "syncedAt": at,
+                    }))
+                })
+                .collect()
+        })
+    }
+}
+
+/// A value as the ledger's `base` records it: trimmed, inner whitespace collapsed, NFC, and
+/// an email lower-cased — the form in which both sides' values are compared (DESIGN §4).
+fn base_value(field: Field, value: &str) -> String {
+    let text: String = normalize_spaces(value).nfc().collect();
+    if field == Field::Email {
+        text.to_lowercase()
+    } else {
+        text
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod config;
 mod kept;
+mod ledger;
 mod lock;
 mod result;
 
@@ -18,9 +19,11 @@ use crate::error::{js_error, ErrorCode, SyncError};
 use crate::graph::GraphClient;
 use crate::plan_sync::plan_to_js;
 use crate::sync::{execute, Progress, RunSettings};
-use config::{invalid, read, CentralSource, Settings};
+use config::{invalid, read, Settings};
 pub use config::{MailboxConfig, RunOptions, SyncSessionConfig};
 use kept::Kept;
+pub use ledger::LedgerOutcome;
+use ledger::{iso, new_run_id, now_ms, plan_state, Lease};
 use lock::RunLock;
 pub use result::SyncResult;
 
@@ -75,23 +78,35 @@ impl SyncSession {
                 .as_deref()
                 .ok_or_else(|| invalid("folderId is required to plan: choose a contacts folder"))?;
             let central = async {
+                match (&settings.given, &settings.central) {
+                    (Some(bytes), _) => Ok(bytes.clone()),
+                    (None, Some(client)) => client.load_active().await,
+                    (None, None) => Err(invalid("either centralBaseUrl or contacts is required")),
+                }
+            };
+            let ledger = async {
                 match &settings.central {
-                    CentralSource::Api(client) => client.load_active().await,
-                    CentralSource::Given(bytes) => Ok(bytes.clone()),
+                    Some(client) => client.read_ledger(folder_id).await.map(Some),
+                    None => Ok(None),
                 }
             };
             let outlook = settings.graph.read_contacts(folder_id);
-            let (central, outlook) = futures::join!(central, outlook);
-            let (kept, packed) = Kept::plan(central?, outlook?, settings.options).map_err(|e| {
-                let code = if e.message.starts_with("Central") {
-                    ErrorCode::InvalidCentralData
-                } else {
-                    ErrorCode::InvalidGraphData
-                };
-                js_error(code, &e.message)
-            })?;
+            let (central, outlook, ledger) = futures::join!(central, outlook, ledger);
+            let ledger = ledger?;
+            let state = plan_state(ledger.as_ref());
+            let (kept, packed) =
+                Kept::plan(central?, outlook?, ledger, settings.options).map_err(|e| {
+                    let code = if e.message.starts_with("Central") {
+                        ErrorCode::InvalidCentralData
+                    } else {
+                        ErrorCode::InvalidGraphData
+                    };
+                    js_error(code, &e.message)
+                })?;
             *stage.borrow_mut() = Stage::Planned(Box::new(kept));
-            plan_to_js(&packed)
+            let plan = plan_to_js(&packed)?;
+            js_sys::Reflect::set(&plan, &"ledger".into(), &state.into())?;
+            Ok(plan)
         })
     }
 
@@ -122,8 +137,15 @@ impl SyncSession {
                 }
             };
             let selection = kept.select(&selected);
-            // The records are not needed past here; free them before the long part.
-            drop(kept);
+            // The run claims the ledger its plan read: a plan made before another run wrote
+            // it is stale, and writes nothing.
+            let run_id = new_run_id();
+            let lease = match (&settings.central, &kept.ledger) {
+                (Some(client), Some(ledger)) => {
+                    Lease::claim(client, &folder_id, ledger, &run_id).await?
+                }
+                _ => None,
+            };
             let report = |progress: Progress| {
                 if let Some(f) = &on_progress {
                     if let Ok(v) = to_js(&progress) {
@@ -132,22 +154,41 @@ impl SyncSession {
                     }
                 }
             };
-            let outcome = execute(
-                &settings.graph,
-                selection.writes,
-                RunSettings {
-                    folder_id: &folder_id,
-                    concurrency: settings.concurrency,
-                    signal,
-                    on_progress: &report,
-                },
-            )
-            .await;
-            to_js(&SyncResult::new(
-                outcome,
-                selection.skipped,
-                &selection.order,
-            ))
+            let done = std::cell::Cell::new(false);
+            let work = async {
+                let outcome = execute(
+                    &settings.graph,
+                    selection.writes,
+                    RunSettings {
+                        folder_id: &folder_id,
+                        concurrency: settings.concurrency,
+                        signal,
+                        on_progress: &report,
+                    },
+                )
+                .await;
+                done.set(true);
+                outcome
+            };
+            let renew = async {
+                if let (Some(lease), Some(client)) = (&lease, &settings.central) {
+                    lease.keep_alive(client, &done).await;
+                }
+            };
+            let (outcome, ()) = futures::join!(work, renew);
+            let mut result = SyncResult::new(outcome, selection.skipped, &selection.order);
+            if let (Some(lease), Some(client)) = (&lease, &settings.central) {
+                let at = iso(now_ms());
+                let entries = kept.entries(&result.records, &folder_id, &at);
+                let history = serde_json::json!({
+                    "runId": run_id, "at": at, "by": settings.graph.mailbox.key(), "mode": "toOutlook",
+                    "counts": { "created": result.created, "updated": result.updated },
+                    "failed": result.failed,
+                });
+                result.ledger = lease.finish(client, entries, history).await;
+            }
+            drop(kept);
+            to_js(&result)
         })
     }
 

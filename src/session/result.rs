@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use tsify::Tsify;
 
+use super::LedgerOutcome;
 use crate::sync::{Action, RecordError, RecordResult, RunOutcome};
 
 /// The outcome of `run`.
@@ -25,6 +26,8 @@ pub struct SyncResult {
     /// Extra copies of a created contact that the run found (a create that ran twice below
     /// it) and deleted; normally 0.
     pub duplicates_removed: usize,
+    /// What became of the sync ledger in Central.
+    pub ledger: LedgerOutcome,
 }
 
 impl SyncResult {
@@ -52,6 +55,7 @@ impl SyncResult {
             cancelled: outcome.cancelled,
             error: outcome.error.map(RecordError::from),
             duplicates_removed: outcome.duplicates_removed,
+            ledger: LedgerOutcome::None,
             records,
         }
     }

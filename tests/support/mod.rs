@@ -113,9 +113,24 @@ pub async fn folder_id(user: &str, name: &str) -> String {
         .to_owned()
 }
 
-/// The contacts of a folder as the emulator stores them (with `centralId`).
+/// The user's mailbox as the emulator holds it, each contact's `id` being the id the session
+/// sees: it always asks for immutable ids (`Prefer: IdType="ImmutableId"`), so a contact's
+/// `immutableId` stands in its `id` here (the regular one stays under `regularId`).
+pub async fn mailbox(user: &str) -> Value {
+    let mut m = control("GET", &format!("mailboxes/{user}"), None).await;
+    for f in m["folders"].as_array_mut().into_iter().flatten() {
+        for c in f["contacts"].as_array_mut().into_iter().flatten() {
+            let immutable = c["immutableId"].clone();
+            c["regularId"] = std::mem::replace(&mut c["id"], immutable);
+        }
+    }
+    m
+}
+
+/// The contacts of a folder as the emulator stores them (with `centralId`), ids as the
+/// session sees them (see [`mailbox`]).
 pub async fn folder_contacts(user: &str, folder_id: &str) -> Vec<Value> {
-    let m = control("GET", &format!("mailboxes/{user}"), None).await;
+    let m = mailbox(user).await;
     m["folders"]
         .as_array()
         .unwrap()
@@ -264,7 +279,8 @@ pub async fn make_folder(user: &str, name: &str) -> String {
         .to_owned()
 }
 
-/// Stores contacts as given (a `centralId` key becomes our extended property); returns their ids.
+/// Stores contacts as given (a `centralId` key becomes our extended property); returns their
+/// ids as the session sees them (see [`mailbox`]).
 pub async fn seed_contacts(user: &str, folder_id: &str, contacts: Value) -> Vec<String> {
     let r = control(
         "POST",
@@ -272,11 +288,19 @@ pub async fn seed_contacts(user: &str, folder_id: &str, contacts: Value) -> Vec<
         Some(contacts),
     )
     .await;
+    let seen: std::collections::HashMap<String, String> = folder_contacts(user, folder_id)
+        .await
+        .into_iter()
+        .map(|c| {
+            let id = |k: &str| c[k].as_str().unwrap_or_default().to_owned();
+            (id("regularId"), id("id"))
+        })
+        .collect();
     r["ids"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|v| v.as_str().unwrap().to_owned())
+        .map(|v| seen[v.as_str().unwrap()].clone())
         .collect()
 }
 
