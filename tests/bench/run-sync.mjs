@@ -51,6 +51,8 @@ try {
   console.log(`\nGraph requests: plan ${out.plan.graphRequests} (minimum ${out.plan.minimumReads}), ` +
     `run ${out.run.graphRequests} (minimum ${out.run.minimumBatches}) → ` +
     `${out.requestsPerRecord.toFixed(4)} per record (minimum ${out.minimumRequestsPerRecord.toFixed(4)})`);
+  console.log(`Central ledger requests: plan ${out.plan.ledgerRequests} (GET), run ${out.run.ledgerRequests} ` +
+    `(claim + final write + ${out.run.ledgerRequests - 2} renewals)`);
   console.log(`Run wall time ${out.run.ms} ms vs bound ${out.boundMs} ms (ceil(N/4) × ${latency} ms) → ` +
     `${out.wallOverBound.toFixed(3)}×`);
   // The counts are exact, not timings: a fault-free sync must make the minimum of requests and
@@ -60,6 +62,10 @@ try {
   if (out.folderContacts !== n + m) problems.push(`folder holds ${out.folderContacts}, expected ${n + m}`);
   if (out.plan.graphRequests !== out.plan.minimumReads) problems.push(`plan made ${out.plan.graphRequests} Graph requests`);
   if (out.run.graphRequests !== out.run.minimumBatches) problems.push(`run made ${out.run.graphRequests} Graph requests`);
+  // The ledger: one GET to plan; a claim and a final write to run, plus one renewal a minute.
+  if (out.plan.ledgerRequests !== 1 || out.plan.centralRequests !== 0) problems.push(`plan made ${out.plan.ledgerRequests} ledger and ${out.plan.centralRequests} contact requests to Central`);
+  const renewals = out.run.ledgerRequests - 2;
+  if (renewals < 0 || renewals > Math.ceil(out.run.ms / 60_000) || out.run.ledger !== "written") problems.push(`run made ${out.run.ledgerRequests} ledger requests (ledger ${out.run.ledger})`);
   if (problems.length) {
     console.error(`sync benchmark: ${problems.join("; ")}`);
     process.exitCode = 1;

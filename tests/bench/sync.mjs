@@ -51,6 +51,9 @@ async function main() {
   const contacts = Array.from({ length: N }, (_, i) => centralContact(i));
   const session = new SyncSession({
     graphBaseUrl: `${location.origin}/v1.0`, folderId: folder.id, getGraphToken: () => token, contacts,
+    // The contacts are handed in; Central keeps the sync ledger (one GET per plan, a claim
+    // and a final PUT per run, one more per minute of lease renewal).
+    centralBaseUrl: `${location.origin}/central/api`,
   });
 
   await control("POST", "stats/reset");
@@ -87,9 +90,10 @@ async function main() {
   const out = {
     n: N, m: M, latencyMs: LATENCY_MS,
     plan: { ms: Math.round(planMs), graphRequests: readStats.graphRequests, byKind: readStats.graphRequestsByKind,
-            minimumReads: minReads },
+            minimumReads: minReads, ledgerRequests: readStats.ledgerRequests, centralRequests: readStats.centralRequests },
     run: { ms: Math.round(runMs), graphRequests: runStats.graphRequests, byKind: runStats.graphRequestsByKind,
            batchItems: runStats.batchItems, minimumBatches: minBatches,
+           ledgerRequests: runStats.ledgerRequests, ledger: result.ledger,
            maxConcurrencyObserved: runStats.maxConcurrencyObserved, throttled: runStats.throttledConcurrency,
            progressEvents, batchFetches: batches.length, meanBatchFetchMs: fetchMs / Math.max(1, batches.length),
            meanBatchServerMs: serverMs / Math.max(1, batches.length),
