@@ -83,7 +83,8 @@ pub struct CentralSettings {
 }
 
 fn default_ledger_max_bytes() -> usize {
-    50 * 1024 * 1024
+    // A ledger of 100,000 entries (every base field recorded) is ~70 MB.
+    256 * 1024 * 1024
 }
 
 /// `ledger` of the Central settings: the resource exists (`on`), or every ledger call answers

@@ -121,7 +121,7 @@ async fn ledger_bodies_must_be_json_objects_within_the_size_limit() {
     )
     .await;
     assert_eq!(r.status, 400);
-    // A small limit makes 413 cheap to see (the default is 50 MB).
+    // A small limit makes 413 cheap to see (the default is 256 MB).
     emu.control(
         "PUT",
         "/_emulator/central/settings",
