@@ -36,10 +36,20 @@ pub enum ErrorCode {
     Cancelled,
     /// Graph refused the request for another reason (see the message and `graphCode`).
     GraphError,
+    /// A selected record that the plan says is never synced (non-actionable or in conflict).
+    NotSyncable,
+    /// A selected id that is not an active Central contact of the plan.
+    NotInPlan,
+    /// A create may or may not have been written: every lookup of it failed. The next plan
+    /// links a contact that was created by its Central id.
+    OutcomeUnknown,
+    /// On a `created` record: an extra copy may be left in the folder (one was found and
+    /// could not be deleted, or the create was sent twice and the last lookup failed).
+    PossibleDuplicate,
 }
 
 impl ErrorCode {
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             ErrorCode::InvalidInput => "invalidInput",
             ErrorCode::Network => "network",
@@ -55,6 +65,10 @@ impl ErrorCode {
             ErrorCode::StalePlan => "stalePlan",
             ErrorCode::Cancelled => "cancelled",
             ErrorCode::GraphError => "graphError",
+            ErrorCode::NotSyncable => "notSyncable",
+            ErrorCode::NotInPlan => "notInPlan",
+            ErrorCode::OutcomeUnknown => "outcomeUnknown",
+            ErrorCode::PossibleDuplicate => "possibleDuplicate",
         }
     }
 }

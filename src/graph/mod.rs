@@ -133,11 +133,7 @@ impl GraphClient {
     /// `scheme://host[:port]` of the Graph base: `@odata.nextLink` must stay on it, so the
     /// token is never sent anywhere else.
     fn origin(&self) -> &str {
-        let after_scheme = self.base_url.find("://").map(|i| i + 3).unwrap_or(0);
-        match self.base_url[after_scheme..].find('/') {
-            Some(i) => &self.base_url[..after_scheme + i],
-            None => &self.base_url,
-        }
+        origin_of(&self.base_url)
     }
 
     /// Asks the host for a fresh token (after Graph refused the current one).
@@ -264,49 +260,6 @@ impl GraphClient {
             .map_err(|e| folder_error(e, folder_id))
     }
 
-    /// The ids of the folder's contacts that carry `central_id` in our property. Graph's value
-    /// filter ignores case, so each hit's stored value is read back and compared exactly:
-    /// `abc1` never takes the contact of `ABC1` for its own.
-    pub async fn find_by_central_id(
-        &self,
-        folder_id: &str,
-        central_id: &str,
-    ) -> Result<Vec<String>, SyncError> {
-        let property = literal(CENTRAL_ID_PROPERTY);
-        let filter = format!(
-            "singleValueExtendedProperties/Any(ep: ep/id eq {property} and ep/value eq {})",
-            literal(central_id)
-        );
-        let url = self.url(&format!(
-            "{}/contactFolders/{}/contacts?$filter={}&$select=id&$expand={}",
-            self.mailbox.path(),
-            encode(folder_id),
-            encode(&filter),
-            encode(&format!(
-                "singleValueExtendedProperties($filter=id eq {property})"
-            )),
-        ));
-        let bytes = self
-            .get_all_pages(url)
-            .await
-            .map_err(|e| folder_error(e, folder_id))?;
-        exact_hits(&bytes, central_id)
-    }
-
-    /// Deletes a contact; one that is already gone counts as deleted.
-    pub async fn delete_contact(&self, outlook_id: &str) -> Result<(), SyncError> {
-        let url = self.url(&format!(
-            "{}/contacts/{}",
-            self.mailbox.path(),
-            encode(outlook_id)
-        ));
-        match self.request(Method::DELETE, &url, None).await {
-            Ok(_) => Ok(()),
-            Err(e) if e.status == Some(404) => Ok(()),
-            Err(e) => Err(e),
-        }
-    }
-
     /// Every contacts folder of the mailbox, child folders included (to a few levels).
     pub async fn list_folders(&self) -> Result<Vec<Folder>, SyncError> {
         let mut out = Vec::new();
@@ -407,7 +360,8 @@ fn folder_from_json(f: FolderJson) -> Folder {
     }
 }
 
-fn folder_error(e: SyncError, folder_id: &str) -> SyncError {
+/// A 404 about a folder's contacts: the folder is gone.
+pub fn folder_error(e: SyncError, folder_id: &str) -> SyncError {
     if e.status == Some(404) {
         SyncError {
             code: ErrorCode::FolderNotFound,
@@ -417,6 +371,33 @@ fn folder_error(e: SyncError, folder_id: &str) -> SyncError {
     } else {
         e
     }
+}
+
+/// `scheme://host[:port]` of a URL.
+pub fn origin_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map(|i| i + 3).unwrap_or(0);
+    match url[after_scheme..].find('/') {
+        Some(i) => &url[..after_scheme + i],
+        None => url,
+    }
+}
+
+/// The lookup of a folder's contacts that carry `central_id` in our property, relative to
+/// Graph's root. Graph's value filter ignores case: compare the hits with [`exact_hits`].
+pub fn lookup_path(mailbox_path: &str, folder_id: &str, central_id: &str) -> String {
+    let property = literal(CENTRAL_ID_PROPERTY);
+    let filter = format!(
+        "singleValueExtendedProperties/Any(ep: ep/id eq {property} and ep/value eq {})",
+        literal(central_id)
+    );
+    format!(
+        "{mailbox_path}/contactFolders/{}/contacts?$filter={}&$select=id&$expand={}",
+        encode(folder_id),
+        encode(&filter),
+        encode(&format!(
+            "singleValueExtendedProperties($filter=id eq {property})"
+        )),
+    )
 }
 
 /// The ids of the contacts in a lookup's answer whose stored Central id is exactly `central_id`.

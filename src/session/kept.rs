@@ -10,6 +10,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::central::ledger::Ledger;
 use crate::engine::mapping::{Field, Mapped};
+use crate::error::ErrorCode;
 use crate::engine::text::normalize_spaces;
 use crate::engine::{
     self, CentralContact, InputError, OutlookContact, PackedPlan, Plan, PlanOptions, State, Write,
@@ -133,7 +134,7 @@ impl Kept {
                     outlook_id: None,
                     action: Action::Skipped,
                     error: Some(RecordError {
-                        code: "notInPlan".into(),
+                        code: ErrorCode::NotInPlan.as_str().into(),
                         message: "this id is not an active Central contact of the plan".into(),
                         status: None,
                         graph_code: None,
@@ -210,7 +211,7 @@ fn not_syncable(state: State, reasons: &[engine::Reason]) -> Option<RecordError>
     };
     let reasons: Vec<&str> = reasons.iter().map(|r| r.as_str()).collect();
     Some(RecordError {
-        code: "notSyncable".into(),
+        code: ErrorCode::NotSyncable.as_str().into(),
         message: format!("{kind} records are never synced ({})", reasons.join(", ")),
         status: None,
         graph_code: None,

@@ -1,5 +1,5 @@
-//! JSON batching (`POST /$batch`): the request body for up to 20 writes, and the per-item
-//! answers, matched by id (Graph answers in any order).
+//! JSON batching (`POST /$batch`): the request body for up to 20 writes or lookups, and the
+//! per-item answers, matched by id (Graph answers in any order).
 
 use foldhash::{HashMap, HashMapExt};
 use serde::Deserialize;
@@ -17,17 +17,20 @@ pub struct BatchRequest<'a> {
     pub method: &'static str,
     /// Relative to the Graph version root, e.g. `/me/contacts/AAMk…`.
     pub url: String,
-    pub body: &'a Value,
+    /// A write's JSON body (sent with its `Content-Type`); `None` for a GET.
+    pub body: Option<&'a Value>,
 }
 
 /// The `$batch` request body.
 pub fn batch_body(requests: &[BatchRequest<'_>]) -> String {
     let list: Vec<Value> = requests
         .iter()
-        .map(|r| {
-            json!({ "id": r.id, "method": r.method, "url": r.url,
+        .map(|r| match r.body {
+            Some(body) => json!({ "id": r.id, "method": r.method, "url": r.url,
                     "headers": { "Content-Type": "application/json", "Prefer": PREFER_IMMUTABLE_IDS },
-                    "body": r.body })
+                    "body": body }),
+            None => json!({ "id": r.id, "method": r.method, "url": r.url,
+                    "headers": { "Prefer": PREFER_IMMUTABLE_IDS } }),
         })
         .collect();
     json!({ "requests": list }).to_string()
@@ -93,19 +96,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn body_carries_content_type_immutable_ids_and_relative_urls() {
+    fn body_carries_content_type_immutable_ids_and_relative_urls_and_gets_have_no_body() {
         let b = json!({ "givenName": "Ann" });
-        let text = batch_body(&[BatchRequest {
-            id: "3".into(),
-            method: "PATCH",
-            url: "/me/contacts/AAMk%3D".into(),
-            body: &b,
-        }]);
+        let text = batch_body(&[
+            BatchRequest {
+                id: "3".into(),
+                method: "PATCH",
+                url: "/me/contacts/AAMk%3D".into(),
+                body: Some(&b),
+            },
+            BatchRequest {
+                id: "4".into(),
+                method: "GET",
+                url: "/me/contactFolders/F/contacts?$select=id".into(),
+                body: None,
+            },
+        ]);
         assert_eq!(
             serde_json::from_str::<Value>(&text).unwrap(),
             json!({ "requests": [{ "id": "3", "method": "PATCH", "url": "/me/contacts/AAMk%3D",
                                    "headers": { "Content-Type": "application/json", "Prefer": "IdType=\"ImmutableId\"" },
-                                   "body": { "givenName": "Ann" } }] })
+                                   "body": { "givenName": "Ann" } },
+                                 { "id": "4", "method": "GET", "url": "/me/contactFolders/F/contacts?$select=id",
+                                   "headers": { "Prefer": "IdType=\"ImmutableId\"" } }] })
         );
     }
 

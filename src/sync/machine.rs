@@ -1,0 +1,1192 @@
+//! The executor's decisions as a pure state machine: it hands out steps (requests to send,
+//! waits, a token renewal, progress) and takes the answers back, so every batching, retry and
+//! lookup rule is tested natively against a model mailbox. No I/O, no clock, no randomness.
+//!
+//! ```text
+//! let mut m = Machine::new(writes, settings);
+//! loop {
+//!     match m.next_step() {
+//!         Step::Send(requests) => for r in requests { m.answer(r.tag, send(r)) },
+//!         Step::Wait { seconds, .. } => m.waited(sleep(seconds)),
+//!         Step::RefreshToken => m.token_refreshed(refresh()),
+//!         Step::Progress(p) => report(p),
+//!         Step::Done => break m.outcome(),
+//!     }
+//! }
+//! ```
+
+use std::collections::VecDeque;
+
+use serde_json::Value;
+
+use super::batch::{batch_body, parse_batch_response, BatchRequest, ItemResponse, MAX_BATCH};
+use super::lookup::{Context, Deleter, FirstPage, Next, PageReader};
+use super::record::{
+    Action, Progress, RecordError, RecordResult, RunOutcome, WriteKind, OUTCOME_UNKNOWN,
+    POSSIBLE_DUPLICATE,
+};
+use crate::error::{ErrorCode, SyncError};
+use crate::graph::odata::encode;
+use crate::graph::{error_from_status, is_transient};
+pub use crate::retry::RetryPolicy;
+
+/// Names a request, so that its answer can be given back in any order.
+pub type Tag = u64;
+
+/// The HTTP method of a request the machine sends itself (batch items carry their own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Delete,
+}
+
+/// Where a request goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// Relative to Graph's root, e.g. `/$batch` or `/me/contactFolders/…/contacts?…`.
+    Relative(String),
+    /// A whole URL (an `@odata.nextLink`, checked to be on Graph's origin).
+    Absolute(String),
+}
+
+/// A request to send, once, with the current token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub tag: Tag,
+    pub method: Method,
+    pub url: Target,
+    /// JSON text.
+    pub body: Option<String>,
+}
+
+/// How a request ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    /// Graph answered (any status).
+    Http {
+        status: u16,
+        /// The readable `Retry-After`, in seconds.
+        retry_after: Option<f64>,
+        body: Vec<u8>,
+    },
+    /// No answer (dropped connection, timeout): the request may or may not have run.
+    Lost { message: String },
+    /// The host gave no token: the request was not sent.
+    NoToken(SyncError),
+}
+
+/// What the driver does next.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Send these at once, then give each answer to [`Machine::answer`].
+    Send(Vec<Request>),
+    /// Sleep, then call [`Machine::waited`]; a `cancellable` wait ends early on a cancel.
+    Wait { seconds: f64, cancellable: bool },
+    /// Ask the host for a fresh token, then call [`Machine::token_refreshed`].
+    RefreshToken,
+    /// Report progress; nothing to give back.
+    Progress(Progress),
+    /// Finished: read [`Machine::outcome`].
+    Done,
+}
+
+/// What a run needs to know besides its writes.
+pub struct MachineSettings {
+    /// `/me` or `/users/{upn}` (as `Mailbox::path`).
+    pub mailbox: String,
+    pub folder_id: String,
+    /// Graph's root, without a trailing `/`: next-page links must stay on its origin.
+    pub base_url: String,
+    /// Batches in flight at once.
+    pub concurrency: usize,
+    pub retry: RetryPolicy,
+    /// Numbers in 0..1 for the backoff's jitter.
+    pub jitter: Box<dyn FnMut() -> f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum JobState {
+    Pending,
+    /// Sent, but whether it was written is unknown: look it up before sending again.
+    UnknownCreate,
+    Done(Action, Option<String>, Option<RecordError>),
+}
+
+struct Job {
+    central_id: String,
+    write: WriteKind,
+    /// Tries used: writes sent and lookups that failed.
+    attempts: u32,
+    /// Writes sent.
+    sends: u32,
+    state: JobState,
+    last_error: Option<RecordError>,
+    /// Its outcome was unknown at some point: it is looked up once more at the end.
+    ever_unknown: bool,
+    /// A warning on a created record (an extra copy may be left).
+    note: Option<RecordError>,
+}
+
+impl Job {
+    fn is_create(&self) -> bool {
+        matches!(self.write, WriteKind::Create { .. })
+    }
+}
+
+enum Phase {
+    /// Between rounds.
+    Start,
+    /// Looking up the round's creates of unknown outcome, one after the other.
+    Lookups,
+    /// The round's batches are out.
+    Batches,
+    /// Asking for a fresh token after items were refused.
+    Refresh,
+    /// Waiting before the next round (throttled).
+    RoundWait(f64),
+    /// After the rounds: every create whose outcome was ever unknown is looked up again.
+    Sweep,
+    Done,
+}
+
+/// One round: up to `MAX_BATCH · concurrency` jobs.
+#[derive(Default)]
+struct Round {
+    jobs: Vec<usize>,
+    looked_at: usize,
+    to_send: Vec<usize>,
+    wait: f64,
+    retry_later: Vec<usize>,
+    saw_unauthorized: bool,
+    chunks: Vec<Vec<usize>>,
+    answers: Vec<Option<Answer>>,
+}
+
+/// A lookup, or the deletes of a job's extra copies: one request at a time.
+struct Errand {
+    job: usize,
+    in_sweep: bool,
+    work: Work,
+}
+
+enum Work {
+    Find(PageReader),
+    Delete { keep: String, deleter: Deleter },
+}
+
+enum Finished {
+    Found(Result<Vec<String>, SyncError>),
+    Deleted {
+        keep: String,
+        removed: usize,
+        error: Option<SyncError>,
+    },
+}
+
+impl Errand {
+    fn request(&mut self, tag: Tag) -> Request {
+        match &mut self.work {
+            Work::Find(reader) => reader.request(tag),
+            Work::Delete { deleter, .. } => deleter.request(tag),
+        }
+    }
+
+    fn answer(&mut self, answer: Answer, cx: &mut Context) -> Next<Finished> {
+        match &mut self.work {
+            Work::Find(reader) => reader.answer(answer, cx).map(Finished::Found),
+            Work::Delete { keep, deleter } => {
+                deleter
+                    .answer(answer, cx)
+                    .map(|(removed, error)| Finished::Deleted {
+                        keep: keep.clone(),
+                        removed,
+                        error,
+                    })
+            }
+        }
+    }
+}
+
+struct Running {
+    errand: Errand,
+    /// Seconds to wait before sending its request (again).
+    wait: Option<f64>,
+}
+
+/// What an outstanding request was for.
+enum Slot {
+    Chunk(usize),
+    Errand,
+    /// A `$batch` of lookups: indices into the sweep's items.
+    Sweep(Vec<usize>),
+}
+
+#[derive(PartialEq)]
+enum Expect {
+    Nothing,
+    Answers,
+    Waited,
+    Token,
+}
+
+struct SweepItem {
+    job: usize,
+    tries: u32,
+    queued: bool,
+}
+
+#[derive(Default)]
+struct Sweep {
+    items: Vec<SweepItem>,
+    wait: f64,
+    refresh: bool,
+    refreshed: bool,
+    errands: VecDeque<Errand>,
+}
+
+/// The executor of one run (see the module doc).
+pub struct Machine {
+    cx: Context,
+    jobs: Vec<Job>,
+    queue: VecDeque<usize>,
+    per_round: usize,
+    phase: Phase,
+    round: Round,
+    sweep: Sweep,
+    running: Option<Running>,
+    out: VecDeque<Step>,
+    outstanding: Vec<(Tag, Slot)>,
+    received: Vec<(Slot, Answer)>,
+    expect: Expect,
+    wait_result: Option<bool>,
+    token_result: Option<Result<(), SyncError>>,
+    next_tag: Tag,
+    cancel_requested: bool,
+    cancelled: bool,
+    fatal: Option<SyncError>,
+    unauthorized_rounds: u32,
+    duplicates_removed: usize,
+}
+
+impl Machine {
+    /// A run of `writes` (Central id, write), in that order.
+    pub fn new(writes: Vec<(String, WriteKind)>, s: MachineSettings) -> Machine {
+        let jobs: Vec<Job> = writes
+            .into_iter()
+            .map(|(central_id, write)| Job {
+                central_id,
+                write,
+                attempts: 0,
+                sends: 0,
+                state: JobState::Pending,
+                last_error: None,
+                ever_unknown: false,
+                note: None,
+            })
+            .collect();
+        Machine {
+            queue: (0..jobs.len()).collect(),
+            jobs,
+            per_round: MAX_BATCH * s.concurrency.max(1),
+            cx: Context {
+                mailbox: s.mailbox,
+                folder_id: s.folder_id,
+                base_url: s.base_url.trim_end_matches('/').to_owned(),
+                retry: s.retry,
+                jitter: s.jitter,
+            },
+            phase: Phase::Start,
+            round: Round::default(),
+            sweep: Sweep::default(),
+            running: None,
+            out: VecDeque::new(),
+            outstanding: Vec::new(),
+            received: Vec::new(),
+            expect: Expect::Nothing,
+            wait_result: None,
+            token_result: None,
+            next_tag: 0,
+            cancel_requested: false,
+            cancelled: false,
+            fatal: None,
+            unauthorized_rounds: 0,
+            duplicates_removed: 0,
+        }
+    }
+
+    /// The next thing to do. What the last step asked for and was not given counts as lost
+    /// (an answer), completed (a wait) or refused (a token).
+    pub fn next_step(&mut self) -> Step {
+        match std::mem::replace(&mut self.expect, Expect::Nothing) {
+            Expect::Nothing => {}
+            Expect::Answers => {
+                for (_, slot) in std::mem::take(&mut self.outstanding) {
+                    let lost = Answer::Lost {
+                        message: "no answer was given".to_owned(),
+                    };
+                    self.received.push((slot, lost));
+                }
+                let received = std::mem::take(&mut self.received);
+                self.take_answers(received);
+            }
+            Expect::Waited => {
+                let completed = self.wait_result.take().unwrap_or(true);
+                self.take_waited(completed);
+            }
+            Expect::Token => {
+                let result = self.token_result.take().unwrap_or_else(|| {
+                    Err(SyncError::new(
+                        ErrorCode::Unauthorized,
+                        "no fresh token was given",
+                    ))
+                });
+                self.take_token(result);
+            }
+        }
+        loop {
+            if let Some(step) = self.out.pop_front() {
+                return step;
+            }
+            if let Some(step) = self.advance() {
+                return step;
+            }
+        }
+    }
+
+    /// The answer to the request named `tag` (an unknown tag is ignored).
+    pub fn answer(&mut self, tag: Tag, answer: Answer) {
+        if let Some(i) = self.outstanding.iter().position(|(t, _)| *t == tag) {
+            let (_, slot) = self.outstanding.remove(i);
+            self.received.push((slot, answer));
+        }
+    }
+
+    /// The wait asked for is over; `completed` is false when a cancel cut it short.
+    pub fn waited(&mut self, completed: bool) {
+        if self.expect == Expect::Waited {
+            self.wait_result = Some(completed);
+        }
+    }
+
+    /// The host's answer to [`Step::RefreshToken`]; `Err` stops the run.
+    pub fn token_refreshed(&mut self, result: Result<(), SyncError>) {
+        if self.expect == Expect::Token {
+            self.token_result = Some(result);
+        }
+    }
+
+    /// Stops the run before its next round; what is unknown is still looked up.
+    pub fn cancel(&mut self) {
+        self.cancel_requested = true;
+    }
+
+    /// The run's outcome (once [`Step::Done`] has been handed out).
+    pub fn outcome(self) -> RunOutcome {
+        let fatal = self.fatal;
+        let cancelled = self.cancelled;
+        let records = self
+            .jobs
+            .into_iter()
+            .map(|job| {
+                let update_id = match &job.write {
+                    WriteKind::Update { outlook_id, .. } => Some(outlook_id.clone()),
+                    WriteKind::Create { .. } => None,
+                };
+                let (action, outlook_id, error) = match job.state {
+                    // A failed update still names the Outlook contact it was for.
+                    JobState::Done(action, id, error) => (action, id.or(update_id), error),
+                    _ => {
+                        let (action, error) = match &fatal {
+                            Some(e) => (Action::Failed, Some(RecordError::from(e.clone()))),
+                            None if cancelled => (
+                                Action::Skipped,
+                                Some(RecordError::from(SyncError::new(
+                                    ErrorCode::Cancelled,
+                                    "the run was cancelled before this record was written",
+                                ))),
+                            ),
+                            // Tries used up on a create that turned out not to be written.
+                            None => (Action::Failed, job.last_error),
+                        };
+                        (action, update_id, error)
+                    }
+                };
+                RecordResult {
+                    central_id: job.central_id,
+                    outlook_id,
+                    action,
+                    error: error.or(job.note),
+                }
+            })
+            .collect();
+        RunOutcome {
+            records,
+            cancelled,
+            error: fatal,
+            duplicates_removed: self.duplicates_removed,
+        }
+    }
+
+    fn tag(&mut self) -> Tag {
+        self.next_tag += 1;
+        self.next_tag
+    }
+
+    fn delay(&mut self, attempt: u32, retry_after: Option<f64>) -> f64 {
+        self.cx.delay(attempt, retry_after)
+    }
+
+    /// Moves on by one decision; `Some` when that decision is a step for the driver.
+    fn advance(&mut self) -> Option<Step> {
+        if let Some(running) = &mut self.running {
+            if let Some(seconds) = running.wait.take().filter(|s| *s > 0.0) {
+                self.expect = Expect::Waited;
+                return Some(Step::Wait {
+                    seconds,
+                    cancellable: false,
+                });
+            }
+            self.next_tag += 1;
+            let tag = self.next_tag;
+            let request = running.errand.request(tag);
+            self.outstanding.push((tag, Slot::Errand));
+            self.expect = Expect::Answers;
+            return Some(Step::Send(vec![request]));
+        }
+        match self.phase {
+            Phase::Start => {
+                self.start_round();
+                None
+            }
+            Phase::Lookups => self.look_up_or_send(),
+            // Every answer is in (`next_step` saw to it).
+            Phase::Batches => {
+                self.settle_batches();
+                None
+            }
+            Phase::Refresh => {
+                self.expect = Expect::Token;
+                Some(Step::RefreshToken)
+            }
+            Phase::RoundWait(seconds) => {
+                self.expect = Expect::Waited;
+                Some(Step::Wait {
+                    seconds,
+                    cancellable: true,
+                })
+            }
+            Phase::Sweep => self.sweep_step(),
+            Phase::Done => Some(Step::Done),
+        }
+    }
+
+    fn take_answers(&mut self, received: Vec<(Slot, Answer)>) {
+        for (slot, answer) in received {
+            match slot {
+                Slot::Chunk(i) => self.round.answers[i] = Some(answer),
+                Slot::Errand => self.errand_answer(answer),
+                Slot::Sweep(items) => self.sweep_answer(&items, answer),
+            }
+        }
+    }
+
+    fn take_waited(&mut self, completed: bool) {
+        // An errand's or the sweep's wait simply ends; a round's wait may be cut by a cancel.
+        if self.running.is_some() {
+            return;
+        }
+        if let Phase::RoundWait(_) = self.phase {
+            if completed {
+                let progress = self.progress();
+                self.out.push_back(Step::Progress(progress));
+                self.phase = Phase::Start;
+            } else {
+                self.cancelled = true;
+                self.start_sweep();
+            }
+        }
+    }
+
+    fn take_token(&mut self, result: Result<(), SyncError>) {
+        match self.phase {
+            Phase::Refresh => {
+                if let Err(e) = result {
+                    self.fatal = Some(e);
+                }
+                self.end_round();
+            }
+            Phase::Sweep => {
+                if let Err(e) = result {
+                    for i in 0..self.sweep.items.len() {
+                        if self.sweep.items[i].queued {
+                            self.sweep.items[i].queued = false;
+                            self.sweep_settle(self.sweep.items[i].job, Err(e.clone()));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // ───────────────────────── rounds ─────────────────────────
+
+    fn start_round(&mut self) {
+        if self.queue.is_empty() {
+            return self.start_sweep();
+        }
+        if self.cancel_requested {
+            self.cancelled = true;
+            return self.start_sweep();
+        }
+        let n = self.per_round.min(self.queue.len());
+        self.round = Round {
+            jobs: self.queue.drain(..n).collect(),
+            ..Round::default()
+        };
+        self.phase = Phase::Lookups;
+    }
+
+    /// Creates of unknown outcome are looked up first (found ones are done); then the
+    /// round's batches go out at once.
+    fn look_up_or_send(&mut self) -> Option<Step> {
+        while self.round.looked_at < self.round.jobs.len() {
+            let j = self.round.jobs[self.round.looked_at];
+            self.round.looked_at += 1;
+            if self.jobs[j].state == JobState::UnknownCreate {
+                let reader = PageReader::new(&self.cx, &self.jobs[j].central_id);
+                self.running = Some(Running {
+                    errand: Errand {
+                        job: j,
+                        in_sweep: false,
+                        work: Work::Find(reader),
+                    },
+                    wait: None,
+                });
+                return None;
+            }
+            self.round.to_send.push(j);
+        }
+        let chunks: Vec<Vec<usize>> = self
+            .round
+            .to_send
+            .chunks(MAX_BATCH)
+            .map(<[usize]>::to_vec)
+            .collect();
+        if chunks.is_empty() {
+            self.end_round();
+            return None;
+        }
+        let mut requests = Vec::with_capacity(chunks.len());
+        for (i, chunk) in chunks.iter().enumerate() {
+            let items: Vec<BatchRequest<'_>> =
+                chunk.iter().map(|&j| self.write_request(j)).collect();
+            let body = batch_body(&items);
+            let tag = self.tag();
+            self.outstanding.push((tag, Slot::Chunk(i)));
+            requests.push(Request {
+                tag,
+                method: Method::Post,
+                url: Target::Relative("/$batch".to_owned()),
+                body: Some(body),
+            });
+        }
+        self.round.answers = vec![None; chunks.len()];
+        self.round.chunks = chunks;
+        self.phase = Phase::Batches;
+        self.expect = Expect::Answers;
+        Some(Step::Send(requests))
+    }
+
+    fn write_request(&self, j: usize) -> BatchRequest<'_> {
+        let folder = encode(&self.cx.folder_id);
+        let mailbox = &self.cx.mailbox;
+        match &self.jobs[j].write {
+            WriteKind::Create { body } => BatchRequest {
+                id: j.to_string(),
+                method: "POST",
+                url: format!("{mailbox}/contactFolders/{folder}/contacts"),
+                body: Some(body),
+            },
+            WriteKind::Update { outlook_id, body } => BatchRequest {
+                id: j.to_string(),
+                method: "PATCH",
+                url: format!("{mailbox}/contacts/{}", encode(outlook_id)),
+                body: Some(body),
+            },
+        }
+    }
+
+    /// A round's lookup has its answer.
+    fn round_found(&mut self, j: usize, found: Result<Vec<String>, SyncError>) {
+        match found {
+            Ok(hits) if hits.is_empty() => {
+                self.jobs[j].state = JobState::Pending;
+                self.round.to_send.push(j);
+            }
+            // Found more than once — the create ran twice below us — the extra copies are
+            // deleted: at plan time no contact of the folder carried this Central id, so
+            // every copy is this run's own.
+            Ok(mut hits) => {
+                let keep = hits.remove(0);
+                match Deleter::new(&self.cx, hits) {
+                    None => self.jobs[j].state = JobState::Done(Action::Created, Some(keep), None),
+                    Some(deleter) => {
+                        self.running = Some(Running {
+                            errand: Errand {
+                                job: j,
+                                in_sweep: false,
+                                work: Work::Delete { keep, deleter },
+                            },
+                            wait: None,
+                        })
+                    }
+                }
+            }
+            Err(e) => self.round_lookup_failed(j, e),
+        }
+    }
+
+    /// A lookup that failed uses a try; with none left the create stays unknown, for the
+    /// sweep to settle.
+    fn round_lookup_failed(&mut self, j: usize, e: SyncError) {
+        let job = &mut self.jobs[j];
+        job.attempts += 1;
+        job.last_error = Some(e.into());
+        if job.attempts < self.cx.retry.max_attempts {
+            let attempts = job.attempts;
+            let wait = self.delay(attempts, None);
+            self.round.wait = self.round.wait.max(wait);
+            self.round.retry_later.push(j);
+        }
+    }
+
+    fn errand_answer(&mut self, answer: Answer) {
+        let Some(mut running) = self.running.take() else {
+            return;
+        };
+        let (job, in_sweep) = (running.errand.job, running.errand.in_sweep);
+        match running.errand.answer(answer, &mut self.cx) {
+            Next::Again(wait) => {
+                running.wait = Some(wait);
+                self.running = Some(running);
+            }
+            Next::Go => self.running = Some(running),
+            Next::Finished(Finished::Found(found)) if in_sweep => self.sweep_settle(job, found),
+            Next::Finished(Finished::Found(found)) => self.round_found(job, found),
+            Next::Finished(Finished::Deleted {
+                keep,
+                removed,
+                error,
+            }) => {
+                self.duplicates_removed += removed;
+                match (in_sweep, error) {
+                    (true, Some(e)) => {
+                        self.jobs[job].note = Some(possible_duplicate(e, "could not be deleted"))
+                    }
+                    (true, None) => {}
+                    (false, Some(e)) => self.round_lookup_failed(job, e),
+                    (false, None) => {
+                        self.jobs[job].state = JobState::Done(Action::Created, Some(keep), None)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Applies the answers of the round's batches, in batch order.
+    fn settle_batches(&mut self) {
+        let chunks = std::mem::take(&mut self.round.chunks);
+        let answers = std::mem::take(&mut self.round.answers);
+        for (chunk, answer) in chunks.iter().zip(answers) {
+            for &j in chunk {
+                self.jobs[j].attempts += 1;
+            }
+            let answer = answer.unwrap_or(Answer::Lost {
+                message: "no answer was given".to_owned(),
+            });
+            if !matches!(answer, Answer::NoToken(_)) {
+                for &j in chunk {
+                    self.jobs[j].sends += 1;
+                }
+            }
+            match answer {
+                // No token at all: nothing more can be written.
+                Answer::NoToken(e) => {
+                    self.fatal = Some(e);
+                    self.round.retry_later.extend(chunk);
+                }
+                Answer::Http {
+                    status: 200, body, ..
+                } => match parse_batch_response(&body) {
+                    Ok(items) => {
+                        for &j in chunk {
+                            match items.get(&j.to_string()) {
+                                Some(item) => self.settle_item(j, item),
+                                None => {
+                                    let e = SyncError::new(
+                                        ErrorCode::InvalidGraphData,
+                                        "Graph's batch answer left this request out",
+                                    );
+                                    if self.retry_or_fail(j, e.into(), true) {
+                                        self.round.retry_later.push(j);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    Err(_) => self.batch_lost(chunk),
+                },
+                Answer::Http { status, .. } if (200..300).contains(&status) => {
+                    self.batch_lost(chunk)
+                }
+                // The whole batch was refused.
+                Answer::Http {
+                    status,
+                    retry_after,
+                    body,
+                } => {
+                    let err = error_from_status(status, &body);
+                    if is_transient(status) {
+                        let attempts = self.max_attempts_of(chunk);
+                        let wait = self.delay(attempts, retry_after);
+                        self.round.wait = self.round.wait.max(wait);
+                        // A gateway timeout may hide writes that happened.
+                        self.retry_chunk(chunk, &err, status != 429);
+                    } else if status == 401 || status == 403 {
+                        self.fatal = Some(err);
+                        self.round.retry_later.extend(chunk);
+                    } else {
+                        for &j in chunk {
+                            self.jobs[j].state =
+                                JobState::Done(Action::Failed, None, Some(err.clone().into()));
+                        }
+                    }
+                }
+                Answer::Lost { .. } => self.batch_lost(chunk),
+            }
+        }
+        self.end_round_after_batches();
+    }
+
+    /// No readable answer: every write of the batch may or may not have happened.
+    fn batch_lost(&mut self, chunk: &[usize]) {
+        let attempts = self.max_attempts_of(chunk);
+        let wait = self.delay(attempts, None);
+        self.round.wait = self.round.wait.max(wait);
+        let err = SyncError::new(ErrorCode::Network, "Graph's answer to a batch was lost");
+        self.retry_chunk(chunk, &err, true);
+    }
+
+    /// Applies one item's answer to its job.
+    fn settle_item(&mut self, j: usize, item: &ItemResponse) {
+        let is_create = self.jobs[j].is_create();
+        match item.status {
+            200..=299 => {
+                let id = item
+                    .body
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                let updated = match &self.jobs[j].write {
+                    WriteKind::Update { outlook_id, .. } => Some(outlook_id.clone()),
+                    WriteKind::Create { .. } => None,
+                };
+                match (updated, id) {
+                    (Some(outlook_id), _) => {
+                        self.jobs[j].state = JobState::Done(Action::Updated, Some(outlook_id), None)
+                    }
+                    (None, Some(id)) => {
+                        self.jobs[j].state = JobState::Done(Action::Created, Some(id), None)
+                    }
+                    // Created, but the answer does not say as what: look it up.
+                    (None, None) => {
+                        let e = SyncError::new(
+                            ErrorCode::InvalidGraphData,
+                            "Graph created the contact but did not say its id",
+                        );
+                        if self.retry_or_fail(j, e.into(), true) {
+                            self.round.retry_later.push(j);
+                        }
+                    }
+                }
+            }
+            // The token was refused for this item: a fresh one is asked for after the round.
+            401 => {
+                self.round.saw_unauthorized = true;
+                let e = item_error(item);
+                if self.retry_or_fail(j, e.into(), false) {
+                    self.round.retry_later.push(j);
+                }
+            }
+            s if is_transient(s) => {
+                // A 503/504 may come after the write happened; a 429 never does.
+                let unknown = is_create && s != 429;
+                if self.retry_or_fail(j, item_error(item).into(), unknown) {
+                    let attempts = self.jobs[j].attempts;
+                    let wait = self.delay(attempts, item.retry_after);
+                    self.round.wait = self.round.wait.max(wait);
+                    self.round.retry_later.push(j);
+                }
+            }
+            _ => {
+                self.jobs[j].state =
+                    JobState::Done(Action::Failed, None, Some(item_error(item).into()))
+            }
+        }
+    }
+
+    /// Notes a failed try. True when the job goes again (as a lookup first if its outcome is
+    /// unknown and it is a create), false when it has used its tries: it has failed, or, when
+    /// unknown, it is left for the sweep to settle.
+    fn retry_or_fail(&mut self, j: usize, error: RecordError, outcome_unknown: bool) -> bool {
+        let max_attempts = self.cx.retry.max_attempts;
+        let job = &mut self.jobs[j];
+        if job.is_create() && outcome_unknown {
+            job.state = JobState::UnknownCreate;
+            job.ever_unknown = true;
+        }
+        job.last_error = Some(error.clone());
+        if job.attempts >= max_attempts {
+            if job.state != JobState::UnknownCreate {
+                job.state = JobState::Done(Action::Failed, None, Some(error));
+            }
+            return false;
+        }
+        true
+    }
+
+    fn retry_chunk(&mut self, chunk: &[usize], err: &SyncError, outcome_unknown: bool) {
+        for &j in chunk {
+            if self.retry_or_fail(j, err.clone().into(), outcome_unknown) {
+                self.round.retry_later.push(j);
+            }
+        }
+    }
+
+    fn max_attempts_of(&self, chunk: &[usize]) -> u32 {
+        chunk
+            .iter()
+            .map(|&j| self.jobs[j].attempts)
+            .max()
+            .unwrap_or(1)
+    }
+
+    /// Items refused their token: one fresh token per round, a second round of it is fatal.
+    fn end_round_after_batches(&mut self) {
+        if !self.round.saw_unauthorized {
+            self.unauthorized_rounds = 0;
+            return self.end_round();
+        }
+        self.unauthorized_rounds += 1;
+        if self.unauthorized_rounds > 1 {
+            self.fatal = Some(SyncError::new(
+                ErrorCode::Unauthorized,
+                "Graph refused the token, also after a fresh one was asked for",
+            ));
+            self.end_round()
+        } else if self.fatal.is_some() {
+            self.end_round()
+        } else {
+            self.phase = Phase::Refresh;
+        }
+    }
+
+    /// Retries go first in the next round, in their original order; then progress, and the
+    /// wait the round's throttling asked for.
+    fn end_round(&mut self) {
+        let mut retry = std::mem::take(&mut self.round.retry_later);
+        retry.sort_unstable();
+        for j in retry.into_iter().rev() {
+            self.queue.push_front(j);
+        }
+        if self.fatal.is_some() {
+            return self.start_sweep();
+        }
+        let progress = self.progress();
+        self.out.push_back(Step::Progress(progress));
+        let wait = self.round.wait;
+        if wait > 0.0 && !self.queue.is_empty() {
+            self.out.push_back(Step::Progress(Progress {
+                waiting_seconds: wait,
+                ..progress
+            }));
+            self.phase = Phase::RoundWait(wait);
+        } else {
+            self.phase = Phase::Start;
+        }
+    }
+
+    fn progress(&self) -> Progress {
+        let mut p = Progress {
+            total: self.jobs.len(),
+            ..Progress::default()
+        };
+        for job in &self.jobs {
+            if let JobState::Done(action, ..) = &job.state {
+                match action {
+                    Action::Created => p.created += 1,
+                    Action::Updated => p.updated += 1,
+                    Action::Failed => p.failed += 1,
+                    Action::Skipped => {}
+                }
+            }
+        }
+        p.done = p.created + p.updated + p.failed;
+        p
+    }
+
+    // ───────────────────────── the sweep ─────────────────────────
+
+    /// Before reporting, every create whose outcome was ever unknown is looked up (in
+    /// `$batch`es of lookups): a still-unknown one is settled, and a late commit of one that
+    /// was settled meanwhile is found and its extra copy deleted.
+    fn start_sweep(&mut self) {
+        self.sweep = Sweep {
+            items: (0..self.jobs.len())
+                .filter(|&j| self.jobs[j].is_create() && self.jobs[j].ever_unknown)
+                .map(|job| SweepItem {
+                    job,
+                    tries: 0,
+                    queued: true,
+                })
+                .collect(),
+            ..Sweep::default()
+        };
+        self.phase = Phase::Sweep;
+    }
+
+    fn sweep_step(&mut self) -> Option<Step> {
+        if let Some(errand) = self.sweep.errands.pop_front() {
+            self.running = Some(Running { errand, wait: None });
+            return None;
+        }
+        if std::mem::take(&mut self.sweep.refresh) {
+            self.expect = Expect::Token;
+            return Some(Step::RefreshToken);
+        }
+        let batch: Vec<usize> = (0..self.sweep.items.len())
+            .filter(|&i| self.sweep.items[i].queued)
+            .take(MAX_BATCH)
+            .collect();
+        if batch.is_empty() {
+            self.phase = Phase::Done;
+            return None;
+        }
+        let wait = std::mem::take(&mut self.sweep.wait);
+        if wait > 0.0 {
+            self.expect = Expect::Waited;
+            return Some(Step::Wait {
+                seconds: wait,
+                cancellable: false,
+            });
+        }
+        let mut items = Vec::with_capacity(batch.len());
+        for &i in &batch {
+            let item = &mut self.sweep.items[i];
+            item.queued = false;
+            item.tries += 1;
+            items.push(BatchRequest {
+                id: item.job.to_string(),
+                method: "GET",
+                url: self.cx.lookup_path(&self.jobs[item.job].central_id),
+                body: None,
+            });
+        }
+        let body = batch_body(&items);
+        let tag = self.tag();
+        self.outstanding.push((tag, Slot::Sweep(batch)));
+        self.expect = Expect::Answers;
+        Some(Step::Send(vec![Request {
+            tag,
+            method: Method::Post,
+            url: Target::Relative("/$batch".to_owned()),
+            body: Some(body),
+        }]))
+    }
+
+    fn sweep_answer(&mut self, batch: &[usize], answer: Answer) {
+        let lost = || SyncError::new(ErrorCode::Network, "Graph's answer to a batch was lost");
+        match answer {
+            Answer::NoToken(e) => {
+                for &i in batch {
+                    self.sweep_settle(self.sweep.items[i].job, Err(e.clone()));
+                }
+            }
+            Answer::Http {
+                status: 200, body, ..
+            } => match parse_batch_response(&body) {
+                Ok(answers) => {
+                    let mut refused = Vec::new();
+                    for &i in batch {
+                        let job = self.sweep.items[i].job;
+                        match answers.get(&job.to_string()) {
+                            Some(item) if item.status == 401 => refused.push((i, item_error(item))),
+                            Some(item) => self.sweep_item(i, item),
+                            None => {
+                                let e = SyncError::new(
+                                    ErrorCode::InvalidGraphData,
+                                    "Graph's batch answer left this lookup out",
+                                );
+                                self.sweep_retry(i, e, None);
+                            }
+                        }
+                    }
+                    // Refused tokens: one fresh token for the sweep, then those lookups fail.
+                    let again = !refused.is_empty() && !self.sweep.refreshed;
+                    if again {
+                        self.sweep.refreshed = true;
+                        self.sweep.refresh = true;
+                    }
+                    for (i, e) in refused {
+                        if again {
+                            self.sweep_retry(i, e, Some(0.0));
+                        } else {
+                            self.sweep_settle(self.sweep.items[i].job, Err(e));
+                        }
+                    }
+                }
+                Err(_) => {
+                    for &i in batch {
+                        self.sweep_retry(i, lost(), None);
+                    }
+                }
+            },
+            Answer::Http {
+                status,
+                retry_after,
+                body,
+            } if !(200..300).contains(&status) => {
+                let err = self.cx.folder_error(error_from_status(status, &body));
+                for &i in batch {
+                    if is_transient(status) {
+                        self.sweep_retry(i, err.clone(), retry_after);
+                    } else {
+                        self.sweep_settle(self.sweep.items[i].job, Err(err.clone()));
+                    }
+                }
+            }
+            Answer::Http { .. } | Answer::Lost { .. } => {
+                for &i in batch {
+                    self.sweep_retry(i, lost(), None);
+                }
+            }
+        }
+    }
+
+    fn sweep_item(&mut self, i: usize, item: &ItemResponse) {
+        let job = self.sweep.items[i].job;
+        if (200..300).contains(&item.status) {
+            let page = serde_json::to_vec(&item.body).unwrap_or_default();
+            match PageReader::from_first_page(&self.cx, &self.jobs[job].central_id, &page) {
+                Ok(FirstPage::Hits(hits)) => self.sweep_settle(job, Ok(hits)),
+                Ok(FirstPage::More(reader)) => self.sweep.errands.push_back(Errand {
+                    job,
+                    in_sweep: true,
+                    work: Work::Find(reader),
+                }),
+                Err(e) => self.sweep_settle(job, Err(e)),
+            }
+        } else if is_transient(item.status) {
+            self.sweep_retry(i, item_error(item), item.retry_after);
+        } else {
+            let e = self.cx.folder_error(item_error(item));
+            self.sweep_settle(job, Err(e));
+        }
+    }
+
+    fn sweep_retry(&mut self, i: usize, error: SyncError, retry_after: Option<f64>) {
+        let tries = self.sweep.items[i].tries;
+        if tries < self.cx.retry.max_attempts {
+            self.sweep.items[i].queued = true;
+            let wait = self.delay(tries, retry_after);
+            self.sweep.wait = self.sweep.wait.max(wait);
+        } else {
+            self.sweep_settle(self.sweep.items[i].job, Err(error));
+        }
+    }
+
+    /// What the last lookup of a create says: the contacts carrying its Central id.
+    fn sweep_settle(&mut self, j: usize, found: Result<Vec<String>, SyncError>) {
+        let job = &mut self.jobs[j];
+        let extras = match (found, &job.state) {
+            // Created: any other copy is a late commit of an earlier try. The copy the record
+            // names is kept; when the lookup does not see it, nothing is deleted.
+            (Ok(hits), JobState::Done(Action::Created, Some(id), _)) => {
+                if hits.contains(id) {
+                    hits.into_iter().filter(|h| h != id).collect()
+                } else {
+                    Vec::new()
+                }
+            }
+            (Ok(hits), _) if hits.is_empty() => {
+                if job.state == JobState::UnknownCreate {
+                    job.state = JobState::Pending;
+                }
+                Vec::new()
+            }
+            // Written after all (a late commit, or a try that was reported lost).
+            (Ok(mut hits), _) => {
+                let keep = hits.remove(0);
+                job.state = JobState::Done(Action::Created, Some(keep), None);
+                hits
+            }
+            // Sent more than once: an earlier try may have landed too.
+            (Err(e), JobState::Done(Action::Created, ..)) => {
+                if job.sends > 1 {
+                    job.note = Some(possible_duplicate(e, "could not be looked for"));
+                }
+                Vec::new()
+            }
+            (Err(e), _) => {
+                job.state = JobState::Done(Action::Failed, None, Some(outcome_unknown(e)));
+                Vec::new()
+            }
+        };
+        let keep = match &job.state {
+            JobState::Done(Action::Created, Some(id), _) => id.clone(),
+            _ => return,
+        };
+        if let Some(deleter) = Deleter::new(&self.cx, extras) {
+            self.sweep.errands.push_back(Errand {
+                job: j,
+                in_sweep: true,
+                work: Work::Delete { keep, deleter },
+            });
+        }
+    }
+}
+
+fn item_error(item: &ItemResponse) -> SyncError {
+    error_from_status(
+        item.status,
+        &serde_json::to_vec(&item.body).unwrap_or_default(),
+    )
+}
+
+fn outcome_unknown(cause: SyncError) -> RecordError {
+    RecordError {
+        code: OUTCOME_UNKNOWN.to_owned(),
+        message: format!(
+            "the contact may or may not have been created: it could not be looked up ({}); \
+             the next plan links it by its Central id",
+            cause.message
+        ),
+        status: cause.status,
+        graph_code: cause.graph_code,
+    }
+}
+
+fn possible_duplicate(cause: SyncError, what: &str) -> RecordError {
+    RecordError {
+        code: POSSIBLE_DUPLICATE.to_owned(),
+        message: format!(
+            "created, but an extra copy carrying the same Central id {what} ({}); the next \
+             plan shows it",
+            cause.message
+        ),
+        status: cause.status,
+        graph_code: cause.graph_code,
+    }
+}

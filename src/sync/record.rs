@@ -1,0 +1,94 @@
+//! What the executor is given (one write per selected record) and what it reports: each
+//! record's result, the run's progress and its outcome.
+
+use serde::Serialize;
+use serde_json::Value;
+use tsify::Tsify;
+
+use crate::error::{ErrorCode, SyncError};
+
+/// What happened to one selected record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub enum Action {
+    Created,
+    Updated,
+    Skipped,
+    Failed,
+}
+
+/// Why a record failed or was skipped.
+#[derive(Debug, Clone, PartialEq, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordError {
+    /// A stable code (`throttled`, `network`, `graphError`, `cancelled`, `notSyncable`,
+    /// `outcomeUnknown`, …).
+    pub code: String,
+    pub message: String,
+    /// HTTP status of Graph's answer, when there was one.
+    pub status: Option<u16>,
+    /// Graph's `error.code`, when Graph sent one.
+    pub graph_code: Option<String>,
+}
+
+impl From<SyncError> for RecordError {
+    fn from(e: SyncError) -> Self {
+        RecordError {
+            code: e.code.as_str().to_owned(),
+            message: e.message,
+            status: e.status,
+            graph_code: e.graph_code,
+        }
+    }
+}
+
+/// The code of a create that may or may not have been written: every lookup of it failed.
+pub const OUTCOME_UNKNOWN: &str = ErrorCode::OutcomeUnknown.as_str();
+
+/// The code on a `created` record that may have an extra copy left in the folder: one was
+/// found and could not be deleted, or the create was sent more than once and the last lookup
+/// failed.
+pub const POSSIBLE_DUPLICATE: &str = ErrorCode::PossibleDuplicate.as_str();
+
+/// The outcome of one selected record.
+#[derive(Debug, Clone, PartialEq, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordResult {
+    pub central_id: String,
+    pub outlook_id: Option<String>,
+    pub action: Action,
+    pub error: Option<RecordError>,
+}
+
+/// Progress of a run, as sent to `onProgress`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct Progress {
+    /// Writes finished (created + updated + failed).
+    pub done: usize,
+    /// Writes to make.
+    pub total: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub failed: usize,
+    /// Seconds the run is waiting now because Graph throttled it (0 when not waiting).
+    pub waiting_seconds: f64,
+}
+
+/// A write to make.
+#[derive(Debug, Clone)]
+pub enum WriteKind {
+    Create { body: Value },
+    Update { outlook_id: String, body: Value },
+}
+
+/// What a run did: one result per write in order, whether it was cancelled, and the error
+/// that stopped it early, if any.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub records: Vec<RecordResult>,
+    pub cancelled: bool,
+    pub error: Option<SyncError>,
+    /// Extra copies of a created contact found by a lookup and deleted.
+    pub duplicates_removed: usize,
+}
