@@ -40,6 +40,9 @@ pub enum ErrorCode {
     NotSyncable,
     /// A selected id that is not an active Central contact of the plan.
     NotInPlan,
+    /// A create skipped because a contact with its Central id was found in the folder before
+    /// it was sent (another run created it since the plan; runs without a ledger look first).
+    AlreadyInFolder,
     /// A create may or may not have been written: every lookup of it failed. The next plan
     /// links a contact that was created by its Central id.
     OutcomeUnknown,
@@ -67,6 +70,7 @@ impl ErrorCode {
             ErrorCode::GraphError => "graphError",
             ErrorCode::NotSyncable => "notSyncable",
             ErrorCode::NotInPlan => "notInPlan",
+            ErrorCode::AlreadyInFolder => "alreadyInFolder",
             ErrorCode::OutcomeUnknown => "outcomeUnknown",
             ErrorCode::PossibleDuplicate => "possibleDuplicate",
         }

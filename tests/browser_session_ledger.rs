@@ -218,3 +218,48 @@ async fn a_ledger_read_that_fails_makes_no_plan() {
     let s = session(config, &get_token);
     assert_eq!(rejection(s.plan()).await.unwrap_err(), "centralUnavailable");
 }
+
+/// Without ledgers, a stale plan is still safe: each create is looked up by its Central id
+/// before it is sent, and one found is skipped (`alreadyInFolder`), never created twice.
+#[wasm_bindgen_test]
+async fn without_ledgers_a_stale_plan_creates_nothing_twice() {
+    let (config, get_token, folder) = fixture(20).await;
+    control(
+        "PUT",
+        "central/settings",
+        Some(json!({ "ledger": "notImplemented" })),
+    )
+    .await;
+    let a = session(config.clone(), &get_token);
+    let b = session(config, &get_token);
+    let (pa, pb) = (plan(&a).await, plan(&b).await);
+    assert_eq!(pb["ledger"], "none");
+    let result = run(&a, &ids_in(&pa, &["new"])[..12], JsValue::UNDEFINED)
+        .await
+        .unwrap();
+    assert_eq!(result["created"], 12);
+    let result = run(&b, &ids_in(&pb, &["new"]), JsValue::UNDEFINED)
+        .await
+        .unwrap();
+    assert_eq!(result["created"], 8, "{result}");
+    assert_eq!(result["skipped"], 12);
+    let skipped: Vec<&Value> = result["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["action"] == "skipped")
+        .collect();
+    assert!(
+        skipped
+            .iter()
+            .all(|r| r["error"]["code"] == "alreadyInFolder" && r["outlookId"].is_string()),
+        "{result}"
+    );
+    let stored = folder_contacts(DEMO_USER, &folder).await;
+    assert_eq!(stored.len(), 20);
+    let ids: std::collections::HashSet<&str> = stored
+        .iter()
+        .map(|c| c["centralId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 20, "each Central id once");
+}

@@ -13,7 +13,9 @@ use central_o365_sync::sync::machine::{Method, RetryPolicy, Target};
 use central_o365_sync::sync::{
     Action, RecordResult, RunOutcome, WriteKind, OUTCOME_UNKNOWN, POSSIBLE_DUPLICATE,
 };
-use executor_model::{drive, Faults, ItemFault, Mailbox, Report, TopFault, FOLDER};
+use executor_model::{
+    drive, drive_with, settings, Faults, ItemFault, Mailbox, Report, TopFault, FOLDER,
+};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use serde_json::{json, Value};
@@ -1178,4 +1180,36 @@ proptest! {
     fn runs_under_faults_write_each_record_once_and_say_so(case in case()) {
         check(case)?;
     }
+}
+
+/// Without a ledger each create is looked up before it is first sent: one another run made
+/// since the plan is skipped (`alreadyInFolder`, naming it) and never created again; nothing
+/// is deleted; the others are created once. A lookup that fails uses a try, never a write.
+#[test]
+fn looking_before_create_skips_what_another_run_made_and_creates_the_rest_once() {
+    let mut mb = Mailbox::default();
+    let theirs = mb.seed(Some("c1"), json!({ "givenName": "made by another run" }));
+    let old = mb.seed(Some("c2"), json!({ "givenName": "old" }));
+    let mut s = settings(retry(6), 1);
+    s.look_before_create = true;
+    let report = drive_with(
+        &mut mb,
+        vec![create("c0"), create("c1"), update("c2", &old)],
+        s,
+        faults(&[TopFault::Unavailable(None)], &[]),
+    );
+    assert!(report.terminated, "{:?}", report.log);
+    let r = record(&report.outcome, "c1");
+    assert_eq!(r.action, Action::Skipped, "{r:?}");
+    assert_eq!(r.outlook_id.as_deref(), Some(theirs.as_str()));
+    assert_eq!(r.error.as_ref().unwrap().code, "alreadyInFolder");
+    assert_eq!(mb.exact("c1").len(), 1, "not created again, not deleted");
+    assert_created_once(&mb, &report.outcome, "c0");
+    assert_eq!(record(&report.outcome, "c2").action, Action::Updated);
+    assert_eq!(
+        report.writes,
+        [1, 0, 1],
+        "one write each for c0 and c2, none for c1"
+    );
+    assert_eq!(report.outcome.duplicates_removed, 0);
 }

@@ -85,6 +85,7 @@ export const ERRORS = {
   changedSincePlan: ["The record changed after the plan was made, so it was not written.", "Plan again to see its current state."],
   confirmDeletions: ["The sync would delete more records than the safety limit allows.", "Check the plan; sync fewer deletions at a time."],
   cancelled: ["The sync was cancelled before this record was written.", "Plan again to sync what is left."],
+  alreadyInFolder: ["This contact was already in the folder: another sync created it after this plan was made.", "Plan again to see it linked; nothing was created twice."],
   outcomeUnknown: ["It is not known whether this contact was written.", "Plan again: a contact that was created is linked by its Central id, never created twice."],
   possibleDuplicate: ["This contact was created, but a second copy may be left in the folder.", "Plan again: copies that carry one Central id are shown as a conflict; delete the extra one in Outlook."],
   graphError: ["Microsoft 365 refused the change.", "Plan again: the record may have been changed or deleted in Outlook meanwhile."],

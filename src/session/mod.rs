@@ -162,6 +162,9 @@ impl SyncSession {
                     RunSettings {
                         folder_id: &folder_id,
                         concurrency: settings.concurrency,
+                        // A Central without ledgers: each create is looked up first, so a
+                        // stale plan never creates a contact twice (DESIGN §8).
+                        look_before_create: settings.central.is_some() && lease.is_none(),
                         signal,
                         on_progress: &report,
                     },

@@ -100,6 +100,9 @@ pub struct MachineSettings {
     pub base_url: String,
     /// Batches in flight at once.
     pub concurrency: usize,
+    /// Look each create up by its Central id before it is first sent: a run without a ledger
+    /// cannot tell that another run created it since the plan (DESIGN §8).
+    pub look_before_create: bool,
     pub retry: RetryPolicy,
     /// Numbers in 0..1 for the backoff's jitter.
     pub jitter: Box<dyn FnMut() -> f64>,
@@ -275,11 +278,16 @@ impl Machine {
         let jobs: Vec<Job> = writes
             .into_iter()
             .map(|(central_id, write)| Job {
+                // Looked up before it is sent, as one of unknown outcome is.
+                state: if s.look_before_create && matches!(write, WriteKind::Create { .. }) {
+                    JobState::UnknownCreate
+                } else {
+                    JobState::Pending
+                },
                 central_id,
                 write,
                 attempts: 0,
                 sends: 0,
-                state: JobState::Pending,
                 last_error: None,
                 ever_unknown: false,
                 note: None,
@@ -624,6 +632,15 @@ impl Machine {
             Ok(hits) if hits.is_empty() => {
                 self.jobs[j].state = JobState::Pending;
                 self.round.to_send.push(j);
+            }
+            // Found before this run sent it: another run created it since the plan. It is
+            // left as it is and never created again.
+            Ok(hits) if self.jobs[j].sends == 0 => {
+                self.jobs[j].state = JobState::Done(
+                    Action::Skipped,
+                    hits.into_iter().next(),
+                    Some(already_in_folder()),
+                );
             }
             // Found more than once — the create ran twice below us — the extra copies are
             // deleted: at plan time no contact of the folder carried this Central id, so
@@ -1155,6 +1172,15 @@ impl Machine {
                 work: Work::Delete { keep, deleter },
             });
         }
+    }
+}
+
+fn already_in_folder() -> RecordError {
+    RecordError {
+        code: ErrorCode::AlreadyInFolder.as_str().to_owned(),
+        message: "a contact with this Central id was already in the folder (another sync created it since this plan was made); it was not created again".to_owned(),
+        status: None,
+        graph_code: None,
     }
 }
 

@@ -23,6 +23,9 @@ pub struct RunSettings<'a> {
     pub folder_id: &'a str,
     /// Batches in flight at once (1 by default: Graph's advice per mailbox).
     pub concurrency: usize,
+    /// Look every create up by its Central id before sending it (a run without a ledger:
+    /// DESIGN §8) — one found is reported `skipped` (`alreadyInFolder`), never created again.
+    pub look_before_create: bool,
     pub signal: Option<web_sys::AbortSignal>,
     pub on_progress: &'a dyn Fn(Progress),
 }
@@ -40,6 +43,7 @@ pub async fn execute(
             folder_id: s.folder_id.to_owned(),
             base_url: graph.base_url().to_owned(),
             concurrency: s.concurrency,
+            look_before_create: s.look_before_create,
             retry: graph.retry,
             jitter: Box::new(js_sys::Math::random),
         },

@@ -348,6 +348,7 @@ pub fn settings(retry: RetryPolicy, concurrency: usize) -> MachineSettings {
         folder_id: FOLDER.to_owned(),
         base_url: BASE.to_owned(),
         concurrency,
+        look_before_create: false,
         retry,
         jitter: Box::new(|| 0.5),
     }
@@ -359,10 +360,20 @@ pub fn drive(
     writes: Vec<(String, WriteKind)>,
     retry: RetryPolicy,
     concurrency: usize,
+    faults: Faults,
+) -> Report {
+    drive_with(mailbox, writes, settings(retry, concurrency), faults)
+}
+
+/// [`drive`] with the machine's settings given whole.
+pub fn drive_with(
+    mailbox: &mut Mailbox,
+    writes: Vec<(String, WriteKind)>,
+    settings: MachineSettings,
     mut faults: Faults,
 ) -> Report {
     let n = writes.len();
-    let mut m = Machine::new(writes, settings(retry, concurrency));
+    let mut m = Machine::new(writes, settings);
     let mut report = Report {
         outcome: RunOutcome {
             records: vec![],
