@@ -10,11 +10,11 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::central::ledger::Ledger;
 use crate::engine::mapping::{Field, Mapped};
-use crate::error::ErrorCode;
 use crate::engine::text::normalize_spaces;
 use crate::engine::{
     self, CentralContact, InputError, OutlookContact, PackedPlan, Plan, PlanOptions, State, Write,
 };
+use crate::error::ErrorCode;
 use crate::sync::{Action, RecordError, RecordResult, WriteKind};
 
 /// Both sides' JSON texts as loaded.
