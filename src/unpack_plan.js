@@ -2,13 +2,14 @@
 // `wide` hold every string in order, `words` (a view of wasm memory, read before anything else
 // runs) every count, string and name. A string is one number: its length times two, plus one
 // when it is in `wide`. This file knows only that layout — every value and name comes from the
-// Rust side — and follows `PackedPlan::to_value`, the format's reference reader, step for step
-// (a browser test holds the two together).
+// Rust side — and follows the format's reference reader (tests/oracle/packed_reader.rs) step
+// for step; a browser test holds the objects to the plan's own serialization.
 export function unpackPlan(ascii, wide, words) {
   let w = 0;
   let asciiAt = 0;
   let wideAt = 0;
   const string = (word) => {
+    if (word === 0) return ""; // common (every company, for now), and needs no slice
     const length = word >>> 1;
     return word & 1 ? wide.slice(wideAt, (wideAt += length)) : ascii.slice(asciiAt, (asciiAt += length));
   };
@@ -40,7 +41,11 @@ export function unpackPlan(ascii, wide, words) {
       const to = string(words[w++]);
       changes.push({ field, from, to });
     }
-    items.push({ centralId, outlookId, state, reasons, changes, linkedBy: link === 0 ? null : names[link - 1] });
+    const linkedBy = link === 0 ? null : names[link - 1];
+    const name = string(words[w++]);
+    const email = string(words[w++]);
+    const company = string(words[w++]);
+    items.push({ centralId, outlookId, state, reasons, changes, linkedBy, display: { name, email, company } });
   }
   const orphans = [];
   for (let i = 0; i < orphanCount; i++) {

@@ -3,11 +3,13 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
+mod oracle;
 
 use std::collections::HashSet;
 
 use central_o365_sync::engine::{self, EmptyValues, PlanOptions, State, Write};
 use common::{outlook_contact, with_stored_id, writes, Folder};
+use oracle::packed_reader::{pack_plan, to_value};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
@@ -228,7 +230,7 @@ proptest! {
         prop_assert_eq!(Ok(packed.clone()), planned_after_reading(&c, &o, opts));
         // And the packing reads back as the plan itself serializes.
         let plan = engine::plan_json(&c, &o, opts).unwrap();
-        prop_assert_eq!(packed.to_value(), Ok(serde_json::to_value(&plan).unwrap()));
+        prop_assert_eq!(to_value(&packed), Ok(serde_json::to_value(&plan).unwrap()));
     }
 
     /// (e) The same for arbitrary JSON records, errors included.
@@ -243,7 +245,34 @@ proptest! {
         prop_assert_eq!(&packed, &planned_after_reading(&c, &o, opts));
         // And the packing reads back as the plan itself serializes, whatever its strings.
         if let (Ok(packed), Ok(plan)) = (packed, engine::plan_json(&c, &o, opts)) {
-            prop_assert_eq!(packed.to_value(), Ok(serde_json::to_value(&plan).unwrap()));
+            prop_assert_eq!(to_value(&packed), Ok(serde_json::to_value(&plan).unwrap()));
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// (f) Every item shows its record's first and last name, trimmed and joined by one space,
+    /// its trimmed email and no company, whatever else the plan decides about it.
+    #[test]
+    fn every_item_shows_its_records_name_and_email(
+        central in central_contacts(), outlook in outlook_contacts(), opts in options()
+    ) {
+        let p = common::plan_values(&Value::Array(central.clone()), &Value::Array(outlook), opts);
+        let text = |v: &Value| v.as_str().unwrap_or("").trim().to_owned();
+        let active: Vec<&Value> = central
+            .iter()
+            .filter(|c| c["status"].as_str().unwrap().eq_ignore_ascii_case("active"))
+            .collect();
+        prop_assert_eq!(p.items.len(), active.len());
+        for (item, c) in p.items.iter().zip(active) {
+            let (first, last) = (text(&c["firstName"]), text(&c["lastName"]));
+            let name = [first, last].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
+            prop_assert_eq!(item.display.name(), name.as_str());
+            let email = text(&c["email"]);
+            prop_assert_eq!(item.display.email.as_ref(), email.as_str());
+            prop_assert_eq!(item.display.company.as_ref(), "");
         }
     }
 }
@@ -254,7 +283,7 @@ fn planned_after_reading(
     o: &[u8],
     opts: PlanOptions,
 ) -> Result<engine::PackedPlan, engine::InputError> {
-    engine::plan_json(c, o, opts).map(|p| engine::packed::pack_plan(&p))
+    engine::plan_json(c, o, opts).map(|p| pack_plan(&p))
 }
 
 /// Lone surrogate escapes (which `JSON.stringify` writes for a JS string holding one) read as
@@ -268,7 +297,7 @@ fn planning_while_reading_reads_lone_surrogates_as_the_parsed_records_do() {
     let opts = PlanOptions::default();
     let packed = engine::plan_packed(c, o, opts).unwrap();
     assert_eq!(Ok(packed.clone()), planned_after_reading(c, o, opts));
-    let plan = packed.to_value().unwrap();
+    let plan = to_value(&packed).unwrap();
     assert_eq!(
         plan["summary"],
         json!({"new": 0, "update": 2, "upToDate": 0, "nonActionable": 0, "conflict": 0})

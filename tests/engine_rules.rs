@@ -643,8 +643,72 @@ fn plan_serializes_to_the_public_shape() {
     assert_eq!(
         serde_json::to_value(&p).unwrap(),
         json!({ "items": [{ "centralId": "1", "outlookId": null, "state": "nonActionable",
-                            "reasons": ["malformedEmail"], "changes": [], "linkedBy": null }],
+                            "reasons": ["malformedEmail"], "changes": [], "linkedBy": null,
+                            "display": { "name": "A B", "email": "bad", "company": "" } }],
                 "excluded": 0, "orphans": [],
                 "summary": { "new": 0, "update": 0, "upToDate": 0, "nonActionable": 1, "conflict": 0 } })
+    );
+}
+
+/// The `display` of each item, as `(name, email, company)`.
+fn displays(central: Value) -> Vec<(String, String, String)> {
+    let p = plan_values(&central, &json!([john_in_outlook("A")]), CLEAR);
+    p.items
+        .iter()
+        .map(|i| {
+            let d = &i.display;
+            (
+                d.name().into_owned(),
+                d.email.to_string(),
+                d.company.to_string(),
+            )
+        })
+        .collect()
+}
+
+fn shown(name: &str, email: &str) -> (String, String, String) {
+    (name.to_owned(), email.to_owned(), String::new())
+}
+
+#[test]
+fn display_shows_first_and_last_name_trimmed_and_joined_by_one_space_and_the_trimmed_email() {
+    let central = json!([
+        john(),
+        contact("n1", "  Mary  Ann ", "\tO'Neil\u{a0}", "  mary@x.com \n"),
+        contact("n2", "", "Smith", "s@x.com"),
+        contact("n3", "Ann", "  ", ""),
+        { "id": "n4", "status": "active", "email": "n4@x.com" },
+        { "id": "n5", "status": "active", "firstName": null, "lastName": "Lee", "email": null },
+        contact("n6", "Zoë", "Ørsted 😀", "zoë@x.com"),
+    ]);
+    assert_eq!(
+        displays(central),
+        [
+            shown("John Smith", "john@outlook.com"),
+            shown("Mary  Ann O'Neil", "mary@x.com"),
+            shown("Smith", "s@x.com"),
+            shown("Ann", ""),
+            shown("", "n4@x.com"),
+            shown("Lee", ""),
+            shown("Zoë Ørsted 😀", "zoë@x.com"),
+        ]
+    );
+}
+
+#[test]
+fn display_of_a_field_that_holds_no_text_is_empty_and_numbers_show_as_text() {
+    let central = json!([
+        { "id": "1", "status": "active", "firstName": { "x": 1 }, "lastName": ["Smith"],
+          "email": { "a": "b@x.com" } },
+        { "id": "2", "status": "active", "firstName": 7, "lastName": true, "email": 1.5 },
+        { "id": "3", "status": "active", "firstName": "Deceased", "lastName": "Lee", "email": "Lee <l@x.com>" },
+    ]);
+    assert_eq!(
+        displays(central),
+        [
+            shown("", ""),
+            shown("7 true", "1.5"),
+            shown("Deceased Lee", "Lee <l@x.com>"),
+        ]
     );
 }

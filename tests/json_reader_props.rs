@@ -1,22 +1,24 @@
 //! The single-pass readers behind `parse_central`/`parse_outlook` against the serde_json reading
-//! they replaced (`parse_*_serde`, behind `parse_lenient`, which repairs the lone surrogate
-//! escapes serde_json rejects): on arbitrary JSON — known keys mixed with random ones, values of
-//! every shape, escapes, random whitespace — both must give the same records, and on broken
-//! JSON both must fail.
+//! they replaced (`parse_*_serde` of `tests/oracle/`, behind `parse_lenient`, which repairs the
+//! lone surrogate escapes serde_json rejects): on arbitrary JSON — known keys mixed with random
+//! ones, values of every shape, escapes, random whitespace — both must give the same records,
+//! and on broken JSON both must fail.
 #![cfg(not(target_arch = "wasm32"))]
 
 #[path = "../benches/fixture.rs"]
 #[allow(dead_code)]
 mod fixture;
+mod oracle;
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use central_o365_sync::engine::input::{
-    parse_central_serde, parse_outlook_serde, CentralContact, OutlookContact,
-};
+use central_o365_sync::engine::input::{CentralContact, OutlookContact};
+use central_o365_sync::engine::text::Text;
 use central_o365_sync::engine::{
     parse_central, parse_lenient, parse_outlook, InputError, CENTRAL_ID_PROPERTY,
 };
+use oracle::serde_reader::{parse_central_serde, parse_outlook_serde, text_serde};
 use proptest::prelude::*;
 
 /// The reader and the reference agree on `json`: the same records, or both an error (with the
@@ -439,6 +441,60 @@ fn shaped_record() -> impl Strategy<Value = J> {
 }
 
 // ---- Fixed cases.
+
+/// A text value as the reference reads it.
+fn parse(json: &str) -> Text<'_> {
+    text_serde(json).unwrap()
+}
+
+#[test]
+fn numbers_and_booleans_are_taken_as_their_text() {
+    assert_eq!(parse("42").as_str(), "42");
+    assert_eq!(parse("-7").as_str(), "-7");
+    assert_eq!(parse("1.5").as_str(), "1.5");
+    assert_eq!(parse("2.0").as_str(), "2");
+    assert_eq!(parse("true").as_str(), "true");
+}
+
+#[test]
+fn numbers_read_as_javascript_string_of_the_number() {
+    for (json, js) in [
+        ("0", "0"),
+        ("-0.0", "0"),
+        ("123456789", "123456789"),
+        ("0.1", "0.1"),
+        ("-1.25", "-1.25"),
+        ("1e21", "1e+21"),
+        ("1.5e300", "1.5e+300"),
+        ("123456789012345678901", "123456789012345680000"),
+        ("1e20", "100000000000000000000"),
+        ("18446744073709551616", "18446744073709552000"),
+        ("18446744073709551615", "18446744073709552000"),
+        ("-9007199254740993", "-9007199254740992"),
+        ("0.000001", "0.000001"),
+        ("1e-7", "1e-7"),
+        ("-2.5e-8", "-2.5e-8"),
+        ("44.0", "44"),
+    ] {
+        assert_eq!(parse(json).as_str(), js, "{json}");
+    }
+}
+
+#[test]
+fn objects_and_arrays_are_invalid_and_null_is_absent() {
+    assert_eq!(parse(r#"{"a":[1,{"b":2}]}"#), Text::Invalid);
+    assert_eq!(parse("[1,2]"), Text::Invalid);
+    assert_eq!(parse("null"), Text::Absent);
+}
+
+#[test]
+fn strings_without_escapes_are_borrowed() {
+    assert!(matches!(
+        parse(r#""plain""#),
+        Text::Value(Cow::Borrowed("plain"))
+    ));
+    assert_eq!(parse(r#""a\"b""#).as_str(), "a\"b");
+}
 
 #[test]
 fn duplicate_keys_take_the_last_value_and_the_first_matching_property_wins() {

@@ -7,9 +7,7 @@ use tsify::Tsify;
 
 use super::email::same_address;
 use super::input::{AddressField, CentralContact, OutlookAddress, OutlookContact};
-use super::mapping::{
-    central_part, outlook_value, outlook_values, street_parts, Field, Mapped, Parts,
-};
+use super::mapping::{central_part, outlook_value, street_parts, Field, Parts};
 use super::text::{bytes_eq, same_text, trim, Text};
 
 /// What to do when Central has no value where Outlook has one.
@@ -34,7 +32,8 @@ pub struct Change {
 }
 
 /// The changes that would make `outlook` match Central's contact `central`, in
-/// [`Field::ALL`] order: [`diff`] of its mapped values. A contact whose every field is already
+/// [`Field::ALL`] order: the changes from Outlook's values to Central's mapped values (a test
+/// holds it to that comparison written plainly). A contact whose every field is already
 /// exactly Central's value (the usual case) is settled without building any value, and so is
 /// every such field of the others.
 pub fn diff_contact(
@@ -66,8 +65,8 @@ pub fn diff_contact(
 }
 
 /// True when every synced field of `outlook` already has exactly Central's value; settles the
-/// usual case without building any value. When false, [`diff`] may still find no change: it
-/// compares normalised values. Field by field in straight-line code, the mapping of
+/// usual case without building any value. When false, [`diff_contact`] may still find no
+/// change: it compares normalised values. Field by field in straight-line code, the mapping of
 /// [`central_part`] and [`outlook_value`] spelt out (a test holds them together): looping over
 /// the fields took three times as long. The fields go nearly in the order Central (DESIGN §2)
 /// and Graph write them, so that the check walks each record's text forward, as memory is
@@ -114,24 +113,6 @@ fn same_bytes(a: &str, b: &str) -> bool {
     bytes_eq(a.as_bytes(), b.as_bytes())
 }
 
-/// The changes that would make `outlook` match `mapped`, in [`Field::ALL`] order.
-pub fn diff(mapped: &Mapped<'_>, outlook: &OutlookContact<'_>, empty: EmptyValues) -> Vec<Change> {
-    let current = outlook_values(outlook);
-    let mut changes = Vec::new();
-    for field in Field::ALL {
-        let from = current[field as usize];
-        let to = mapped.get(field);
-        if field_differs(field, from, to, empty) {
-            changes.push(Change {
-                field,
-                from: from.to_owned(),
-                to: to.to_owned(),
-            });
-        }
-    }
-    changes
-}
-
 /// True when `from` (Outlook) must be changed to `to` (Central).
 pub fn field_differs(field: Field, from: &str, to: &str, empty: EmptyValues) -> bool {
     // `to` comes from Central, trimmed when read.
@@ -150,6 +131,30 @@ mod tests {
     use super::*;
 
     use crate::engine::input::{CentralAddress, OutlookEmail};
+    use crate::engine::mapping::{Mapped, FIELD_COUNT};
+
+    /// The current value of every synced field on an Outlook contact, as stored (`""` if unset).
+    fn outlook_values<'a>(o: &'a OutlookContact<'_>) -> [&'a str; FIELD_COUNT] {
+        Field::ALL.map(|f| outlook_value(o, f))
+    }
+
+    /// The changes that would make `outlook` match `mapped`, in [`Field::ALL`] order.
+    fn diff(mapped: &Mapped<'_>, outlook: &OutlookContact<'_>, empty: EmptyValues) -> Vec<Change> {
+        let current = outlook_values(outlook);
+        let mut changes = Vec::new();
+        for field in Field::ALL {
+            let from = current[field as usize];
+            let to = mapped.get(field);
+            if field_differs(field, from, to, empty) {
+                changes.push(Change {
+                    field,
+                    from: from.to_owned(),
+                    to: to.to_owned(),
+                });
+            }
+        }
+        changes
+    }
 
     /// The field-by-field loop that [`is_unchanged`] spells out.
     fn unchanged_by_fields(c: &CentralContact<'_>, o: &OutlookContact<'_>) -> bool {

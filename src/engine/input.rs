@@ -9,10 +9,8 @@ use std::fmt;
 
 use smallvec::SmallVec;
 
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-
 use super::json_reader::{JsonError, Reader};
-use super::text::{Key, Text};
+use super::text::Text;
 
 /// Id of the single-value extended property that carries Central's id on an Outlook contact.
 pub const CENTRAL_ID_PROPERTY: &str =
@@ -190,8 +188,10 @@ pub fn is_central_id_property(id: &str) -> bool {
 }
 
 /// Parses a JSON array of Central contacts, in one pass over the text (see `json_reader`). It
-/// accepts exactly what [`parse_central_serde`] behind [`super::parse_lenient`] accepts, and
-/// reads the same records: a lone surrogate escape reads as U+FFFD, values nest to any depth.
+/// accepts exactly what the serde_json reading it replaced accepts behind
+/// [`super::parse_lenient`], and reads the same records (that reading is kept as the
+/// reference in the test tree, `tests/oracle/serde_reader.rs`, and `tests/json_reader_props.rs`
+/// holds the two together): a lone surrogate escape reads as U+FFFD, values nest to any depth.
 pub fn parse_central(json: &[u8]) -> Result<Vec<CentralContact<'_>>, InputError> {
     read_records(json, "Central contacts", read_central, &mut |_, _| {})
 }
@@ -220,35 +220,11 @@ pub fn parse_outlook_with<'a>(
     read_records(json, "Outlook contacts", read_outlook, on_record)
 }
 
-/// [`parse_central`] as it was first written, through serde_json: the reference the reader is
-/// tested against (it rejects lone surrogate escapes, which [`super::parse_lenient`] repairs).
-#[doc(hidden)]
-pub fn parse_central_serde(json: &[u8]) -> Result<Vec<CentralContact<'_>>, InputError> {
-    parse_records_serde(json, "Central contacts")
-}
-
-/// [`parse_outlook`] through serde_json; see [`parse_central_serde`].
-#[doc(hidden)]
-pub fn parse_outlook_serde(json: &[u8]) -> Result<Vec<OutlookContact<'_>>, InputError> {
-    parse_records_serde(json, "Outlook contacts")
-}
-
 fn utf8<'a>(json: &'a [u8], what: &str) -> Result<&'a str, InputError> {
     // One UTF-8 check of the whole text is cheaper than checking string by string.
     std::str::from_utf8(json).map_err(|e| InputError {
         message: format!("{what} must be UTF-8 JSON text: {e}"),
     })
-}
-
-fn parse_records_serde<'a, T: Deserialize<'a>>(
-    json: &'a [u8],
-    what: &str,
-) -> Result<Vec<T>, InputError> {
-    let text = utf8(json, what)?;
-    let records: Records<T> = serde_json::from_str(text).map_err(|e| InputError {
-        message: format!("{what} must be a JSON array of objects: {e}"),
-    })?;
-    Ok(records.0)
 }
 
 /// JSON text with every lone UTF-16 surrogate escape (`\ud800` without its pair — which
@@ -298,7 +274,7 @@ pub fn repair_lone_surrogates(json: &[u8]) -> Option<Vec<u8>> {
 }
 
 // The records are read by a single pass of the pull reader in `json_reader`. What each field
-// accepts is exactly what the serde_json reading below (kept as the reference) accepts: values
+// accepts is exactly what the serde_json reading (the reference, `tests/oracle/`) accepts: values
 // read as text or as a shape have their numbers range-checked, values that are skipped only
 // their grammar; the last of duplicate keys wins.
 
@@ -675,6 +651,13 @@ fn read_outlook_address<'a>(r: &mut Reader<'a>, a: &mut OutlookAddress<'a>) -> R
     Ok(())
 }
 
+/// One entry of a Graph contact's `singleValueExtendedProperties`.
+#[derive(Default)]
+struct ExtendedProperty<'a> {
+    id: Text<'a>,
+    value: Text<'a>,
+}
+
 fn read_extended_property<'a>(r: &mut Reader<'a>, p: &mut ExtendedProperty<'a>) -> ReadResult<()> {
     each_key!(r, ["id", "value"], |key| {
         let field = match key {
@@ -688,316 +671,6 @@ fn read_extended_property<'a>(r: &mut Reader<'a>, p: &mut ExtendedProperty<'a>) 
         r.read_text_into(field)?;
     });
     Ok(())
-}
-
-// The reference reading, through serde_json.
-
-/// A top-level array (and nothing else), whose elements must be objects.
-struct Records<T>(Vec<T>);
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Records<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(std::marker::PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
-            type Value = Records<T>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an array of objects")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 20));
-                while let Some(item) = seq.next_element()? {
-                    out.push(item);
-                }
-                Ok(Records(out))
-            }
-        }
-        d.deserialize_seq(V(std::marker::PhantomData))
-    }
-}
-
-/// Reads an object's entries with `field`, skipping keys it does not know. Every record type
-/// is read through this, so a record must be an object (never an array, which serde would
-/// otherwise accept for a struct).
-macro_rules! object_visitor {
-    ($ty:ident, $expect:literal, |$rec:ident, $key:ident, $map:ident| $body:block) => {
-        impl<'de> Deserialize<'de> for $ty<'de> {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                struct V;
-                impl<'de> Visitor<'de> for V {
-                    type Value = $ty<'de>;
-                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                        f.write_str($expect)
-                    }
-                    fn visit_map<A: MapAccess<'de>>(
-                        self,
-                        mut $map: A,
-                    ) -> Result<Self::Value, A::Error> {
-                        let mut $rec = $ty::default();
-                        while let Some(Key($key)) = $map.next_key::<Key<'de>>()? {
-                            $body
-                        }
-                        Ok($rec)
-                    }
-                }
-                d.deserialize_map(V)
-            }
-        }
-    };
-}
-
-object_visitor!(CentralContact, "a Central contact object", |c, key, map| {
-    match key.as_ref() {
-        "id" => c.id = map.next_value::<Text>()?.trim(),
-        "status" => c.status = map.next_value::<Text>()?.trim(),
-        "title" => c.title = map.next_value::<Text>()?.trim(),
-        "firstName" => c.first_name = map.next_value::<Text>()?.trim(),
-        "lastName" => c.last_name = map.next_value::<Text>()?.trim(),
-        "email" => c.email = map.next_value::<Text>()?.trim(),
-        "mobile" => c.mobile = map.next_value::<Text>()?.trim(),
-        "telephone" => c.telephone = map.next_value::<Text>()?.trim(),
-        "website" => c.website = map.next_value::<Text>()?.trim(),
-        "homeAddress" => c.home_address = map.next_value()?,
-        "businessAddress" => c.business_address = map.next_value()?,
-        _ => {
-            map.next_value::<IgnoredAny>()?;
-        }
-    }
-});
-
-object_visitor!(CentralAddress, "an address object", |a, key, map| {
-    match key.as_ref() {
-        "line1" => a.line1 = map.next_value::<Text>()?.trim(),
-        "line2" => a.line2 = map.next_value::<Text>()?.trim(),
-        "line3" => a.line3 = map.next_value::<Text>()?.trim(),
-        "town" => a.town = map.next_value::<Text>()?.trim(),
-        "county" => a.county = map.next_value::<Text>()?.trim(),
-        "country" => a.country = map.next_value::<Text>()?.trim(),
-        "postcode" => a.postcode = map.next_value::<Text>()?.trim(),
-        _ => {
-            map.next_value::<IgnoredAny>()?;
-        }
-    }
-});
-
-object_visitor!(OutlookContact, "a Graph contact object", |c, key, map| {
-    match key.as_ref() {
-        "id" => c.id = map.next_value()?,
-        "title" => c.title = map.next_value()?,
-        "givenName" => c.given_name = map.next_value()?,
-        "surname" => c.surname = map.next_value()?,
-        "displayName" => c.display_name = map.next_value()?,
-        "mobilePhone" => c.mobile_phone = map.next_value()?,
-        "businessHomePage" => c.business_home_page = map.next_value()?,
-        "emailAddresses" => {
-            c.email_addresses = map
-                .next_value::<Lenient<Vec<Lenient<OutlookEmail>>>>()?
-                .into_list()
-                .into()
-        }
-        "businessPhones" => {
-            c.business_phones = map.next_value::<Lenient<Vec<Text>>>()?.or_default().into()
-        }
-        "homeAddress" => c.home_address = map.next_value::<Lenient<OutlookAddress>>()?.or_default(),
-        "businessAddress" => {
-            c.business_address = map.next_value::<Lenient<OutlookAddress>>()?.or_default()
-        }
-        "singleValueExtendedProperties" => {
-            let props = map
-                .next_value::<Lenient<Vec<Lenient<ExtendedProperty>>>>()?
-                .into_list();
-            c.central_id = props
-                .into_iter()
-                .find(|p| is_central_id_property(p.id.as_str()))
-                .and_then(|p| match p.value {
-                    Text::Value(v) if !v.trim().is_empty() => Some(v),
-                    _ => None,
-                });
-        }
-        _ => {
-            map.next_value::<IgnoredAny>()?;
-        }
-    }
-});
-
-object_visitor!(OutlookEmail, "an email address object", |e, key, map| {
-    match key.as_ref() {
-        "name" => e.name = map.next_value()?,
-        "address" => e.address = map.next_value()?,
-        _ => {
-            map.next_value::<IgnoredAny>()?;
-        }
-    }
-});
-
-object_visitor!(OutlookAddress, "an address object", |a, key, map| {
-    match key.as_ref() {
-        "street" => a.street = map.next_value()?,
-        "city" => a.city = map.next_value()?,
-        "state" => a.state = map.next_value()?,
-        "countryOrRegion" => a.country_or_region = map.next_value()?,
-        "postalCode" => a.postal_code = map.next_value()?,
-        _ => {
-            map.next_value::<IgnoredAny>()?;
-        }
-    }
-});
-
-#[derive(Default)]
-struct ExtendedProperty<'a> {
-    id: Text<'a>,
-    value: Text<'a>,
-}
-
-object_visitor!(
-    ExtendedProperty,
-    "an extended property object",
-    |p, key, map| {
-        match key.as_ref() {
-            "id" => p.id = map.next_value()?,
-            "value" => p.value = map.next_value()?,
-            _ => {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-    }
-);
-
-/// A Central address field: an object, nothing, or (anything else) invalid.
-impl<'de> Deserialize<'de> for AddressField<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match d.deserialize_any(ShapeVisitor::<CentralAddress<'de>>::new())? {
-            AnyOr::Shape(a) => Ok(AddressField::Value(a)),
-            AnyOr::Null => Ok(AddressField::Absent),
-            AnyOr::Other => Ok(AddressField::Invalid),
-        }
-    }
-}
-
-/// A Graph value that is read if it has the expected shape and otherwise taken as empty.
-#[derive(Default)]
-enum Lenient<T> {
-    Shape(T),
-    #[default]
-    Empty,
-}
-
-impl<T: Default> Lenient<T> {
-    fn or_default(self) -> T {
-        match self {
-            Lenient::Shape(t) => t,
-            Lenient::Empty => T::default(),
-        }
-    }
-}
-
-impl<T: Default> Lenient<Vec<Lenient<T>>> {
-    /// Elements of the wrong shape keep their place, as empty values.
-    fn into_list(self) -> Vec<T> {
-        self.or_default()
-            .into_iter()
-            .map(Lenient::or_default)
-            .collect()
-    }
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Lenient<T>
-where
-    ShapeVisitor<T>: Shape<'de>,
-{
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match d.deserialize_any(ShapeVisitor::<T>::new())? {
-            AnyOr::Shape(t) => Ok(Lenient::Shape(t)),
-            _ => Ok(Lenient::Empty),
-        }
-    }
-}
-
-/// Result of reading a value that should be an object (or an array, for lists): the parsed
-/// shape, `null`, or anything else (consumed and dropped).
-enum AnyOr<T> {
-    Shape(T),
-    Null,
-    Other,
-}
-
-struct ShapeVisitor<T>(std::marker::PhantomData<T>);
-
-impl<T> ShapeVisitor<T> {
-    fn new() -> Self {
-        ShapeVisitor(std::marker::PhantomData)
-    }
-}
-
-/// Which JSON container a shape lives in; objects and arrays are read through the shape's own
-/// `Deserialize`, other values are skipped.
-trait Shape<'de>: Sized {
-    const IS_LIST: bool;
-}
-
-impl<'de, T: Deserialize<'de>> Shape<'de> for ShapeVisitor<Vec<T>> {
-    const IS_LIST: bool = true;
-}
-
-macro_rules! object_shape {
-    ($($ty:ident),*) => {$(
-        impl<'de> Shape<'de> for ShapeVisitor<$ty<'de>> {
-            const IS_LIST: bool = false;
-        }
-    )*};
-}
-object_shape!(
-    CentralAddress,
-    OutlookAddress,
-    OutlookEmail,
-    ExtendedProperty
-);
-
-impl<'de, T: Deserialize<'de>> Visitor<'de> for ShapeVisitor<T>
-where
-    ShapeVisitor<T>: Shape<'de>,
-{
-    type Value = AnyOr<T>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        if <ShapeVisitor<T> as Shape<'de>>::IS_LIST {
-            let mut map = map;
-            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-            return Ok(AnyOr::Other);
-        }
-        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(AnyOr::Shape)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        if !<ShapeVisitor<T> as Shape<'de>>::IS_LIST {
-            let mut seq = seq;
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            return Ok(AnyOr::Other);
-        }
-        T::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(AnyOr::Shape)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(AnyOr::Null)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(AnyOr::Null)
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(AnyOr::Other)
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(AnyOr::Other)
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(AnyOr::Other)
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(AnyOr::Other)
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(AnyOr::Other)
-    }
 }
 
 #[cfg(test)]

@@ -251,11 +251,6 @@ pub fn street<'a>(a: &'a CentralAddress<'a>) -> Cow<'a, str> {
     street_parts(a).value()
 }
 
-/// The current value of every synced field on an Outlook contact, as stored (`""` if unset).
-pub fn outlook_values<'a>(o: &'a OutlookContact<'_>) -> [&'a str; FIELD_COUNT] {
-    Field::ALL.map(|f| outlook_value(o, f))
-}
-
 /// The current value of one synced field on an Outlook contact.
 #[inline]
 pub fn outlook_value<'a>(o: &'a OutlookContact<'_>, field: Field) -> &'a str {

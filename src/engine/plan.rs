@@ -12,7 +12,7 @@ use super::diff::{diff_contact, Change, EmptyValues};
 use super::email::normalize;
 use super::input::{CentralContact, OutlookContact};
 use super::link::{link, CentralKeys, Keys, Link, OutlookSide};
-use super::mapping::Mapped;
+use super::mapping::{Mapped, Parts};
 use super::validate::{record_reasons, Reason};
 
 /// Options of [`plan`] (`planSync`'s third argument).
@@ -63,12 +63,111 @@ pub struct PlanItem<'a> {
     pub reasons: Vec<Reason>,
     pub changes: Vec<Change>,
     pub linked_by: Option<LinkedBy>,
+    /// What the plan's table shows of the record.
+    pub display: ItemDisplay<'a>,
     /// Index of the Central contact in the input.
     #[serde(skip)]
     pub central_index: usize,
     /// Index of the linked Outlook contact in the input.
     #[serde(skip)]
     pub outlook_index: Option<usize>,
+}
+
+/// What the plan's table shows of an item's record (DESIGN §7's `display`), so that the page
+/// needs no copy of the data of its own. Values come from untrusted records: a field that holds
+/// no text reads as `""`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Tsify)]
+pub struct ItemDisplay<'a> {
+    /// A person's first and last name, trimmed, joined by one space (either may be empty).
+    // Kept as its two parts, joined only where the name is written out (`name()`, the
+    // serialization, the packing), so that planning copies no name.
+    #[serde(rename = "name", serialize_with = "serialize_joined")]
+    #[tsify(type = "string")]
+    pub name_parts: [Cow<'a, str>; 2],
+    /// The email address, trimmed.
+    #[tsify(type = "string")]
+    pub email: Cow<'a, str>,
+    /// The company: `""` until Central contacts are linked to accounts.
+    #[tsify(type = "string")]
+    pub company: Cow<'a, str>,
+}
+
+impl<'a> ItemDisplay<'a> {
+    /// What the table shows of a Central contact (whose values are trimmed when read).
+    pub fn of_central(c: &'a CentralContact<'_>) -> Self {
+        ItemDisplay {
+            name_parts: [
+                Cow::Borrowed(c.first_name.as_str()),
+                Cow::Borrowed(c.last_name.as_str()),
+            ],
+            email: Cow::Borrowed(c.email.as_str()),
+            company: Cow::Borrowed(""),
+        }
+    }
+
+    /// The name: the non-empty parts joined by one space.
+    pub fn name(&self) -> Cow<'_, str> {
+        let [first, last] = &self.name_parts;
+        Parts::joined([first, last, ""], " ").value()
+    }
+
+    /// The same values, independent of the input.
+    pub fn into_owned(self) -> ItemDisplay<'static> {
+        let own = |s: Cow<'_, str>| Cow::Owned(s.into_owned());
+        let [first, last] = self.name_parts;
+        ItemDisplay {
+            name_parts: [own(first), own(last)],
+            email: own(self.email),
+            company: own(self.company),
+        }
+    }
+}
+
+fn serialize_joined<S: serde::Serializer>(
+    parts: &[Cow<'_, str>; 2],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    let [first, last] = parts;
+    s.serialize_str(&Parts::joined([first, last, ""], " ").value())
+}
+
+/// The name and email that the table shows of each active record, in order, copied one after
+/// another into one string as each record is read, while its text is in the cache: packing
+/// the plan then reads them from a few megabytes in order rather than from all over the
+/// input, long evicted from the cache by then.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DisplayCopies {
+    text: String,
+    /// Where each record's name, then its email, ends in `text`.
+    ends: Vec<usize>,
+}
+
+impl DisplayCopies {
+    /// Adds the next record's name (its parts joined by one space) and email.
+    fn push(&mut self, first: &str, last: &str, email: &str) {
+        let text = &mut self.text;
+        text.push_str(first);
+        if !first.is_empty() && !last.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(last);
+        self.ends.push(text.len());
+        text.push_str(email);
+        self.ends.push(text.len());
+    }
+
+    /// The name and email of record `k`, if copied.
+    pub fn get(&self, k: usize) -> Option<(&str, &str)> {
+        let start = match k {
+            0 => 0,
+            _ => *self.ends.get(2 * k - 1)?,
+        };
+        let (name_end, end) = (*self.ends.get(2 * k)?, *self.ends.get(2 * k + 1)?);
+        Some((
+            self.text.get(start..name_end)?,
+            self.text.get(name_end..end)?,
+        ))
+    }
 }
 
 /// An Outlook contact in the folder that no Central contact claims. Never touched.
@@ -105,6 +204,12 @@ pub struct Plan<'a> {
     pub summary: Summary,
     #[serde(skip)]
     pub options: PlanOptions,
+    /// The names and emails of the items' `display`, item by item, as copied from the records
+    /// while they were read: what the packing writes for item `n` (the item's own `display`
+    /// stands in where there is no copy). Whoever changes an item's name or email after
+    /// planning clears these.
+    #[serde(skip)]
+    pub display_copies: DisplayCopies,
 }
 
 /// A write the executor would send for one plan item.
@@ -125,7 +230,8 @@ pub enum Write {
 /// cache: the active
 /// records with their own reasons, their ids and (when they have no reason of their own)
 /// normalised emails. Ids and emails are copied into two compact strings, so that the lookups
-/// of linking compare keys in a few megabytes rather than all over the input. Inactive records
+/// of linking compare keys in a few megabytes rather than all over the input; the names and
+/// emails the table shows are copied too ([`DisplayCopies`]), for packing. Inactive records
 /// are only counted.
 #[derive(Debug, Default)]
 pub struct CentralSide {
@@ -134,6 +240,7 @@ pub struct CentralSide {
     entries: Vec<(usize, Vec<Reason>)>,
     ids: Keys,
     emails: Keys,
+    display: DisplayCopies,
 }
 
 impl CentralSide {
@@ -159,6 +266,11 @@ impl CentralSide {
                 .then(|| normalize(c.email.as_str()))
                 .as_deref(),
         );
+        self.display.push(
+            c.first_name.as_str(),
+            c.last_name.as_str(),
+            c.email.as_str(),
+        );
         self.entries.push((i, reasons));
     }
 }
@@ -181,8 +293,8 @@ pub fn plan<'a>(
 }
 
 /// The plan from both sides, gathered from all of `central` and `outlook`. The records'
-/// reasons are taken from `side`; its ids stay, for
-/// [`pack_plan_with_ids`](super::packed::pack_plan_with_ids).
+/// reasons and display copies are taken from `side` (the copies into the plan); its ids stay,
+/// for [`pack_plan_with_ids`](super::packed::pack_plan_with_ids).
 pub fn plan_from<'a>(
     side: &mut CentralSide,
     outlook_side: &OutlookSide,
@@ -259,6 +371,7 @@ pub fn plan_from<'a>(
                 reasons,
                 changes,
                 linked_by,
+                display: ItemDisplay::of_central(c),
                 central_index: i,
                 outlook_index,
             }
@@ -282,6 +395,7 @@ pub fn plan_from<'a>(
         orphans,
         summary,
         options,
+        display_copies: std::mem::take(&mut side.display),
     }
 }
 
@@ -300,6 +414,7 @@ impl Plan<'_> {
                     reasons: i.reasons,
                     changes: i.changes,
                     linked_by: i.linked_by,
+                    display: i.display.into_owned(),
                     central_index: i.central_index,
                     outlook_index: i.outlook_index,
                 })
@@ -316,6 +431,7 @@ impl Plan<'_> {
                 .collect(),
             summary: self.summary,
             options: self.options,
+            display_copies: self.display_copies,
         }
     }
 

@@ -3,11 +3,8 @@
 //! array). Parsing borrows from the input where it can, so a large load allocates little.
 
 use std::borrow::Cow;
-use std::fmt;
 
 use unicode_normalization::UnicodeNormalization;
-
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// A JSON value where text is expected.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -107,7 +104,7 @@ pub fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
 /// the shortest round-trip digits, in plain notation for exponents from -7 to 20 and in
 /// exponent notation outside, `-0` as `"0"`. So a record planned from JSON text and from the
 /// same data as JS objects reads the same.
-pub(crate) fn number_text(f: f64) -> String {
+pub fn number_text(f: f64) -> String {
     if f == 0.0 {
         return "0".to_owned();
     }
@@ -149,88 +146,6 @@ pub(crate) fn number_text(f: f64) -> String {
     format!("{sign}{body}")
 }
 
-struct TextVisitor;
-
-impl<'de> Visitor<'de> for TextVisitor {
-    type Value = Text<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Text::Value(Cow::Borrowed(v)))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Text::Value(Cow::Owned(v.to_owned())))
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Text::Value(Cow::Owned(v)))
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(Text::Value(Cow::Borrowed(if v { "true" } else { "false" })))
-    }
-    // Integers go through f64 as in JavaScript, so 2^64 reads as "18446744073709552000".
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Text::Value(Cow::Owned(number_text(v as f64))))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Text::Value(Cow::Owned(number_text(v as f64))))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Text::Value(Cow::Owned(number_text(v))))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Text::Absent)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Text::Absent)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(TextVisitor)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Text::Invalid)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Text::Invalid)
-    }
-}
-
-impl<'de> Deserialize<'de> for Text<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(TextVisitor)
-    }
-}
-
-/// An object key, borrowed from the input when it has no escapes.
-pub(crate) struct Key<'a>(pub Cow<'a, str>);
-
-struct KeyVisitor;
-
-impl<'de> Visitor<'de> for KeyVisitor {
-    type Value = Key<'de>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an object key")
-    }
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Key(Cow::Borrowed(v)))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Key(Cow::Owned(v.to_owned())))
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Key(Cow::Owned(v)))
-    }
-}
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_str(KeyVisitor)
-    }
-}
-
 /// Trims and collapses every run of inner whitespace to one space — the form in which two
 /// values are compared. Borrows when the value is already in that form.
 pub fn normalize_spaces(s: &str) -> Cow<'_, str> {
@@ -267,59 +182,6 @@ pub fn same_text(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn parse(json: &str) -> Text<'_> {
-        serde_json::from_str(json).unwrap()
-    }
-
-    #[test]
-    fn numbers_and_booleans_are_taken_as_their_text() {
-        assert_eq!(parse("42").as_str(), "42");
-        assert_eq!(parse("-7").as_str(), "-7");
-        assert_eq!(parse("1.5").as_str(), "1.5");
-        assert_eq!(parse("2.0").as_str(), "2");
-        assert_eq!(parse("true").as_str(), "true");
-    }
-
-    #[test]
-    fn numbers_read_as_javascript_string_of_the_number() {
-        for (json, js) in [
-            ("0", "0"),
-            ("-0.0", "0"),
-            ("123456789", "123456789"),
-            ("0.1", "0.1"),
-            ("-1.25", "-1.25"),
-            ("1e21", "1e+21"),
-            ("1.5e300", "1.5e+300"),
-            ("123456789012345678901", "123456789012345680000"),
-            ("1e20", "100000000000000000000"),
-            ("18446744073709551616", "18446744073709552000"),
-            ("18446744073709551615", "18446744073709552000"),
-            ("-9007199254740993", "-9007199254740992"),
-            ("0.000001", "0.000001"),
-            ("1e-7", "1e-7"),
-            ("-2.5e-8", "-2.5e-8"),
-            ("44.0", "44"),
-        ] {
-            assert_eq!(parse(json).as_str(), js, "{json}");
-        }
-    }
-
-    #[test]
-    fn objects_and_arrays_are_invalid_and_null_is_absent() {
-        assert_eq!(parse(r#"{"a":[1,{"b":2}]}"#), Text::Invalid);
-        assert_eq!(parse("[1,2]"), Text::Invalid);
-        assert_eq!(parse("null"), Text::Absent);
-    }
-
-    #[test]
-    fn strings_without_escapes_are_borrowed() {
-        assert!(matches!(
-            parse(r#""plain""#),
-            Text::Value(Cow::Borrowed("plain"))
-        ));
-        assert_eq!(parse(r#""a\"b""#).as_str(), "a\"b");
-    }
 
     #[test]
     fn whitespace_is_trimmed_and_collapsed_for_comparison() {

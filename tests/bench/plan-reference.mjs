@@ -223,11 +223,21 @@ function centralAddress(a) {
   return [street(a), trim(str(a.town)), trim(str(a.county)), trim(str(a.country)), trim(str(a.postcode))];
 }
 
+/** Trimmed first and last names joined by one space (either may be empty). */
+const fullName = (first, last) => (first && last ? `${first} ${last}` : first || last);
+
+/** What the plan's table shows of a record (an item's `display`). */
+const displayOf = (c) => ({
+  name: fullName(trim(str(c.firstName)), trim(str(c.lastName))),
+  email: trim(str(c.email)),
+  company: "",
+});
+
 /** The value every synced field should have, in FIELDS order. */
 function mapCentral(c) {
   const first = trim(str(c.firstName));
   const last = trim(str(c.lastName));
-  const displayName = first && last ? `${first} ${last}` : first || last;
+  const displayName = fullName(first, last);
   return [
     trim(str(c.title)), first, last, displayName, trim(str(c.mobile)), trim(str(c.email)),
     trim(str(c.telephone)), trim(str(c.website)),
@@ -400,6 +410,7 @@ export function planReference(central, outlook, options) {
       reasons,
       changes,
       linkedBy: j === null ? null : link.kind,
+      display: displayOf(c),
     };
   });
 

@@ -116,11 +116,37 @@ test("edge cases cover every reason, state, link kind, orphans, exclusions, clea
   // Numbers and booleans taken as text, linked by a numeric stored id.
   assert.deepStrictEqual(byId(clear, "10023"), {
     centralId: "10023", outlookId: "42", state: "upToDate", reasons: [], changes: [], linkedBy: "id",
+    display: { name: "Num true", email: "num@example.com", company: "" },
   });
   // Email matched after NFC and case folding.
   assert.equal(byId(clear, "C-NFC").linkedBy, "email");
   // A stale stored id is re-linked by email.
   assert.equal(byId(clear, "C-STALE").outlookId, "O-STALE");
+});
+
+test("display: first and last name trimmed and joined by one space, the trimmed email, no company", () => {
+  const central = [
+    { id: "C-1", status: "active", firstName: "  Mary  Ann ", lastName: "\tO'Neil\u00a0", email: " m@x.co \n" },
+    { id: "C-2", status: "active", firstName: "", lastName: "Lee", email: null },
+    { id: "C-3", status: "active", firstName: { a: 1 }, lastName: ["x"], email: { a: "b@x.co" } },
+    { id: "C-4", status: "active", firstName: 7, lastName: true, email: 1.5 },
+    { id: "C-5", status: "active", firstName: "Zo\u00eb", lastName: "\u00d8rsted \u{1f600}", email: "Zo\u00eb <z@x.co>" },
+  ];
+  const expected = [
+    { name: "Mary  Ann O'Neil", email: "m@x.co", company: "" },
+    { name: "Lee", email: "", company: "" },
+    { name: "", email: "", company: "" },
+    { name: "7 true", email: "1.5", company: "" },
+    { name: "Zo\u00eb \u00d8rsted \u{1f600}", email: "Zo\u00eb <z@x.co>", company: "" },
+  ];
+  const plans = {
+    arrays: planSync(central, [], {}),
+    text: planSync(JSON.stringify(central), "[]", {}),
+    reference: planReference(central, [], {}),
+  };
+  for (const [what, plan] of Object.entries(plans)) {
+    assert.deepStrictEqual(plan.items.map((i) => i.display), expected, what);
+  }
 });
 
 test("edge cases: JSON text and bytes give the same plan as arrays", () => {
