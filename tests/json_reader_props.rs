@@ -15,10 +15,8 @@ use std::fmt::Write as _;
 
 use central_o365_sync::engine::input::{CentralContact, OutlookContact};
 use central_o365_sync::engine::text::Text;
-use central_o365_sync::engine::{
-    parse_central, parse_lenient, parse_outlook, InputError, CENTRAL_ID_PROPERTY,
-};
-use oracle::serde_reader::{parse_central_serde, parse_outlook_serde, text_serde};
+use central_o365_sync::engine::{parse_central, parse_outlook, InputError, CENTRAL_ID_PROPERTY};
+use oracle::serde_reader::{parse_central_serde, parse_lenient, parse_outlook_serde, text_serde};
 use proptest::prelude::*;
 
 /// The reader and the reference agree on `json`: the same records, or both an error (with the

@@ -188,10 +188,10 @@ pub fn is_central_id_property(id: &str) -> bool {
 }
 
 /// Parses a JSON array of Central contacts, in one pass over the text (see `json_reader`). It
-/// accepts exactly what the serde_json reading it replaced accepts behind
-/// [`super::parse_lenient`], and reads the same records (that reading is kept as the
-/// reference in the test tree, `tests/oracle/serde_reader.rs`, and `tests/json_reader_props.rs`
-/// holds the two together): a lone surrogate escape reads as U+FFFD, values nest to any depth.
+/// accepts exactly what the serde_json reading it replaced accepts (behind a repair of lone
+/// surrogate escapes, which serde_json rejects), and reads the same records — that reading is
+/// kept as the reference in `tests/oracle/serde_reader.rs`, and `tests/json_reader_props.rs`
+/// holds the two together: a lone surrogate escape reads as U+FFFD, values nest to any depth.
 pub fn parse_central(json: &[u8]) -> Result<Vec<CentralContact<'_>>, InputError> {
     read_records(json, "Central contacts", read_central, &mut |_, _| {})
 }
@@ -224,52 +224,6 @@ fn utf8<'a>(json: &'a [u8], what: &str) -> Result<&'a str, InputError> {
     // One UTF-8 check of the whole text is cheaper than checking string by string.
     std::str::from_utf8(json).map_err(|e| InputError {
         message: format!("{what} must be UTF-8 JSON text: {e}"),
-    })
-}
-
-/// JSON text with every lone UTF-16 surrogate escape (`\ud800` without its pair — which
-/// `JSON.stringify` writes for a JS string holding one) replaced by `\ufffd`, or `None` when
-/// there is none. serde_json rejects lone surrogates; a JS string may hold them.
-pub fn repair_lone_surrogates(json: &[u8]) -> Option<Vec<u8>> {
-    fn hex4(b: &[u8]) -> Option<u16> {
-        let s = std::str::from_utf8(b.get(..4)?).ok()?;
-        u16::from_str_radix(s, 16).ok()
-    }
-    let mut out: Option<Vec<u8>> = None;
-    let mut copied = 0;
-    let mut i = 0;
-    while i < json.len() {
-        if json[i] != b'\\' {
-            i += 1;
-            continue;
-        }
-        if json.get(i + 1) != Some(&b'u') {
-            i += 2;
-            continue;
-        }
-        let Some(unit) = hex4(&json[(i + 2).min(json.len())..]) else {
-            i += 2;
-            continue;
-        };
-        let paired = (0xD800..0xDC00).contains(&unit)
-            && json.get(i + 6..i + 8) == Some(b"\\u")
-            && hex4(&json[(i + 8).min(json.len())..])
-                .is_some_and(|low| (0xDC00..0xE000).contains(&low));
-        if paired {
-            i += 12;
-        } else if (0xD800..0xE000).contains(&unit) {
-            let buf = out.get_or_insert_with(|| Vec::with_capacity(json.len()));
-            buf.extend_from_slice(&json[copied..i]);
-            buf.extend_from_slice(b"\\ufffd");
-            i += 6;
-            copied = i;
-        } else {
-            i += 6;
-        }
-    }
-    out.map(|mut buf| {
-        buf.extend_from_slice(&json[copied..]);
-        buf
     })
 }
 
@@ -692,17 +646,6 @@ mod tests {
         let mut out: Vec<[u8; 64]> = vec![[0; 64]; 32];
         reserve_for_the_rest(&mut out, 32, 6_400);
         assert_eq!(out.capacity(), 32 + 6_400 * 2 / 64);
-    }
-
-    #[test]
-    fn lone_surrogate_escapes_are_replaced_and_pairs_kept() {
-        let json = br#"["a\ud800b", "\ud83d\ude00", "\\ud800", "\udc00", "\u00e9"]"#;
-        let fixed = repair_lone_surrogates(json).unwrap();
-        assert_eq!(
-            std::str::from_utf8(&fixed).unwrap(),
-            r#"["a\ufffdb", "\ud83d\ude00", "\\ud800", "\ufffd", "\u00e9"]"#
-        );
-        assert_eq!(repair_lone_surrogates(br#"["\ud83d\ude00", "x"]"#), None);
     }
 
     #[test]

@@ -17,8 +17,8 @@ pub mod validate;
 
 pub use diff::{Change, EmptyValues};
 pub use input::{
-    parse_central, parse_central_with, parse_outlook, parse_outlook_with, repair_lone_surrogates,
-    CentralContact, InputError, OutlookContact, CENTRAL_ID_PROPERTY,
+    parse_central, parse_central_with, parse_outlook, parse_outlook_with, CentralContact,
+    InputError, OutlookContact, CENTRAL_ID_PROPERTY,
 };
 pub use mapping::Field;
 pub use packed::PackedPlan;
@@ -83,22 +83,5 @@ impl Read<'_> {
         let packed =
             packed::pack_plan_with_ids(&plan, self.central_side.ids(), self.outlook_side.ids());
         (plan, packed)
-    }
-}
-
-/// Parses `json` with `parse`; if that fails and the text holds lone surrogate escapes, parses
-/// it again with those replaced by U+FFFD. The repaired text is kept in `fixed`, which the
-/// records borrow from.
-pub fn parse_lenient<'a, T: 'a>(
-    json: &'a [u8],
-    fixed: &'a mut Option<Vec<u8>>,
-    mut parse: impl FnMut(&'a [u8]) -> Result<Vec<T>, InputError>,
-) -> Result<Vec<T>, InputError> {
-    match parse(json) {
-        Ok(records) => Ok(records),
-        Err(e) => match repair_lone_surrogates(json) {
-            Some(repaired) => parse(fixed.insert(repaired)),
-            None => Err(e),
-        },
     }
 }

@@ -466,3 +466,82 @@ where
         Ok(AnyOr::Other)
     }
 }
+
+/// Parses `json` with `parse`; if that fails and the text holds lone surrogate escapes, parses
+/// it again with those replaced by U+FFFD. The repaired text is kept in `fixed`, which the
+/// records borrow from.
+pub fn parse_lenient<'a, T: 'a>(
+    json: &'a [u8],
+    fixed: &'a mut Option<Vec<u8>>,
+    mut parse: impl FnMut(&'a [u8]) -> Result<Vec<T>, InputError>,
+) -> Result<Vec<T>, InputError> {
+    match parse(json) {
+        Ok(records) => Ok(records),
+        Err(e) => match repair_lone_surrogates(json) {
+            Some(repaired) => parse(fixed.insert(repaired)),
+            None => Err(e),
+        },
+    }
+}
+
+/// JSON text with every lone UTF-16 surrogate escape (`\ud800` without its pair — which
+/// `JSON.stringify` writes for a JS string holding one) replaced by `\ufffd`, or `None` when
+/// there is none. serde_json rejects lone surrogates; a JS string may hold them.
+pub fn repair_lone_surrogates(json: &[u8]) -> Option<Vec<u8>> {
+    fn hex4(b: &[u8]) -> Option<u16> {
+        let s = std::str::from_utf8(b.get(..4)?).ok()?;
+        u16::from_str_radix(s, 16).ok()
+    }
+    let mut out: Option<Vec<u8>> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while i < json.len() {
+        if json[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        if json.get(i + 1) != Some(&b'u') {
+            i += 2;
+            continue;
+        }
+        let Some(unit) = hex4(&json[(i + 2).min(json.len())..]) else {
+            i += 2;
+            continue;
+        };
+        let paired = (0xD800..0xDC00).contains(&unit)
+            && json.get(i + 6..i + 8) == Some(b"\\u")
+            && hex4(&json[(i + 8).min(json.len())..])
+                .is_some_and(|low| (0xDC00..0xE000).contains(&low));
+        if paired {
+            i += 12;
+        } else if (0xD800..0xE000).contains(&unit) {
+            let buf = out.get_or_insert_with(|| Vec::with_capacity(json.len()));
+            buf.extend_from_slice(&json[copied..i]);
+            buf.extend_from_slice(b"\\ufffd");
+            i += 6;
+            copied = i;
+        } else {
+            i += 6;
+        }
+    }
+    out.map(|mut buf| {
+        buf.extend_from_slice(&json[copied..]);
+        buf
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lone_surrogate_escapes_are_replaced_and_pairs_kept() {
+        let json = br#"["a\ud800b", "\ud83d\ude00", "\\ud800", "\udc00", "\u00e9"]"#;
+        let fixed = repair_lone_surrogates(json).unwrap();
+        assert_eq!(
+            std::str::from_utf8(&fixed).unwrap(),
+            r#"["a\ufffdb", "\ud83d\ude00", "\\ud800", "\ufffd", "\u00e9"]"#
+        );
+        assert_eq!(repair_lone_surrogates(br#"["\ud83d\ude00", "x"]"#), None);
+    }
+}
