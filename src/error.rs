@@ -40,6 +40,9 @@ pub enum ErrorCode {
     NotSyncable,
     /// A selected id that is not an active Central contact of the plan.
     NotInPlan,
+    /// An update not written because the Outlook contact changed after the plan read it
+    /// (Graph's 412 or 409 on `If-Match`): nothing the user typed is overwritten.
+    ChangedSincePlan,
     /// A create skipped because a contact with its Central id was found in the folder before
     /// it was sent (another run created it since the plan; runs without a ledger look first).
     AlreadyInFolder,
@@ -70,6 +73,7 @@ impl ErrorCode {
             ErrorCode::GraphError => "graphError",
             ErrorCode::NotSyncable => "notSyncable",
             ErrorCode::NotInPlan => "notInPlan",
+            ErrorCode::ChangedSincePlan => "changedSincePlan",
             ErrorCode::AlreadyInFolder => "alreadyInFolder",
             ErrorCode::OutcomeUnknown => "outcomeUnknown",
             ErrorCode::PossibleDuplicate => "possibleDuplicate",

@@ -289,6 +289,7 @@ fn linked_by_stored_id_even_when_the_email_changed() {
         vec![Write::Update {
             central_id: "C-10023".into(),
             outlook_id: "AAMk1".into(),
+            etag: "W/\"EQAAABYAAAB\"".into(),
             body: json!({
                 "emailAddresses": [{ "address": "john.smith@newmail.com", "name": "John Smith" }],
                 "singleValueExtendedProperties": [{ "id": CENTRAL_ID_PROPERTY, "value": "C-10023" }]

@@ -40,6 +40,19 @@ fn update(central_id: &str, outlook_id: &str) -> (String, WriteKind) {
         WriteKind::Update {
             outlook_id: outlook_id.to_owned(),
             body: body(central_id),
+            etag: None,
+        },
+    )
+}
+
+/// An update of the contact as it was read: `If-Match` on its etag.
+fn update_if_match(central_id: &str, outlook_id: &str, etag: String) -> (String, WriteKind) {
+    (
+        central_id.to_owned(),
+        WriteKind::Update {
+            outlook_id: outlook_id.to_owned(),
+            body: body(central_id),
+            etag: Some(etag),
         },
     )
 }
@@ -1212,4 +1225,83 @@ fn looking_before_create_skips_what_another_run_made_and_creates_the_rest_once()
         "one write each for c0 and c2, none for c1"
     );
     assert_eq!(report.outcome.duplicates_removed, 0);
+}
+
+/// An update goes with `If-Match` on the etag the plan read: a contact the user edited since
+/// is not overwritten — its record fails with `changedSincePlan`, the user's edit stays, and
+/// nothing is sent again; one nobody touched is updated.
+#[test]
+fn an_update_of_a_contact_the_user_edited_since_the_plan_is_not_written() {
+    let mut mb = Mailbox::default();
+    let edited = mb.seed(Some("e0"), json!({ "givenName": "old" }));
+    let untouched = mb.seed(Some("e1"), json!({ "givenName": "old" }));
+    let (e0, e1) = (
+        mb.by_id(&edited).unwrap().etag(),
+        mb.by_id(&untouched).unwrap().etag(),
+    );
+    mb.user_edit(&edited, json!({ "mobilePhone": "+44 1 typed in Outlook" }));
+    let report = run(
+        &mut mb,
+        vec![
+            update_if_match("e0", &edited, e0),
+            update_if_match("e1", &untouched, e1),
+        ],
+        Faults::default(),
+    );
+    let r = record(&report.outcome, "e0");
+    assert_eq!(r.action, Action::Failed, "{r:?}");
+    assert_eq!(r.error.as_ref().unwrap().code, "changedSincePlan");
+    assert_eq!(r.error.as_ref().unwrap().status, Some(412));
+    let kept = mb.by_id(&edited).unwrap();
+    assert_eq!(kept.fields["givenName"], "old", "not overwritten");
+    assert_eq!(
+        kept.fields["mobilePhone"], "+44 1 typed in Outlook",
+        "the user's edit stays"
+    );
+    assert_eq!(record(&report.outcome, "e1").action, Action::Updated);
+    assert_eq!(mb.by_id(&untouched).unwrap().fields["givenName"], "new e1");
+    assert_eq!(report.writes, [1, 1], "no second try of a refused update");
+}
+
+/// An update's batch answer is lost after it ran: the resend meets 412 (its own write moved
+/// the etag). The contact is read back; it holds what the update sent, so the record is
+/// `updated` — not a false `changedSincePlan`. Had the user edited it instead, it would not be
+/// overwritten.
+#[test]
+fn a_resent_update_that_meets_412_is_read_back_and_counts_as_updated_when_it_landed() {
+    let mut mb = Mailbox::default();
+    let id = mb.seed(Some("u0"), json!({ "givenName": "old" }));
+    let etag = mb.by_id(&id).unwrap().etag();
+    let report = run(
+        &mut mb,
+        vec![update_if_match("u0", &id, etag.clone())],
+        faults(&[TopFault::LostAfter], &[]),
+    );
+    let r = record(&report.outcome, "u0");
+    assert_eq!(r.action, Action::Updated, "{r:?} {:?}", report.log);
+    assert_eq!(r.error, None);
+    assert_eq!(mb.by_id(&id).unwrap().fields["givenName"], "new u0");
+    assert!(
+        log(&report)
+            .iter()
+            .any(|l| l.starts_with("GET") && l.contains(&id)),
+        "{:?}",
+        report.log
+    );
+
+    // The same, but the user edits the contact while the first answer is lost.
+    let mut mb = Mailbox::default();
+    let id = mb.seed(Some("u1"), json!({ "givenName": "old" }));
+    let etag = mb.by_id(&id).unwrap().etag();
+    let mut f = faults(&[TopFault::LostBefore], &[]);
+    f.top.push_back(TopFault::None);
+    mb.user_edit(&id, json!({ "givenName": "typed in Outlook" }));
+    let report = run(&mut mb, vec![update_if_match("u1", &id, etag)], f);
+    let r = record(&report.outcome, "u1");
+    assert_eq!(r.action, Action::Failed, "{r:?}");
+    assert_eq!(r.error.as_ref().unwrap().code, "changedSincePlan");
+    assert_eq!(
+        mb.by_id(&id).unwrap().fields["givenName"],
+        "typed in Outlook"
+    );
 }

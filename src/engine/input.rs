@@ -158,6 +158,8 @@ pub struct OutlookContact<'a> {
     pub business_address: OutlookAddress<'a>,
     /// The Central id stored in our extended property, if any.
     pub central_id: Option<Cow<'a, str>>,
+    /// `@odata.etag` as read: an update is sent with `If-Match` on it.
+    pub etag: Text<'a>,
 }
 
 impl OutlookContact<'_> {
@@ -441,7 +443,7 @@ fn read_outlook<'a>(r: &mut Reader<'a>, c: &mut OutlookContact<'a>) -> ReadResul
     each_key!(
         r,
         [
-            "@odata.etag", // not read, but on every Graph contact
+            "@odata.etag",
             "businessAddress",
             "businessHomePage",
             "businessPhones",
@@ -458,6 +460,7 @@ fn read_outlook<'a>(r: &mut Reader<'a>, c: &mut OutlookContact<'a>) -> ReadResul
         |key| {
             let field = match key {
                 "id" => &mut c.id,
+                "@odata.etag" => &mut c.etag,
                 "title" => &mut c.title,
                 "givenName" => &mut c.given_name,
                 "surname" => &mut c.surname,

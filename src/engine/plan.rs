@@ -217,11 +217,13 @@ pub struct Plan<'a> {
 pub enum Write {
     /// `POST …/contactFolders/{folder}/contacts` with this body.
     Create { central_id: String, body: Value },
-    /// `PATCH …/contacts/{outlook_id}` with this body.
+    /// `PATCH …/contacts/{outlook_id}` with this body, on `If-Match: etag` (the contact as
+    /// the plan read it; `""` when Graph sent none).
     Update {
         central_id: String,
         outlook_id: String,
         body: Value,
+        etag: String,
     },
 }
 
@@ -460,6 +462,7 @@ impl Plan<'_> {
                     self.options.empty_values,
                 ),
                 outlook_id: outlook[j].id.as_str().to_owned(),
+                etag: outlook[j].etag.as_str().to_owned(),
                 central_id,
             }),
             _ => None,

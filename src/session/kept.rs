@@ -116,7 +116,15 @@ impl Kept {
                     central_id,
                     outlook_id,
                     body,
-                }) => writes.push((central_id, WriteKind::Update { outlook_id, body })),
+                    etag,
+                }) => writes.push((
+                    central_id,
+                    WriteKind::Update {
+                        outlook_id,
+                        body,
+                        etag: (!etag.is_empty()).then_some(etag),
+                    },
+                )),
                 None => skipped.push(RecordResult {
                     central_id: item.central_id.to_string(),
                     outlook_id: item.outlook_id.as_ref().map(|s| s.to_string()),

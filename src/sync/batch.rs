@@ -19,18 +19,25 @@ pub struct BatchRequest<'a> {
     pub url: String,
     /// A write's JSON body (sent with its `Content-Type`); `None` for a GET.
     pub body: Option<&'a Value>,
+    /// `If-Match` (an update of the contact as it was read).
+    pub if_match: Option<&'a str>,
 }
 
 /// The `$batch` request body.
 pub fn batch_body(requests: &[BatchRequest<'_>]) -> String {
     let list: Vec<Value> = requests
         .iter()
-        .map(|r| match r.body {
-            Some(body) => json!({ "id": r.id, "method": r.method, "url": r.url,
-                    "headers": { "Content-Type": "application/json", "Prefer": PREFER_IMMUTABLE_IDS },
-                    "body": body }),
-            None => json!({ "id": r.id, "method": r.method, "url": r.url,
-                    "headers": { "Prefer": PREFER_IMMUTABLE_IDS } }),
+        .map(|r| {
+            let mut item = json!({ "id": r.id, "method": r.method, "url": r.url,
+                                   "headers": { "Prefer": PREFER_IMMUTABLE_IDS } });
+            if let Some(body) = r.body {
+                item["headers"]["Content-Type"] = json!("application/json");
+                item["body"] = body.clone();
+            }
+            if let Some(etag) = r.if_match {
+                item["headers"]["If-Match"] = json!(etag);
+            }
+            item
         })
         .collect();
     json!({ "requests": list }).to_string()
@@ -96,7 +103,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn body_carries_content_type_immutable_ids_and_relative_urls_and_gets_have_no_body() {
+    fn body_carries_content_type_immutable_ids_if_match_and_relative_urls_and_gets_have_no_body() {
         let b = json!({ "givenName": "Ann" });
         let text = batch_body(&[
             BatchRequest {
@@ -104,18 +111,21 @@ mod tests {
                 method: "PATCH",
                 url: "/me/contacts/AAMk%3D".into(),
                 body: Some(&b),
+                if_match: Some("W/\"K1\""),
             },
             BatchRequest {
                 id: "4".into(),
                 method: "GET",
                 url: "/me/contactFolders/F/contacts?$select=id".into(),
                 body: None,
+                if_match: None,
             },
         ]);
         assert_eq!(
             serde_json::from_str::<Value>(&text).unwrap(),
             json!({ "requests": [{ "id": "3", "method": "PATCH", "url": "/me/contacts/AAMk%3D",
-                                   "headers": { "Content-Type": "application/json", "Prefer": "IdType=\"ImmutableId\"" },
+                                   "headers": { "Content-Type": "application/json", "Prefer": "IdType=\"ImmutableId\"",
+                                                "If-Match": "W/\"K1\"" },
                                    "body": { "givenName": "Ann" } },
                                  { "id": "4", "method": "GET", "url": "/me/contactFolders/F/contacts?$select=id",
                                    "headers": { "Prefer": "IdType=\"ImmutableId\"" } }] })

@@ -292,6 +292,86 @@ impl Deleter {
     }
 }
 
+/// Reads one contact back, to tell whether it holds what an update sent: an update resent
+/// after an answer was lost meets 412 when its first try landed (its own write moved the
+/// etag) just as when the user edited the contact — the contact's values tell which.
+pub(crate) struct Checker {
+    current: Retried,
+}
+
+impl Checker {
+    pub fn new(cx: &Context, outlook_id: &str) -> Self {
+        Checker {
+            current: Retried::new(Method::Get, delete_target(cx, outlook_id)),
+        }
+    }
+
+    pub fn request(&mut self, tag: Tag) -> Request {
+        self.current.request(tag)
+    }
+
+    /// Whether the contact holds every value of `body` (absent, `null`, `""`, `[]` and `{}`
+    /// count as one empty value; the extended property is never echoed, so not compared).
+    pub fn answer(
+        &mut self,
+        answer: Answer,
+        cx: &mut Context,
+        body: &serde_json::Value,
+    ) -> Next<Result<bool, SyncError>> {
+        match self.current.judge(answer, cx) {
+            Try::Again(wait) => Next::Again(wait),
+            Try::Failed(e) => Next::Finished(Err(e)),
+            Try::Answered(text) => Next::Finished(
+                serde_json::from_slice::<serde_json::Value>(&text)
+                    .map(|contact| holds(&contact, body))
+                    .map_err(|e| {
+                        SyncError::new(
+                            ErrorCode::InvalidGraphData,
+                            format!("Graph sent a contact that is not JSON: {e}"),
+                        )
+                    }),
+            ),
+        }
+    }
+}
+
+/// The contact holds each value the update body sent.
+pub fn holds(contact: &serde_json::Value, body: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    fn empty(v: &Value) -> bool {
+        match v {
+            Value::Null => true,
+            Value::String(s) => s.is_empty(),
+            Value::Array(a) => a.is_empty(),
+            Value::Object(o) => o.values().all(empty),
+            _ => false,
+        }
+    }
+    fn same(a: &Value, b: &Value) -> bool {
+        if empty(a) && empty(b) {
+            return true;
+        }
+        match (a, b) {
+            (Value::Object(x), Value::Object(y)) => x.keys().chain(y.keys()).all(|k| {
+                same(
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                )
+            }),
+            (Value::Array(x), Value::Array(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
+            }
+            _ => a == b,
+        }
+    }
+    let Some(sent) = body.as_object() else {
+        return false;
+    };
+    sent.iter()
+        .filter(|(k, _)| k.as_str() != "singleValueExtendedProperties")
+        .all(|(k, v)| same(contact.get(k).unwrap_or(&Value::Null), v))
+}
+
 fn delete_target(cx: &Context, outlook_id: &str) -> Target {
     Target::Relative(format!("{}/contacts/{}", cx.mailbox, encode(outlook_id)))
 }

@@ -20,7 +20,7 @@ use std::collections::VecDeque;
 use serde_json::Value;
 
 use super::batch::{batch_body, parse_batch_response, BatchRequest, ItemResponse, MAX_BATCH};
-use super::lookup::{Context, Deleter, FirstPage, Next, PageReader};
+use super::lookup::{Checker, Context, Deleter, FirstPage, Next, PageReader};
 use super::record::{
     Action, Progress, RecordError, RecordResult, RunOutcome, WriteKind, OUTCOME_UNKNOWN,
     POSSIBLE_DUPLICATE,
@@ -113,6 +113,9 @@ enum JobState {
     Pending,
     /// Sent, but whether it was written is unknown: look it up before sending again.
     UnknownCreate,
+    /// An update resent after an unknown outcome met 412: read the contact back to tell
+    /// whether its own earlier try landed.
+    CheckUpdate,
     Done(Action, Option<String>, Option<RecordError>),
 }
 
@@ -175,11 +178,18 @@ struct Errand {
 
 enum Work {
     Find(PageReader),
-    Delete { keep: String, deleter: Deleter },
+    /// An update met 412 after an earlier try of it may have landed: read the contact back.
+    Check(Checker),
+    Delete {
+        keep: String,
+        deleter: Deleter,
+    },
 }
 
 enum Finished {
     Found(Result<Vec<String>, SyncError>),
+    /// Whether the contact holds what the update sent.
+    Checked(Result<bool, SyncError>),
     Deleted {
         keep: String,
         removed: usize,
@@ -191,13 +201,21 @@ impl Errand {
     fn request(&mut self, tag: Tag) -> Request {
         match &mut self.work {
             Work::Find(reader) => reader.request(tag),
+            Work::Check(checker) => checker.request(tag),
             Work::Delete { deleter, .. } => deleter.request(tag),
         }
     }
 
-    fn answer(&mut self, answer: Answer, cx: &mut Context) -> Next<Finished> {
+    fn answer(&mut self, answer: Answer, cx: &mut Context, jobs: &[Job]) -> Next<Finished> {
         match &mut self.work {
             Work::Find(reader) => reader.answer(answer, cx).map(Finished::Found),
+            Work::Check(checker) => {
+                let sent = match &jobs[self.job].write {
+                    WriteKind::Update { body, .. } => body,
+                    WriteKind::Create { body } => body,
+                };
+                checker.answer(answer, cx, sent).map(Finished::Checked)
+            }
             Work::Delete { keep, deleter } => {
                 deleter
                     .answer(answer, cx)
@@ -562,6 +580,21 @@ impl Machine {
         while self.round.looked_at < self.round.jobs.len() {
             let j = self.round.jobs[self.round.looked_at];
             self.round.looked_at += 1;
+            if self.jobs[j].state == JobState::CheckUpdate {
+                let WriteKind::Update { outlook_id, .. } = &self.jobs[j].write else {
+                    continue;
+                };
+                let checker = Checker::new(&self.cx, outlook_id);
+                self.running = Some(Running {
+                    errand: Errand {
+                        job: j,
+                        in_sweep: false,
+                        work: Work::Check(checker),
+                    },
+                    wait: None,
+                });
+                return None;
+            }
             if self.jobs[j].state == JobState::UnknownCreate {
                 let reader = PageReader::new(&self.cx, &self.jobs[j].central_id);
                 self.running = Some(Running {
@@ -616,12 +649,18 @@ impl Machine {
                 method: "POST",
                 url: format!("{mailbox}/contactFolders/{folder}/contacts"),
                 body: Some(body),
+                if_match: None,
             },
-            WriteKind::Update { outlook_id, body } => BatchRequest {
+            WriteKind::Update {
+                outlook_id,
+                body,
+                etag,
+            } => BatchRequest {
                 id: j.to_string(),
                 method: "PATCH",
                 url: format!("{mailbox}/contacts/{}", encode(outlook_id)),
                 body: Some(body),
+                if_match: etag.as_deref(),
             },
         }
     }
@@ -684,12 +723,13 @@ impl Machine {
             return;
         };
         let (job, in_sweep) = (running.errand.job, running.errand.in_sweep);
-        match running.errand.answer(answer, &mut self.cx) {
+        match running.errand.answer(answer, &mut self.cx, &self.jobs) {
             Next::Again(wait) => {
                 running.wait = Some(wait);
                 self.running = Some(running);
             }
             Next::Go => self.running = Some(running),
+            Next::Finished(Finished::Checked(result)) => self.update_checked(job, result),
             Next::Finished(Finished::Found(found)) if in_sweep => self.sweep_settle(job, found),
             Next::Finished(Finished::Found(found)) => self.round_found(job, found),
             Next::Finished(Finished::Deleted {
@@ -839,13 +879,38 @@ impl Machine {
             }
             s if is_transient(s) => {
                 // A 503/504 may come after the write happened; a 429 never does.
-                let unknown = is_create && s != 429;
+                let unknown = s != 429;
                 if self.retry_or_fail(j, item_error(item).into(), unknown) {
                     let attempts = self.jobs[j].attempts;
                     let wait = self.delay(attempts, item.retry_after);
                     self.round.wait = self.round.wait.max(wait);
                     self.round.retry_later.push(j);
                 }
+            }
+            // The contact changed since the plan read it (the user edited it in Outlook, or
+            // Exchange touched it): it is not overwritten. Graph answers 412, or 409
+            // `ErrorIrresolvableConflict`.
+            // A resend whose earlier try may have landed: its own write may be what moved
+            // the etag. The contact is read back before anything is decided.
+            412 | 409 if !is_create && self.jobs[j].ever_unknown => {
+                self.jobs[j].state = JobState::CheckUpdate;
+                self.round.retry_later.push(j);
+            }
+            412 | 409 if !is_create => {
+                let cause = item_error(item);
+                self.jobs[j].state = JobState::Done(
+                    Action::Failed,
+                    None,
+                    Some(RecordError {
+                        code: ErrorCode::ChangedSincePlan.as_str().to_owned(),
+                        message: format!(
+                            "the Outlook contact changed after the plan was made, so it was not overwritten; plan again ({})",
+                            cause.message
+                        ),
+                        status: cause.status,
+                        graph_code: cause.graph_code,
+                    }),
+                )
             }
             _ => {
                 self.jobs[j].state =
@@ -854,15 +919,43 @@ impl Machine {
         }
     }
 
+    /// A resent update's contact was read back: it holds what the update sent (an earlier
+    /// try landed) — updated; else someone changed it — not overwritten.
+    fn update_checked(&mut self, j: usize, result: Result<bool, SyncError>) {
+        let outlook_id = match &self.jobs[j].write {
+            WriteKind::Update { outlook_id, .. } => outlook_id.clone(),
+            WriteKind::Create { .. } => return,
+        };
+        self.jobs[j].state = match result {
+            Ok(true) => JobState::Done(Action::Updated, Some(outlook_id), None),
+            Ok(false) => JobState::Done(
+                Action::Failed,
+                None,
+                Some(changed_since_plan("the Outlook contact changed after the plan was made")),
+            ),
+            Err(e) => JobState::Done(
+                Action::Failed,
+                None,
+                Some(changed_since_plan(&format!(
+                    "the Outlook contact changed after the plan was made, or an earlier try of this update landed; it could not be read back ({})",
+                    e.message
+                ))),
+            ),
+        };
+    }
+
     /// Notes a failed try. True when the job goes again (as a lookup first if its outcome is
     /// unknown and it is a create), false when it has used its tries: it has failed, or, when
     /// unknown, it is left for the sweep to settle.
     fn retry_or_fail(&mut self, j: usize, error: RecordError, outcome_unknown: bool) -> bool {
         let max_attempts = self.cx.retry.max_attempts;
         let job = &mut self.jobs[j];
-        if job.is_create() && outcome_unknown {
-            job.state = JobState::UnknownCreate;
+        if outcome_unknown {
+            // An update may have landed too: a resend that meets 412 reads it back.
             job.ever_unknown = true;
+            if job.is_create() {
+                job.state = JobState::UnknownCreate;
+            }
         }
         job.last_error = Some(error.clone());
         if job.attempts >= max_attempts {
@@ -1009,6 +1102,7 @@ impl Machine {
                 method: "GET",
                 url: self.cx.lookup_path(&self.jobs[item.job].central_id),
                 body: None,
+                if_match: None,
             });
         }
         let body = batch_body(&items);
@@ -1172,6 +1266,15 @@ impl Machine {
                 work: Work::Delete { keep, deleter },
             });
         }
+    }
+}
+
+fn changed_since_plan(what: &str) -> RecordError {
+    RecordError {
+        code: ErrorCode::ChangedSincePlan.as_str().to_owned(),
+        message: format!("{what}, so it was not overwritten; plan again"),
+        status: None,
+        graph_code: None,
     }
 }
 

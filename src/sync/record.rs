@@ -78,8 +78,16 @@ pub struct Progress {
 /// A write to make.
 #[derive(Debug, Clone)]
 pub enum WriteKind {
-    Create { body: Value },
-    Update { outlook_id: String, body: Value },
+    Create {
+        body: Value,
+    },
+    /// `etag`: the contact as the plan read it; the PATCH is sent with `If-Match` on it, so
+    /// an edit the user made since is never overwritten (`None`: no condition).
+    Update {
+        outlook_id: String,
+        body: Value,
+        etag: Option<String>,
+    },
 }
 
 /// What a run did: one result per write in order, whether it was cancelled, and the error

@@ -36,10 +36,15 @@ test("mountCentralSync(element, config) mounts the widget into a host page under
   assert.deepEqual(seen.errors, []);
 });
 
-test("a host that holds the contacts hands them in (a function returning JSON text): Central is not read", async () => {
+test("a host that holds the contacts hands them in (a function returning JSON text): Central's contacts are not read", async () => {
   const { page, seen } = await newPage(browser, { csp: true });
-  const centralReads = [];
-  page.on("request", (r) => { if (new URL(r.url()).pathname.startsWith("/central/")) centralReads.push(r.url()); });
+  // Central's contacts are not read; its sync ledger still is (one read per plan).
+  const centralReads = [], ledgerReads = [];
+  page.on("request", (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.startsWith("/central/api/sync-ledgers/")) ledgerReads.push(r.method());
+    else if (path.startsWith("/central/")) centralReads.push(r.url());
+  });
   const contacts = [
     { id: "H-1", status: "active", firstName: "Hana", lastName: "Host", email: "hana.host@example.com" },
     { id: "H-2", status: "active", firstName: "Hugo", lastName: "Host", email: "hugo.host@example.com" },
@@ -62,6 +67,7 @@ test("a host that holds the contacts hands them in (a function returning JSON te
   await page.getByRole("button", { name: "Plan again" }).first().click();
   await page.waitForFunction(() => window.contactCalls === 2 && !document.querySelector(".cos-plan").hidden);
   assert.deepEqual(centralReads, []);
+  assert.deepEqual(ledgerReads, ["GET", "GET"]);
   assert.deepEqual(seen.violations, []);
   assert.deepEqual(seen.errors, []);
 });

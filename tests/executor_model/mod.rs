@@ -31,6 +31,14 @@ pub struct Contact {
     pub id: String,
     pub central_id: Option<String>,
     pub fields: Map<String, Value>,
+    /// Its change counter: `@odata.etag` is `W/"<changes>"`; every write moves it.
+    pub changes: u64,
+}
+
+impl Contact {
+    pub fn etag(&self) -> String {
+        format!("W/\"{}\"", self.changes)
+    }
 }
 
 /// A fault of a request that reaches the mailbox (a `$batch`, a lookup page, a DELETE).
@@ -96,7 +104,8 @@ pub struct Faults {
 #[derive(Debug, Clone)]
 enum Op {
     Create(Value),
-    Patch(String, Value),
+    /// The contact's id, the body, the `If-Match` sent (412 when it is not the etag now).
+    Patch(String, Value, Option<String>),
     Delete(String),
 }
 
@@ -121,8 +130,21 @@ impl Mailbox {
             id: id.clone(),
             central_id: central_id.map(str::to_owned),
             fields: fields.as_object().cloned().unwrap_or_default(),
+            changes: 0,
         });
         id
+    }
+
+    /// The user edits a contact in Outlook: its fields change, and so does its etag.
+    pub fn user_edit(&mut self, id: &str, fields: Value) {
+        let c = self
+            .contacts
+            .iter_mut()
+            .find(|c| c.id == id)
+            .expect("a contact");
+        c.fields
+            .extend(fields.as_object().cloned().unwrap_or_default());
+        c.changes += 1;
     }
 
     /// Contacts whose stored Central id is exactly `central_id`.
@@ -170,13 +192,18 @@ impl Mailbox {
                     id: id.clone(),
                     central_id,
                     fields,
+                    changes: 0,
                 });
                 (201, json!({ "id": id }))
             }
-            Op::Patch(id, body) => {
+            Op::Patch(id, body, if_match) => {
                 let (central_id, fields) = split_body(&body);
                 match self.contacts.iter_mut().find(|c| c.id == id) {
+                    Some(c) if if_match.as_ref().is_some_and(|e| *e != c.etag()) => {
+                        (412, error_body("ErrorIrresolvableConflict"))
+                    }
                     Some(c) => {
+                        c.changes += 1;
                         c.fields.extend(fields);
                         if central_id.is_some() {
                             c.central_id = central_id;
@@ -251,7 +278,13 @@ impl Mailbox {
     }
 
     /// One request (or batch item) on its path: the op it is, or a lookup's answer.
-    fn route(&self, method: &str, url: &str, body: Option<Value>) -> Result<Op, (u16, Value)> {
+    fn route(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<Value>,
+        if_match: Option<String>,
+    ) -> Result<Op, (u16, Value)> {
         let (path, query) = url.split_once('?').unwrap_or((url, ""));
         let segs: Vec<String> = path.split('/').skip(1).map(decode).collect();
         let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
@@ -265,8 +298,19 @@ impl Mailbox {
             ("PATCH", ["me", "contacts", id]) => Ok(Op::Patch(
                 id.to_string(),
                 body.expect("an update has a body"),
+                if_match,
             )),
             ("DELETE", ["me", "contacts", id]) => Ok(Op::Delete(id.to_string())),
+            // A contact read back: its fields, as Graph renders them.
+            ("GET", ["me", "contacts", id]) => Err(match self.by_id(id) {
+                Some(c) => {
+                    let mut v = Value::Object(c.fields.clone());
+                    v["id"] = json!(c.id);
+                    v["@odata.etag"] = json!(c.etag());
+                    (200, v)
+                }
+                None => (404, error_body("ErrorItemNotFound")),
+            }),
             _ => panic!("the model does not know {method} {url}"),
         }
     }
@@ -517,7 +561,7 @@ impl Mailbox {
                 Method::Delete => "DELETE",
             };
             let body = r.body.as_deref().map(|b| serde_json::from_str(b).unwrap());
-            match self.route(method, &url, body) {
+            match self.route(method, &url, body, None) {
                 Err(answer) => answer,
                 Ok(op) => match late {
                     Some(n) => {
@@ -564,8 +608,15 @@ impl Mailbox {
                 continue;
             }
             let fault = faults.items.pop_front().unwrap_or(ItemFault::None);
-            let (status, headers, answer) =
-                self.item(item["method"].as_str().unwrap(), url, body, fault, late);
+            let if_match = item["headers"]["If-Match"].as_str().map(str::to_owned);
+            let (status, headers, answer) = self.item(
+                item["method"].as_str().unwrap(),
+                url,
+                body,
+                if_match,
+                fault,
+                late,
+            );
             if k < omitted {
                 let mut r = json!({ "id": id, "status": status, "headers": headers });
                 if !answer.is_null() {
@@ -584,6 +635,7 @@ impl Mailbox {
         method: &str,
         url: &str,
         body: Option<Value>,
+        if_match: Option<String>,
         fault: ItemFault,
         late: Option<u64>,
     ) -> (u16, Value, Value) {
@@ -604,7 +656,7 @@ impl Mailbox {
             }
             _ => {}
         }
-        let op = match self.route(method, url, body) {
+        let op = match self.route(method, url, body, if_match) {
             Err((status, answer)) => return (status, json!({}), answer),
             Ok(op) => op,
         };
@@ -684,6 +736,9 @@ pub fn describe(r: &Request) -> String {
         return format!("$batch [{}]", words.join(", "));
     }
     match (&r.method, &r.url) {
+        (Method::Get, Target::Relative(url)) if url.starts_with("/me/contacts/") => {
+            format!("GET contact {}", decode(url.rsplit('/').next().unwrap()))
+        }
         (Method::Get, Target::Relative(url)) => format!("GET lookup {}", looked_up(url)),
         (Method::Get, Target::Absolute(url)) => {
             let skip = url.rsplit("$skip=").next().unwrap();

@@ -236,6 +236,7 @@ object_visitor!(OutlookContact, "a Graph contact object", |c, key, map| {
         "surname" => c.surname = text(&mut map)?,
         "displayName" => c.display_name = text(&mut map)?,
         "mobilePhone" => c.mobile_phone = text(&mut map)?,
+        "@odata.etag" => c.etag = text(&mut map)?,
         "businessHomePage" => c.business_home_page = text(&mut map)?,
         "emailAddresses" => {
             c.email_addresses = map

@@ -40,6 +40,7 @@ pub async fn control(method: &str, path: &str, body: Option<Value>) -> Value {
         "POST" => Method::POST,
         "PUT" => Method::PUT,
         "DELETE" => Method::DELETE,
+        "PATCH" => Method::PATCH,
         other => panic!("method {other}"),
     };
     let builder = RequestBuilder::new(&url).method(method);
