@@ -8,20 +8,13 @@ mod oracle;
 use std::borrow::Cow;
 
 use central_o365_sync::engine::diff::Change;
+use central_o365_sync::engine::packed::STATES;
 use central_o365_sync::engine::plan::ItemDisplay;
 use central_o365_sync::engine::{
     Field, LinkedBy, Orphan, PackedPlan, Plan, PlanItem, Reason, State, Summary,
 };
 use oracle::packed_reader::{pack_plan, to_value, Malformed};
 use serde::Serialize;
-
-const STATES: [State; 5] = [
-    State::New,
-    State::Update,
-    State::UpToDate,
-    State::NonActionable,
-    State::Conflict,
-];
 
 /// The table of names that heads the packing: every state, link, reason and field, as they
 /// serialize.

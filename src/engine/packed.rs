@@ -39,7 +39,8 @@ pub struct PackedPlan {
     pub words: Vec<u32>,
 }
 
-const STATES: [State; 5] = [
+/// Every state, in the order the packing numbers them.
+pub const STATES: [State; 5] = [
     State::New,
     State::Update,
     State::UpToDate,

@@ -263,7 +263,7 @@ impl Deleter {
         let mut left: VecDeque<String> = ids.into();
         let first = left.pop_front()?;
         Some(Deleter {
-            current: Retried::new(Method::Delete, delete_target(cx, &first)),
+            current: Retried::new(Method::Delete, contact_target(cx, &first)),
             left,
             removed: 0,
         })
@@ -284,7 +284,7 @@ impl Deleter {
         self.removed += 1;
         match self.left.pop_front() {
             Some(id) => {
-                self.current = Retried::new(Method::Delete, delete_target(cx, &id));
+                self.current = Retried::new(Method::Delete, contact_target(cx, &id));
                 Next::Go
             }
             None => Next::Finished((self.removed, None)),
@@ -302,7 +302,7 @@ pub(crate) struct Checker {
 impl Checker {
     pub fn new(cx: &Context, outlook_id: &str) -> Self {
         Checker {
-            current: Retried::new(Method::Get, delete_target(cx, outlook_id)),
+            current: Retried::new(Method::Get, contact_target(cx, outlook_id)),
         }
     }
 
@@ -372,7 +372,7 @@ pub fn holds(contact: &serde_json::Value, body: &serde_json::Value) -> bool {
         .all(|(k, v)| same(contact.get(k).unwrap_or(&Value::Null), v))
 }
 
-fn delete_target(cx: &Context, outlook_id: &str) -> Target {
+fn contact_target(cx: &Context, outlook_id: &str) -> Target {
     Target::Relative(format!("{}/contacts/{}", cx.mailbox, encode(outlook_id)))
 }
 
