@@ -15,6 +15,9 @@ pub struct HttpRequest<'a> {
     pub prefer: Option<&'a str>,
     /// A precondition: `("If-Match", etag)` or `("If-None-Match", "*")`.
     pub condition: Option<(&'a str, &'a str)>,
+    /// A run's cancel: when it is aborted the request is given up at once (its outcome is
+    /// then unknown, as on a timeout).
+    pub cancel: Option<&'a web_sys::AbortSignal>,
     pub timeout_ms: u32,
 }
 
@@ -50,6 +53,22 @@ pub async fn send(req: HttpRequest<'_>) -> Result<HttpResponse, FetchFailure> {
         let controller = controller.clone();
         gloo_timers::callback::Timeout::new(req.timeout_ms, move || controller.abort())
     };
+    // A cancel is looked at every 50 ms (an abort listener would need the signal's events).
+    let cancelled = || req.cancel.is_some_and(|c| c.aborted());
+    if cancelled() {
+        return Err(FetchFailure {
+            timed_out: false,
+            message: "the run was cancelled".into(),
+        });
+    }
+    let watch = req.cancel.map(|cancel| {
+        let (cancel, controller) = (cancel.clone(), controller.clone());
+        gloo_timers::callback::Interval::new(50, move || {
+            if cancel.aborted() {
+                controller.abort();
+            }
+        })
+    });
     let mut builder = RequestBuilder::new(req.url)
         .method(req.method)
         .abort_signal(Some(&signal));
@@ -89,11 +108,15 @@ pub async fn send(req: HttpRequest<'_>) -> Result<HttpResponse, FetchFailure> {
         })
     }
     .await;
-    let timed_out = signal.aborted();
+    let aborted = signal.aborted();
     drop(timer);
+    drop(watch);
+    let cancelled = aborted && cancelled();
     result.map_err(|e| FetchFailure {
-        timed_out,
-        message: if timed_out {
+        timed_out: aborted && !cancelled,
+        message: if cancelled {
+            "the run was cancelled before the answer came".into()
+        } else if aborted {
             format!("no answer within {} ms", req.timeout_ms)
         } else {
             e.to_string()

@@ -98,3 +98,101 @@ async fn written_but_unconfirmed_creates_are_said_to_be_unknown_and_linked_next_
     assert_eq!(again["summary"]["upToDate"], 20, "{}", again["summary"]);
     assert_eq!(again["summary"]["new"], 0);
 }
+
+/// The folder is deleted (by the user, in Outlook) after the first batch: the run stops once
+/// with `folderNotFound` — the records not written fail with it — instead of sending every
+/// batch and failing each record on its own.
+#[wasm_bindgen_test]
+async fn a_folder_deleted_mid_run_stops_the_run_with_folder_not_found() {
+    let ids: Vec<String> = (0..100).map(|i| format!("C-fold-{i:03}")).collect();
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let (config, get_token, folder, _) = fixture(&refs).await;
+    let s = session(config, &get_token);
+    let p = plan(&s).await;
+    let token = issue_token(DEMO_USER, &["Contacts.ReadWrite"], 3600).await;
+    let url = format!(
+        "{}/me/contactFolders/{}",
+        graph_url(),
+        js_sys::encode_uri_component(&folder)
+    );
+    let delete = js_sys::Function::new_with_args(
+        "url, token",
+        "var x = new XMLHttpRequest(); x.open('DELETE', url, false); \
+         x.setRequestHeader('Authorization', 'Bearer ' + token); x.send(); return x.status;",
+    );
+    let (on_progress, _) = progress_recorder(move |i, _| {
+        if i == 0 {
+            let status = delete
+                .call2(&JsValue::NULL, &url.as_str().into(), &token.as_str().into())
+                .unwrap();
+            assert_eq!(status.as_f64(), Some(204.0));
+        }
+    });
+    reset_stats().await;
+    let result = run(
+        &s,
+        &ids_in(&p, &["new"]),
+        run_options(Some(&on_progress), None),
+    )
+    .await
+    .unwrap();
+    assert_eq!(result["error"]["code"], "folderNotFound", "{result}");
+    assert_eq!(result["created"], 20);
+    assert_eq!(result["failed"], 80);
+    for r in &result["records"].as_array().unwrap()[20..] {
+        assert_eq!(r["error"]["code"], "folderNotFound", "{r}");
+    }
+    assert_eq!(
+        stats().await["graphRequestsByKind"]["batch"],
+        2,
+        "one batch written, one refused, then the run stopped"
+    );
+}
+
+/// Cancel pressed 72 ms into a run whose requests hang (slower than the 5 s time limit): the
+/// run returns within 2 s, and every record is known — written, or `outcomeUnknown` for the
+/// batch given up in flight (it may have landed), or `skipped` (`cancelled`) if never sent.
+#[wasm_bindgen_test]
+async fn cancel_during_an_outage_returns_within_two_seconds_and_says_what_is_unknown() {
+    let ids: Vec<String> = (0..60).map(|i| format!("C-cxl-{i:02}")).collect();
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let (mut config, get_token, _, _) = fixture(&refs).await;
+    config["timeoutMs"] = json!(5000);
+    let s = session(config, &get_token);
+    let p = plan(&s).await;
+    add_faults(json!({ "kind": "slow", "delayMs": 8000 })).await;
+    let controller = web_sys::AbortController::new().unwrap();
+    let signal = controller.signal();
+    let abort = wasm_bindgen::closure::Closure::once_into_js(move || controller.abort());
+    js_sys::Function::new_with_args("f, ms", "setTimeout(f, ms)")
+        .call2(&JsValue::NULL, &abort, &72.into())
+        .unwrap();
+    let started = js_sys::Date::now();
+    let result = run(&s, &ids_in(&p, &["new"]), run_options(None, Some(&signal)))
+        .await
+        .unwrap();
+    let took = js_sys::Date::now() - started;
+    assert!(
+        took < 2000.0,
+        "the run took {took} ms after a cancel at 72 ms: {result}"
+    );
+    assert_eq!(result["cancelled"], true, "{result}");
+    for r in result["records"].as_array().unwrap() {
+        let code = r["error"]["code"].as_str().unwrap_or("");
+        match r["action"].as_str().unwrap() {
+            "failed" => assert_eq!(code, "outcomeUnknown", "{r}"),
+            "skipped" => assert_eq!(code, "cancelled", "{r}"),
+            other => panic!("{other}: {r}"),
+        }
+    }
+    assert_eq!(
+        result["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["action"] == "failed")
+            .count(),
+        20,
+        "the one batch in flight is unknown: {result}"
+    );
+}

@@ -106,6 +106,7 @@ impl CentralClient {
                 json_body,
                 prefer: None,
                 condition,
+                cancel: None,
                 timeout_ms: self.timeout_ms,
             })
             .await;

@@ -149,6 +149,17 @@ impl GraphClient {
         url: &str,
         body: Option<&str>,
     ) -> Result<Result<HttpResponse, FetchFailure>, SyncError> {
+        self.send_once_until(method, url, body, None).await
+    }
+
+    /// [`GraphClient::send_once`], given up at once when `cancel` is aborted.
+    pub async fn send_once_until(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&str>,
+        cancel: Option<&web_sys::AbortSignal>,
+    ) -> Result<Result<HttpResponse, FetchFailure>, SyncError> {
         let token = self.tokens.get().await?;
         let attempt = |token: String| {
             let method = method.clone();
@@ -160,6 +171,7 @@ impl GraphClient {
                     json_body: body,
                     prefer: Some(PREFER_IMMUTABLE_IDS),
                     condition: None,
+                    cancel,
                     timeout_ms: self.timeout_ms,
                 })
                 .await

@@ -422,6 +422,18 @@ impl Machine {
                 let (action, outlook_id, error) = match job.state {
                     // A failed update still names the Outlook contact it was for.
                     JobState::Done(action, id, error) => (action, id.or(update_id), error),
+                    // An update sent whose answer never came, and not settled since: it may
+                    // have been written — never "cancelled before it was written".
+                    _ if job.ever_unknown && !job.is_create() => (
+                        Action::Failed,
+                        update_id,
+                        Some(RecordError {
+                            code: OUTCOME_UNKNOWN.to_owned(),
+                            message: "the update may or may not have been written (its answer was lost and the run stopped before it was settled); plan again to see".to_owned(),
+                            status: None,
+                            graph_code: None,
+                        }),
+                    ),
                     _ => {
                         let (action, error) = match &fatal {
                             Some(e) => (Action::Failed, Some(RecordError::from(e.clone()))),
@@ -890,6 +902,14 @@ impl Machine {
             // The contact changed since the plan read it (the user edited it in Outlook, or
             // Exchange touched it): it is not overwritten. Graph answers 412, or 409
             // `ErrorIrresolvableConflict`.
+            // A create into a folder that is not there: the folder was deleted (or hidden)
+            // since the plan. Nothing more can be written: the run stops, once, with
+            // `folderNotFound`, instead of failing every record one by one.
+            404 if is_create => {
+                let cause = item_error(item);
+                self.fatal = Some(crate::graph::folder_error(cause, &self.cx.folder_id));
+                self.round.retry_later.push(j);
+            }
             // A resend whose earlier try may have landed: its own write may be what moved
             // the etag. The contact is read back before anything is decided.
             412 | 409 if !is_create && self.jobs[j].ever_unknown => {

@@ -51,7 +51,10 @@ pub async fn execute(
     loop {
         match machine.next_step() {
             Step::Send(requests) => {
-                let answers = join_all(requests.iter().map(|r| send(graph, r))).await;
+                // A cancel gives up the requests in flight at once: their outcomes are then unknown
+                // and the machine says so rather than wait for answers.
+                let cancel = s.signal.as_ref();
+                let answers = join_all(requests.iter().map(|r| send(graph, r, cancel))).await;
                 for (r, answer) in requests.iter().zip(answers) {
                     machine.answer(r.tag, answer);
                 }
@@ -74,7 +77,7 @@ pub async fn execute(
 }
 
 /// One request, once (`send_once` renews a refused token and sends it again).
-async fn send(graph: &GraphClient, r: &Request) -> Answer {
+async fn send(graph: &GraphClient, r: &Request, cancel: Option<&web_sys::AbortSignal>) -> Answer {
     let url = match &r.url {
         Target::Relative(path) => graph.url(path),
         Target::Absolute(url) => url.clone(),
@@ -84,7 +87,10 @@ async fn send(graph: &GraphClient, r: &Request) -> Answer {
         Method::Post => HttpMethod::POST,
         Method::Delete => HttpMethod::DELETE,
     };
-    match graph.send_once(method, &url, r.body.as_deref()).await {
+    match graph
+        .send_once_until(method, &url, r.body.as_deref(), cancel)
+        .await
+    {
         Err(e) => Answer::NoToken(e),
         Ok(Err(failure)) => Answer::Lost {
             message: failure.message,
