@@ -3,6 +3,10 @@
 //! zero lost records, every failure reported (and completed by a fresh plan's run), and a
 //! second `plan()` shows everything `upToDate`.
 //!
+//! The second soak adds what safe runs are for: late commits, a second session's stale plan and
+//! the user editing contacts in Outlook while the run goes on ⇒ zero duplicates left, zero edits
+//! lost, the stale plan writes nothing.
+//!
 //! Run: `WASM_BINDGEN_TEST_TIMEOUT=600 scripts/with-emulator -- wasm-pack test --headless --chrome --test browser_session_soak`
 #![cfg(target_arch = "wasm32")]
 
@@ -154,4 +158,148 @@ async fn soak_5000_records_under_faults() {
 
 fn kind_of(st: &Value, k: &str) -> u64 {
     st["graphRequestsByKind"][k].as_u64().unwrap_or(0)
+}
+
+#[wasm_bindgen_test]
+async fn soak_with_late_commits_a_second_session_and_user_edits() {
+    let (n_update, n_new) = (400usize, 1600usize);
+    let n = n_update + n_new;
+    reset(false).await;
+    let folder = make_folder(DEMO_USER, "Sync soak 2").await;
+    let central = central_contacts("soak2", n).as_array().unwrap().clone();
+    control(
+        "PUT",
+        "central/contacts",
+        Some(Value::Array(central.clone())),
+    )
+    .await;
+    let seeded = seed_contacts(
+        DEMO_USER,
+        &folder,
+        stale_outlook_copies(&central[..n_update]),
+    )
+    .await;
+    let (get_token, _) = token_callback(DEMO_USER, &["Contacts.ReadWrite"]);
+    let config = json!({ "graphBaseUrl": graph_url(), "folderId": folder, "centralBaseUrl": central_url(),
+                         "timeoutMs": 3000,
+                         "retry": { "maxAttempts": 6, "baseDelayMs": 50, "maxDelayMs": 1000 } });
+    // Two sessions plan from the same picture; A runs, then B tries its old plan.
+    let a = session(config.clone(), &get_token);
+    let b = session(config.clone(), &get_token);
+    let (pa, pb) = (plan(&a).await, plan(&b).await);
+    assert_eq!(pa["summary"]["update"], n_update);
+    add_faults(json!([
+        // One item in a hundred commits 300 ms late and its batch's answer is lost.
+        { "kind": "lateCommit", "scope": "batchItem", "method": "POST", "probability": 0.01, "seed": 5, "commitAfterMs": 300 },
+        { "kind": "throttle", "scope": "batchItem", "probability": 0.10, "seed": 7, "retryAfterSeconds": 0.1 },
+        { "kind": "unavailable", "scope": "batchItem", "probability": 0.02, "seed": 11 },
+    ]))
+    .await;
+    // While the run goes on, the user edits 40 of the contacts it updates (a new mobile).
+    let edited: Vec<String> = seeded.iter().step_by(10).cloned().collect();
+    let edit = js_sys::Function::new_with_args(
+        "url",
+        "var x = new XMLHttpRequest(); x.open('PATCH', url, false); \
+         x.setRequestHeader('Content-Type', 'application/json'); \
+         x.send(JSON.stringify({ mobilePhone: '+44 7700 900777' })); return x.status;",
+    );
+    let urls: Vec<String> = edited
+        .iter()
+        .map(|id| {
+            format!(
+                "{}/_emulator/mailboxes/{DEMO_USER}/contacts/{}",
+                emulator(),
+                js_sys::encode_uri_component(id)
+            )
+        })
+        .collect();
+    let (on_progress, _) = progress_recorder(move |i, _| {
+        if i == 3 {
+            for url in &urls {
+                let status = edit
+                    .call1(&wasm_bindgen::JsValue::NULL, &url.as_str().into())
+                    .unwrap();
+                assert_eq!(status.as_f64(), Some(200.0));
+            }
+        }
+    });
+    let started = js_sys::Date::now();
+    let result = run(
+        &a,
+        &ids_in(&pa, &["new", "update"]),
+        run_options(Some(&on_progress), None),
+    )
+    .await
+    .expect("run");
+    let secs = (js_sys::Date::now() - started) / 1000.0;
+    let fired: Vec<u64> = faults_state().await["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["fired"].as_u64().unwrap())
+        .collect();
+    let st = stats().await;
+    assert!(fired[0] >= 5, "late commits: {fired:?}");
+    assert!(result["error"].is_null(), "{}", result["error"]);
+
+    // No duplicates left, whatever committed late.
+    let contacts = folder_contacts(DEMO_USER, &folder).await;
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    for c in &contacts {
+        *seen
+            .entry(c["centralId"].as_str().unwrap_or("").to_owned())
+            .or_default() += 1;
+    }
+    let duplicates = seen.values().filter(|k| **k > 1).count();
+    // No edit lost: every contact the user edited still holds the user's mobile.
+    let lost = edited
+        .iter()
+        .filter(|id| {
+            contacts
+                .iter()
+                .find(|c| c["id"] == id.as_str())
+                .is_none_or(|c| c["mobilePhone"] != "+44 7700 900777")
+        })
+        .count();
+    let changed = result["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["error"]["code"] == "changedSincePlan")
+        .count();
+    // The stale plan writes nothing.
+    let items_before = stats().await["batchItems"].as_u64().unwrap();
+    let stale = run(
+        &b,
+        &ids_in(&pb, &["new", "update"]),
+        wasm_bindgen::JsValue::UNDEFINED,
+    )
+    .await;
+    let items_after = stats().await["batchItems"].as_u64().unwrap();
+    log(&format!(
+        "soak 2: {n} records in {secs:.1} s; faults fired [late commit, item 429, item 503] = {fired:?}; \
+         result created {} updated {} failed {} (changedSincePlan {changed}), duplicates removed {}; \
+         duplicates left {duplicates}; edits lost {lost} of {}; second session: {stale:?}; batches {}",
+        result["created"], result["updated"], result["failed"], result["duplicatesRemoved"],
+        edited.len(), st["graphRequestsByKind"]["batch"]
+    ));
+    assert_eq!(duplicates, 0, "duplicates left");
+    assert_eq!(lost, 0, "user edits lost");
+    assert_eq!(stale.unwrap_err(), "stalePlan");
+    assert_eq!(items_after, items_before, "the stale plan wrote nothing");
+
+    // A fresh plan and run finish what is left; then everything is up to date.
+    control("DELETE", "faults", None).await;
+    let s2 = session(config.clone(), &get_token);
+    let p2 = plan(&s2).await;
+    let r2 = run(
+        &s2,
+        &ids_in(&p2, &["new", "update"]),
+        wasm_bindgen::JsValue::UNDEFINED,
+    )
+    .await
+    .expect("re-run");
+    assert_eq!(r2["failed"], 0, "{r2}");
+    let again = plan(&session(config, &get_token)).await;
+    assert_eq!(again["summary"]["upToDate"], n, "{}", again["summary"]);
 }
