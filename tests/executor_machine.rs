@@ -1305,3 +1305,35 @@ fn a_resent_update_that_meets_412_is_read_back_and_counts_as_updated_when_it_lan
         "typed in Outlook"
     );
 }
+
+/// An update's batch answer is lost after it ran, and the run is cancelled before it is sent
+/// again: the record is not `skipped` ("cancelled before it was written") — it may have been
+/// written, and says so (`outcomeUnknown`). A record never sent stays `skipped`.
+#[test]
+fn a_lost_update_then_a_cancel_is_outcome_unknown_not_skipped() {
+    let mut mb = Mailbox::default();
+    let written = mb.seed(Some("u0"), json!({ "givenName": "old" }));
+    let mut writes = vec![update("u0", &written)];
+    writes.extend((1..21).map(|i| create(&format!("c{i}"))));
+    let report = run(
+        &mut mb,
+        writes,
+        Faults {
+            top: [TopFault::LostAfter].into_iter().collect(),
+            cancel_at_step: Some(2),
+            ..Faults::default()
+        },
+    );
+    assert!(report.outcome.cancelled, "{:?}", report.log);
+    let r = record(&report.outcome, "u0");
+    assert_eq!(r.action, Action::Failed, "{r:?} {:?}", report.log);
+    assert_eq!(r.error.as_ref().unwrap().code, "outcomeUnknown");
+    assert_eq!(
+        mb.by_id(&written).unwrap().fields["givenName"],
+        "new u0",
+        "it was written"
+    );
+    let never = record(&report.outcome, "c20");
+    assert_eq!(never.action, Action::Skipped, "{never:?}");
+    assert_eq!(never.error.as_ref().unwrap().code, "cancelled");
+}
