@@ -150,7 +150,7 @@ async fn a_folder_deleted_mid_run_stops_the_run_with_folder_not_found() {
 }
 
 /// Cancel pressed 72 ms into a run whose requests hang (slower than the 5 s time limit): the
-/// run returns within 2 s, and every record is known — written, or `outcomeUnknown` for the
+/// requests in flight get 1.2 s, then are given up; the run returns within 2 s, and every record is known — written, or `outcomeUnknown` for the
 /// batch given up in flight (it may have landed), or `skipped` (`cancelled`) if never sent.
 #[wasm_bindgen_test]
 async fn cancel_during_an_outage_returns_within_two_seconds_and_says_what_is_unknown() {

@@ -30,6 +30,9 @@ pub struct RunSettings<'a> {
     pub on_progress: &'a dyn Fn(Progress),
 }
 
+/// How long requests in flight may still answer after a cancel, in ms.
+const GRACE_MS: u32 = 1200;
+
 /// Runs `writes` (Central id, write) against the folder.
 pub async fn execute(
     graph: &GraphClient,
@@ -48,12 +51,30 @@ pub async fn execute(
             jitter: Box::new(js_sys::Math::random),
         },
     );
+    // After a cancel, the requests in flight get GRACE_MS to answer (a healthy batch does, and
+    // its records are then known); past that — an outage — they are given up, their outcomes
+    // said to be unknown, and so is every request the run makes from then on.
+    let give_up = web_sys::AbortController::new().ok();
+    let _watch = match (&s.signal, &give_up) {
+        (Some(run), Some(give_up)) => {
+            let (run, give_up) = (run.clone(), give_up.clone());
+            let mut waited = 0;
+            Some(gloo_timers::callback::Interval::new(50, move || {
+                if run.aborted() {
+                    waited += 50;
+                    if waited >= GRACE_MS {
+                        give_up.abort();
+                    }
+                }
+            }))
+        }
+        _ => None,
+    };
+    let give_up = give_up.map(|c| c.signal());
     loop {
         match machine.next_step() {
             Step::Send(requests) => {
-                // A cancel gives up the requests in flight at once: their outcomes are then unknown
-                // and the machine says so rather than wait for answers.
-                let cancel = s.signal.as_ref();
+                let cancel = give_up.as_ref();
                 let answers = join_all(requests.iter().map(|r| send(graph, r, cancel))).await;
                 for (r, answer) in requests.iter().zip(answers) {
                     machine.answer(r.tag, answer);
