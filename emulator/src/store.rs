@@ -372,19 +372,7 @@ impl Mailbox {
         let mut c = self.contacts.remove(key)?;
         let new_key = self.new_id(b'C');
         let seq = self.bump();
-        let version = self.next_version();
-        if let Some(f) = self.folders.get_mut(&c.folder_id) {
-            f.contacts.remove(&c.seq);
-            f.changes.remove(&c.version);
-            f.changes.insert(
-                version,
-                Change::Removed {
-                    id: key.to_string(),
-                    immutable_id: c.immutable_id.clone(),
-                    reason,
-                },
-            );
-        }
+        self.unlist(key, &c, reason);
         let version = self.next_version();
         c.id = new_key.clone();
         c.folder_id = target.to_string();
@@ -467,6 +455,13 @@ impl Mailbox {
             return false;
         };
         self.immutable.remove(&c.immutable_id);
+        self.unlist(id, &c, "deleted");
+        true
+    }
+
+    /// Takes contact `key` (already out of `contacts`) off its folder's listing; the folder's
+    /// delta reports it removed with `reason`.
+    fn unlist(&mut self, key: &str, c: &Contact, reason: &'static str) {
         let version = self.next_version();
         if let Some(f) = self.folders.get_mut(&c.folder_id) {
             f.contacts.remove(&c.seq);
@@ -474,13 +469,12 @@ impl Mailbox {
             f.changes.insert(
                 version,
                 Change::Removed {
-                    id: id.to_string(),
+                    id: key.to_string(),
                     immutable_id: c.immutable_id.clone(),
-                    reason: "deleted",
+                    reason,
                 },
             );
         }
-        true
     }
 
     pub fn remove_folder(&mut self, id: &str) {
