@@ -21,7 +21,14 @@ pub fn bench_phases(central: &[u8], outlook: &[u8]) -> String {
     let mut outlook_side = OutlookSide::default();
     let o = parse_outlook_with(outlook, &mut |_, o| outlook_side.add(o)).unwrap();
     let t2 = now();
-    let p = plan_from(&mut side, &outlook_side, &c, &o, PlanOptions::default());
+    let p = plan_from(
+        &mut side,
+        &outlook_side,
+        &c,
+        &o,
+        PlanOptions::default(),
+        None,
+    );
     let t3 = now();
     let packed = crate::engine::packed::pack_plan_with_ids(&p, side.ids(), outlook_side.ids());
     let t4 = now();

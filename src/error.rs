@@ -52,6 +52,8 @@ pub enum ErrorCode {
     /// On a `created` record: an extra copy may be left in the folder (one was found and
     /// could not be deleted, or the create was sent twice and the last lookup failed).
     PossibleDuplicate,
+    /// Central refused a write (its 400 or 409): the message gives Central's code and words.
+    CentralRejected,
 }
 
 impl ErrorCode {
@@ -77,6 +79,7 @@ impl ErrorCode {
             ErrorCode::AlreadyInFolder => "alreadyInFolder",
             ErrorCode::OutcomeUnknown => "outcomeUnknown",
             ErrorCode::PossibleDuplicate => "possibleDuplicate",
+            ErrorCode::CentralRejected => "centralRejected",
         }
     }
 }

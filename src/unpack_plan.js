@@ -37,9 +37,12 @@ export function unpackPlan(ascii, wide, words) {
     const changes = [];
     for (let n = words[w++]; n > 0; n--) {
       const field = names[words[w++]];
+      const how = words[w++];
       const from = string(words[w++]);
       const to = string(words[w++]);
-      changes.push({ field, from, to });
+      const change = { field, from, to, direction: names[how >>> 1] };
+      if (how & 1) change.overwritesOutlookEdit = true;
+      changes.push(change);
     }
     const linkedBy = link === 0 ? null : names[link - 1];
     const name = string(words[w++]);

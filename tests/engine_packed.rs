@@ -7,7 +7,7 @@ mod oracle;
 
 use std::borrow::Cow;
 
-use central_o365_sync::engine::diff::Change;
+use central_o365_sync::engine::diff::{Change, ChangeDirection};
 use central_o365_sync::engine::packed::STATES;
 use central_o365_sync::engine::plan::ItemDisplay;
 use central_o365_sync::engine::{
@@ -32,6 +32,7 @@ fn names() -> Vec<String> {
         .chain(serialized(&[LinkedBy::Id, LinkedBy::Email]))
         .chain(serialized(&Reason::ALL))
         .chain(serialized(&Field::ALL))
+        .chain(serialized(&ChangeDirection::ALL))
         .collect()
 }
 
@@ -58,10 +59,13 @@ fn rich_plan() -> Plan<'static> {
             changes: Field::ALL
                 .iter()
                 .skip(n)
-                .map(|&field| Change {
+                .enumerate()
+                .map(|(k, &field)| Change {
                     field,
                     from: format!("{nasty}{n}"),
                     to: String::new(),
+                    direction: ChangeDirection::ALL[(n + k) % 3],
+                    overwrites_outlook_edit: (n + k) % 2 == 1,
                 })
                 .collect(),
             linked_by: [None, Some(LinkedBy::Id), Some(LinkedBy::Email)][n % 3],
@@ -108,6 +112,8 @@ fn packs_every_string_in_order_and_counts_utf16_code_units() {
                     field: Field::Surname,
                     from: "Lée".into(),
                     to: String::new(),
+                    direction: ChangeDirection::ToCentral,
+                    overwrites_outlook_edit: false,
                 }],
                 linked_by: Some(LinkedBy::Email),
                 display: display("Zoë", "Lée", "zoe@x.com", ""),
@@ -144,13 +150,14 @@ fn packs_every_string_in_order_and_counts_utf16_code_units() {
     };
     let packed = pack_plan(&plan);
     let names = names();
-    assert_eq!(names.len(), 34);
-    let mut words = vec![34];
+    assert_eq!(names.len(), 38);
+    let mut words = vec![38];
     words.extend(names.iter().map(|n| n.len() as u32 * 2));
     words.extend([2, 2, 1, 3, 4, 5, 6, 7]);
     // "C-é😀": 5 units, wide; no Outlook id; update; "email" + 1; two reasons; one change:
-    // surname, "Lée" (wide), ""; display "Zoë Lée" (wide), "zoe@x.com", "".
-    words.extend([11, 0, 1, 7, 2, 8, 15, 1, 18, 7, 0, 15, 18, 0]);
+    // surname, toCentral (name 36) times two, "Lée" (wide), ""; display "Zoë Lée" (wide),
+    // "zoe@x.com", "".
+    words.extend([11, 0, 1, 7, 2, 8, 15, 1, 19, 72, 7, 0, 15, 18, 0]);
     // "C-2"; "Ø" (wide) + 1; upToDate; "id" + 1; no reasons, no changes; display "Ann Lee",
     // "", "Acme".
     words.extend([6, 4, 2, 6, 0, 0, 14, 0, 8]);
@@ -216,7 +223,7 @@ fn words_or_text_that_do_not_fit_are_malformed() {
     }
     let mut bad_name = packed;
     let state_at = bad_name.words[0] as usize + 1 + 8 + 2;
-    bad_name.words[state_at] = 34;
+    bad_name.words[state_at] = 38;
     assert_eq!(to_value(&bad_name), Err(Malformed));
 }
 

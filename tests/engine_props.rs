@@ -136,8 +136,12 @@ fn outlook_contacts() -> impl Strategy<Value = Vec<Value>> {
 }
 
 fn options() -> impl Strategy<Value = PlanOptions> {
-    prop::sample::select(&[EmptyValues::Clear, EmptyValues::Keep][..])
-        .prop_map(|empty_values| PlanOptions { empty_values })
+    prop::sample::select(&[EmptyValues::Clear, EmptyValues::Keep][..]).prop_map(|empty_values| {
+        PlanOptions {
+            empty_values,
+            ..PlanOptions::DEFAULT
+        }
+    })
 }
 
 proptest! {

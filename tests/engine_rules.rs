@@ -11,9 +11,11 @@ use serde_json::{json, Value};
 
 const CLEAR: PlanOptions = PlanOptions {
     empty_values: EmptyValues::Clear,
+    ..PlanOptions::DEFAULT
 };
 const KEEP: PlanOptions = PlanOptions {
     empty_values: EmptyValues::Keep,
+    ..PlanOptions::DEFAULT
 };
 
 fn john() -> Value {
@@ -282,7 +284,7 @@ fn linked_by_stored_id_even_when_the_email_changed() {
     assert_eq!(item.linked_by, Some(LinkedBy::Id));
     assert_eq!(
         serde_json::to_value(&item.changes).unwrap(),
-        json!([{ "field": "email", "from": "john@outlook.com", "to": "john.smith@newmail.com" }])
+        json!([{ "field": "email", "from": "john@outlook.com", "to": "john.smith@newmail.com", "direction": "toOutlook" }])
     );
     assert_eq!(
         w,
@@ -314,9 +316,9 @@ fn john_smith_overrides_patrick_parker_found_by_email() {
     assert_eq!(item.linked_by, Some(LinkedBy::Email));
     assert_eq!(
         serde_json::to_value(&item.changes).unwrap(),
-        json!([{ "field": "givenName", "from": "Patrick", "to": "John" },
-               { "field": "surname", "from": "Parker", "to": "Smith" },
-               { "field": "displayName", "from": "Patrick Parker", "to": "John Smith" }])
+        json!([{ "field": "givenName", "from": "Patrick", "to": "John", "direction": "toOutlook" },
+               { "field": "surname", "from": "Parker", "to": "Smith", "direction": "toOutlook" },
+               { "field": "displayName", "from": "Patrick Parker", "to": "John Smith", "direction": "toOutlook" }])
     );
     let Write::Update { body, .. } = &w[0] else {
         panic!("update")
@@ -496,8 +498,8 @@ fn empty_central_value_clears_by_default() {
     let (p, w) = writes(&json!([c]), &json!([john_in_outlook("A")]), CLEAR);
     assert_eq!(
         serde_json::to_value(&p.items[0].changes).unwrap(),
-        json!([{ "field": "title", "from": "Mr", "to": "" },
-               { "field": "businessHomePage", "from": "https://example.org", "to": "" }])
+        json!([{ "field": "title", "from": "Mr", "to": "", "direction": "toOutlook" },
+               { "field": "businessHomePage", "from": "https://example.org", "to": "", "direction": "toOutlook" }])
     );
     let Write::Update { body, .. } = &w[0] else {
         panic!("update")
@@ -601,7 +603,7 @@ fn display_name_edited_in_outlook_is_restored() {
     let p = plan_values(&json!([john()]), &json!([o]), CLEAR);
     assert_eq!(
         serde_json::to_value(&p.items[0].changes).unwrap(),
-        json!([{ "field": "displayName", "from": "Johnny", "to": "John Smith" }])
+        json!([{ "field": "displayName", "from": "Johnny", "to": "John Smith", "direction": "toOutlook" }])
     );
 }
 

@@ -87,6 +87,7 @@ export const ERRORS = {
   cancelled: ["The sync was cancelled before this record was written.", "Plan again to sync what is left."],
   alreadyInFolder: ["This contact was already in the folder: another sync created it after this plan was made.", "Plan again to see it linked; nothing was created twice."],
   outcomeUnknown: ["It is not known whether this contact was written.", "Plan again: a contact that was created is linked by its Central id, never created twice."],
+  centralRejected: ["Central refused this change.", "Central's message says why; correct the contact in Outlook or in Central, then plan again."],
   possibleDuplicate: ["This contact was created, but a second copy may be left in the folder.", "Plan again: copies that carry one Central id are shown as a conflict; delete the extra one in Outlook."],
   graphError: ["Microsoft 365 refused the change.", "Plan again: the record may have been changed or deleted in Outlook meanwhile."],
   notSyncable: ["This record cannot be synced as it is.", "Fix it in Central, then plan again."],

@@ -21,14 +21,60 @@ pub enum EmptyValues {
     Keep,
 }
 
-/// One field change of an update: the Outlook value now and the value it would get.
+/// Which side a change writes (DESIGN §7).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub enum ChangeDirection {
+    /// Central's value is written to Outlook.
+    #[default]
+    ToOutlook,
+    /// Outlook's value is written to Central.
+    ToCentral,
+    /// Both sides changed the field since they last agreed: nothing is written until the user
+    /// picks a side (`from` is Central's value, `to` Outlook's).
+    Conflict,
+}
+
+impl ChangeDirection {
+    /// Every direction, in the order of the variants.
+    pub const ALL: [ChangeDirection; 3] = [
+        ChangeDirection::ToOutlook,
+        ChangeDirection::ToCentral,
+        ChangeDirection::Conflict,
+    ];
+}
+
+/// One field change: the written side's value now and the value it would get.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
 pub struct Change {
     pub field: Field,
-    /// The current Outlook value, `""` when empty.
+    /// The written side's value now, `""` when empty (a conflict: Central's value).
     pub from: String,
-    /// The value to write, `""` for a clear.
+    /// The value to write, `""` for a clear (a conflict: Outlook's value).
     pub to: String,
+    pub direction: ChangeDirection,
+    /// Central's value replaces an edit made in Outlook since both sides last agreed.
+    #[serde(skip_serializing_if = "is_false")]
+    #[tsify(optional)]
+    pub overwrites_outlook_edit: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl Change {
+    /// A change of Outlook's `from` to Central's `to`.
+    pub fn to_outlook(field: Field, from: String, to: String) -> Change {
+        Change {
+            field,
+            from,
+            to,
+            direction: ChangeDirection::ToOutlook,
+            overwrites_outlook_edit: false,
+        }
+    }
 }
 
 /// The changes that would make `outlook` match Central's contact `central`, in
@@ -54,11 +100,7 @@ pub fn diff_contact(
         }
         let to = part.value();
         if field_differs(field, from, &to, empty) {
-            changes.push(Change {
-                field,
-                from: from.to_owned(),
-                to: to.into_owned(),
-            });
+            changes.push(Change::to_outlook(field, from.to_owned(), to.into_owned()));
         }
     }
     changes
@@ -146,11 +188,7 @@ mod tests {
             let from = current[field as usize];
             let to = mapped.get(field);
             if field_differs(field, from, to, empty) {
-                changes.push(Change {
-                    field,
-                    from: from.to_owned(),
-                    to: to.to_owned(),
-                });
+                changes.push(Change::to_outlook(field, from.to_owned(), to.to_owned()));
             }
         }
         changes

@@ -94,6 +94,8 @@ pub struct CentralContact<'a> {
     pub website: Text<'a>,
     pub home_address: AddressField<'a>,
     pub business_address: AddressField<'a>,
+    /// Central's version of the record: a write to it is made on `If-Match` of this.
+    pub version: Text<'a>,
 }
 
 impl CentralContact<'_> {
@@ -359,6 +361,7 @@ fn read_central<'a>(r: &mut Reader<'a>, c: &mut CentralContact<'a>) -> ReadResul
             "status",
             "telephone",
             "title",
+            "version",
             "website",
         ],
         |key| {
@@ -372,6 +375,7 @@ fn read_central<'a>(r: &mut Reader<'a>, c: &mut CentralContact<'a>) -> ReadResul
                 "mobile" => &mut c.mobile,
                 "telephone" => &mut c.telephone,
                 "website" => &mut c.website,
+                "version" => &mut c.version,
                 "homeAddress" => {
                     read_address_field(r, &mut c.home_address)?;
                     continue;

@@ -3,14 +3,14 @@
 
 use std::borrow::Cow;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tsify::Tsify;
 
 use super::input::{AddressField, CentralAddress, CentralContact, OutlookAddress, OutlookContact};
 use super::text::bytes_eq;
 
 /// A synced field, named as in the plan's `changes[].field`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Tsify)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Tsify)]
 pub enum Field {
     #[serde(rename = "title")]
     Title,
@@ -76,6 +76,19 @@ impl Field {
         Field::BusinessPostalCode,
     ];
 
+    /// The field's public name (`changes[].field`, the ledger's `base` keys).
+    pub fn name(self) -> &'static str {
+        FIELD_NAMES[self as usize]
+    }
+
+    /// The field of a public name.
+    pub fn from_name(name: &str) -> Option<Field> {
+        FIELD_NAMES
+            .iter()
+            .position(|n| *n == name)
+            .map(|i| Field::ALL[i])
+    }
+
     /// The Graph property a field is written to (the address sub-fields share one object).
     pub fn graph_property(self) -> &'static str {
         match self {
@@ -102,6 +115,28 @@ impl Field {
         }
     }
 }
+
+/// The public names of the fields, in [`Field::ALL`] order (a test holds them to the serde names).
+const FIELD_NAMES: [&str; FIELD_COUNT] = [
+    "title",
+    "givenName",
+    "surname",
+    "displayName",
+    "mobilePhone",
+    "email",
+    "businessPhone",
+    "businessHomePage",
+    "homeAddress.street",
+    "homeAddress.city",
+    "homeAddress.state",
+    "homeAddress.countryOrRegion",
+    "homeAddress.postalCode",
+    "businessAddress.street",
+    "businessAddress.city",
+    "businessAddress.state",
+    "businessAddress.countryOrRegion",
+    "businessAddress.postalCode",
+];
 
 /// Names of a Graph address's sub-fields, in [`Field`] order.
 pub const ADDRESS_KEYS: [&str; 5] = ["street", "city", "state", "countryOrRegion", "postalCode"];
@@ -312,5 +347,10 @@ mod tests {
         );
         assert_eq!(Field::BusinessPostalCode.address_part(), Some((false, 4)));
         assert!(Field::ALL.iter().enumerate().all(|(i, f)| *f as usize == i));
+        for (f, serde_name) in Field::ALL.iter().zip(&names) {
+            assert_eq!(f.name(), serde_name);
+            assert_eq!(Field::from_name(serde_name), Some(*f));
+        }
+        assert_eq!(Field::from_name("Title"), None);
     }
 }

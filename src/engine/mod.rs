@@ -3,26 +3,34 @@
 //! Runs natively under `cargo test` and inside the wasm module alike.
 
 pub mod body;
+pub mod decide;
 pub mod diff;
 pub mod email;
 pub mod group;
 pub mod input;
 mod json_reader;
+pub mod ledger;
 pub mod link;
 pub mod mapping;
 pub mod packed;
 pub mod plan;
+pub mod reverse;
 pub mod text;
 pub mod validate;
 
-pub use diff::{Change, EmptyValues};
+pub use decide::{Conflicts, Master, OutlookClears, SyncDirection};
+pub use diff::{Change, ChangeDirection, EmptyValues};
 pub use input::{
     parse_central, parse_central_with, parse_outlook, parse_outlook_with, CentralContact,
     InputError, OutlookContact, CENTRAL_ID_PROPERTY,
 };
+pub use ledger::Bases;
 pub use mapping::Field;
 pub use packed::PackedPlan;
-pub use plan::{plan, LinkedBy, Orphan, Plan, PlanItem, PlanOptions, State, Summary, Write};
+pub use plan::{
+    plan, CentralPatch, ItemWrites, LinkedBy, Orphan, Plan, PlanItem, PlanOptions, State, Summary,
+    Write,
+};
 pub use validate::Reason;
 
 /// Parses both inputs and plans: the whole engine in one call.
@@ -43,7 +51,17 @@ pub fn plan_packed(
     outlook: &[u8],
     options: PlanOptions,
 ) -> Result<PackedPlan, InputError> {
-    Ok(read(central, outlook)?.plan(options).1)
+    plan_packed_with(central, outlook, options, None)
+}
+
+/// [`plan_packed`] with the ledger's bases (`None`: no ledger).
+pub fn plan_packed_with(
+    central: &[u8],
+    outlook: &[u8],
+    options: PlanOptions,
+    bases: Option<&Bases<'_>>,
+) -> Result<PackedPlan, InputError> {
+    Ok(read(central, outlook)?.plan(options, bases).1)
 }
 
 /// Both inputs read, with what planning gathers from each record as it is read.
@@ -70,15 +88,20 @@ pub fn read<'a>(central: &'a [u8], outlook: &'a [u8]) -> Result<Read<'a>, InputE
 }
 
 impl Read<'_> {
-    /// The plan of what was read, and its packing. Plans once: the Central side's entries
-    /// move into the plan.
-    pub fn plan(&mut self, options: PlanOptions) -> (Plan<'_>, PackedPlan) {
+    /// The plan of what was read (with the ledger's `bases`, if there is a ledger), and its
+    /// packing. Plans once: the Central side's entries move into the plan.
+    pub fn plan(
+        &mut self,
+        options: PlanOptions,
+        bases: Option<&Bases<'_>>,
+    ) -> (Plan<'_>, PackedPlan) {
         let plan = plan::plan_from(
             &mut self.central_side,
             &self.outlook_side,
             &self.central,
             &self.outlook,
             options,
+            bases,
         );
         let packed =
             packed::pack_plan_with_ids(&plan, self.central_side.ids(), self.outlook_side.ids());

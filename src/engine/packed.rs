@@ -17,13 +17,14 @@
 //! - the item count, `excluded`, the orphan count, and the summary's five counts;
 //! - each item: its Central id; its Outlook id + 1 (0: none); its state's name; its link's
 //!   name + 1 (0: none); its reason count and each reason's name; its change count and, for
-//!   each change, the field's name, `from` and `to`; its display's name, email and company;
+//!   each change, the field's name, its direction's name times two plus one when it
+//!   overwrites an Outlook edit, `from` and `to`; its display's name, email and company;
 //! - each orphan: its Outlook id, email and display name.
 
 use serde::Serialize;
 use serde_json::Value;
 
-use super::diff::Change;
+use super::diff::{Change, ChangeDirection};
 use super::link::Keys;
 use super::mapping::Field;
 use super::plan::{LinkedBy, Orphan, Plan, PlanItem, State};
@@ -53,9 +54,10 @@ const LINKS: [LinkedBy; 2] = [LinkedBy::Id, LinkedBy::Email];
 const LINK_AT: u32 = STATES.len() as u32;
 const REASON_AT: u32 = LINK_AT + LINKS.len() as u32;
 const FIELD_AT: u32 = REASON_AT + Reason::ALL.len() as u32;
+const DIRECTION_AT: u32 = FIELD_AT + Field::ALL.len() as u32;
 
-/// The public names (as the types serialize) of every state, link, reason and field, in that
-/// order; each kind in the order of its enum's variants.
+/// The public names (as the types serialize) of every state, link, reason, field and change
+/// direction, in that order; each kind in the order of its enum's variants.
 fn names() -> Vec<String> {
     fn serialized<T: Serialize>(values: &[T]) -> impl Iterator<Item = String> + '_ {
         values.iter().map(|v| match serde_json::to_value(v) {
@@ -67,6 +69,7 @@ fn names() -> Vec<String> {
         .chain(serialized(&LINKS))
         .chain(serialized(&Reason::ALL))
         .chain(serialized(&Field::ALL))
+        .chain(serialized(&ChangeDirection::ALL))
         .collect()
 }
 
@@ -207,7 +210,11 @@ impl Packer {
     }
 
     fn change(&mut self, change: &Change) {
-        self.0.words.push(FIELD_AT + change.field as u32);
+        self.0.words.extend([
+            FIELD_AT + change.field as u32,
+            (DIRECTION_AT + change.direction as u32) * 2
+                + u32::from(change.overwrites_outlook_edit),
+        ]);
         self.string(&change.from);
         self.string(&change.to);
     }
@@ -232,7 +239,11 @@ mod tests {
             .enumerate()
             .all(|(i, r)| *r as usize == i));
         let names = names();
-        assert_eq!(names.len(), 34);
+        assert!(ChangeDirection::ALL
+            .iter()
+            .enumerate()
+            .all(|(i, d)| *d as usize == i));
+        assert_eq!(names.len(), 38);
         assert_eq!(
             names[..16],
             [
@@ -254,7 +265,9 @@ mod tests {
                 "duplicateOutlookId"
             ]
         );
+        assert_eq!(names[16], "editedOnBothSides");
         assert_eq!(names[FIELD_AT as usize], "title");
-        assert_eq!(names[33], "businessAddress.postalCode");
+        assert_eq!(names[34], "businessAddress.postalCode");
+        assert_eq!(names[35..], ["toOutlook", "toCentral", "conflict"]);
     }
 }

@@ -8,11 +8,17 @@ use serde_json::Value;
 use tsify::Tsify;
 
 use super::body::{create_body, update_body};
-use super::diff::{diff_contact, Change, EmptyValues};
+use super::decide::{
+    decide_to_outlook, decide_two_way, reasons_after, Conflicts, FieldDirections, Knobs,
+    OutlookClears, SyncDirection,
+};
+use super::diff::{Change, ChangeDirection, EmptyValues};
 use super::email::normalize;
 use super::input::{CentralContact, OutlookContact};
+use super::ledger::Bases;
 use super::link::{link, CentralKeys, Keys, Link, OutlookSide};
-use super::mapping::{Mapped, Parts};
+use super::mapping::{outlook_value, Field, Mapped, Parts};
+use super::reverse::central_patch;
 use super::validate::{record_reasons, Reason};
 
 /// Options of [`plan`] (`planSync`'s third argument).
@@ -23,6 +29,49 @@ pub struct PlanOptions {
     #[serde(default)]
     #[tsify(optional)]
     pub empty_values: EmptyValues,
+    /// `"toOutlook"` (default) or `"twoWay"`. Two-way needs the ledger's bases: without a
+    /// ledger a plan is made as toOutlook.
+    #[serde(default)]
+    #[tsify(optional)]
+    pub direction: SyncDirection,
+    /// Who wins a field both sides changed (two-way): `"ask"` (default), `"central"`, `"outlook"`.
+    #[serde(default)]
+    #[tsify(optional)]
+    pub conflicts: Conflicts,
+    /// A field emptied in Outlook (two-way): `"keep"` Central's value (default) or `"clear"` it.
+    #[serde(default)]
+    #[tsify(optional)]
+    pub outlook_clears: OutlookClears,
+    /// Fields whose master is pinned (two-way): `{ "mobilePhone": "toCentral" }`.
+    #[serde(default)]
+    #[tsify(optional, type = "Partial<Record<Field, Master>>")]
+    pub field_directions: FieldDirections,
+}
+
+impl PlanOptions {
+    /// Every option at its default (for `const`s: `PlanOptions { empty_values, ..DEFAULT }`).
+    pub const DEFAULT: PlanOptions = PlanOptions {
+        empty_values: EmptyValues::Clear,
+        direction: SyncDirection::ToOutlook,
+        conflicts: Conflicts::Ask,
+        outlook_clears: OutlookClears::Keep,
+        field_directions: FieldDirections([None; super::mapping::FIELD_COUNT]),
+    };
+
+    fn knobs(&self) -> Knobs {
+        Knobs {
+            empty_values: self.empty_values,
+            conflicts: self.conflicts,
+            outlook_clears: self.outlook_clears,
+            field_directions: self.field_directions,
+        }
+    }
+
+    /// The same options with `conflicts` set (a user's resolution of one record).
+    pub fn resolved(mut self, conflicts: Conflicts) -> PlanOptions {
+        self.conflicts = conflicts;
+        self
+    }
 }
 
 /// The state of one Central contact in the plan.
@@ -37,7 +86,8 @@ pub enum State {
     UpToDate,
     /// Never synced; `reasons` says why.
     NonActionable,
-    /// Ambiguous in Outlook; nothing is written; `reasons` says why.
+    /// Ambiguous in Outlook, or a field edited on both sides; nothing is written until it is
+    /// resolved; `reasons` says why.
     Conflict,
 }
 
@@ -212,7 +262,22 @@ pub struct Plan<'a> {
     pub display_copies: DisplayCopies,
 }
 
-/// A write the executor would send for one plan item.
+/// What a run writes for one plan item: to Outlook, to Central, or both.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ItemWrites {
+    pub graph: Option<Write>,
+    pub central: Option<CentralPatch>,
+}
+
+/// `PATCH /contacts/{central_id}` on `If-Match: version` with this body (changed fields only).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CentralPatch {
+    pub central_id: String,
+    pub version: String,
+    pub body: Value,
+}
+
+/// A write the executor would send to Graph for one plan item.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Write {
     /// `POST …/contactFolders/{folder}/contacts` with this body.
@@ -277,11 +342,21 @@ impl CentralSide {
     }
 }
 
-/// Plans the sync of `central` into a folder holding `outlook`.
+/// Plans the sync of `central` into a folder holding `outlook`, without a ledger.
 pub fn plan<'a>(
     central: &'a [CentralContact<'_>],
     outlook: &'a [OutlookContact<'_>],
     options: PlanOptions,
+) -> Plan<'a> {
+    plan_with(central, outlook, options, None)
+}
+
+/// [`plan`] with the ledger's `bases` (`None`: no ledger, so toOutlook whatever `direction` says).
+pub fn plan_with<'a>(
+    central: &'a [CentralContact<'_>],
+    outlook: &'a [OutlookContact<'_>],
+    options: PlanOptions,
+    bases: Option<&Bases<'_>>,
 ) -> Plan<'a> {
     let mut side = CentralSide::default();
     for (i, c) in central.iter().enumerate() {
@@ -291,18 +366,20 @@ pub fn plan<'a>(
     for o in outlook {
         outlook_side.add(o);
     }
-    plan_from(&mut side, &outlook_side, central, outlook, options)
+    plan_from(&mut side, &outlook_side, central, outlook, options, bases)
 }
 
-/// The plan from both sides, gathered from all of `central` and `outlook`. The records'
-/// reasons and display copies are taken from `side` (the copies into the plan); its ids stay,
-/// for [`pack_plan_with_ids`](super::packed::pack_plan_with_ids).
+/// The plan from both sides, gathered from all of `central` and `outlook`, and the ledger's
+/// `bases` when there is a ledger. The records' reasons and display copies are taken from
+/// `side` (the copies into the plan); its ids stay, for
+/// [`pack_plan_with_ids`](super::packed::pack_plan_with_ids).
 pub fn plan_from<'a>(
     side: &mut CentralSide,
     outlook_side: &OutlookSide,
     central: &'a [CentralContact<'_>],
     outlook: &'a [OutlookContact<'_>],
     options: PlanOptions,
+    bases: Option<&Bases<'_>>,
 ) -> Plan<'a> {
     let excluded = side.excluded;
     let mut entries = std::mem::take(&mut side.entries);
@@ -330,6 +407,24 @@ pub fn plan_from<'a>(
         reasons.sort_unstable();
     }
 
+    // The normalised emails of Central's active records, made only when an Outlook edit of an
+    // email is to be written to Central (it must not be another record's).
+    let email_index: std::cell::OnceCell<std::collections::HashMap<Cow<'_, str>, usize>> =
+        std::cell::OnceCell::new();
+    let email_taken = |email: &str, own: usize| {
+        email_index
+            .get_or_init(|| {
+                central
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.is_active() && !c.email.as_str().is_empty())
+                    .map(|(i, c)| (normalize(c.email.as_str()), i))
+                    .collect()
+            })
+            .get(email)
+            .is_some_and(|&i| i != own)
+    };
+
     let mut summary = Summary::default();
     let items: Vec<PlanItem<'a>> = entries
         .into_iter()
@@ -350,11 +445,25 @@ pub fn plan_from<'a>(
                     State::Conflict
                 }
                 (true, _, Some(j)) => {
-                    changes = diff_contact(c, &outlook[j], options.empty_values);
+                    changes = decide(c, &outlook[j], bases, options);
                     if changes.is_empty() {
                         State::UpToDate
+                    } else if changes
+                        .iter()
+                        .any(|ch| ch.direction == ChangeDirection::Conflict)
+                    {
+                        reasons.push(Reason::EditedOnBothSides);
+                        State::Conflict
                     } else {
-                        State::Update
+                        // An Outlook edit that would make Central's record non-actionable is
+                        // not written: the record says why.
+                        let after = reasons_after(c, &changes, |e| email_taken(e, i));
+                        if after.is_empty() {
+                            State::Update
+                        } else {
+                            reasons = after;
+                            State::NonActionable
+                        }
                     }
                 }
                 (true, _, None) => State::New,
@@ -401,6 +510,20 @@ pub fn plan_from<'a>(
     }
 }
 
+/// The changes of one linked, actionable pair: two-way with a ledger, else toOutlook.
+pub fn decide(
+    c: &CentralContact<'_>,
+    o: &OutlookContact<'_>,
+    bases: Option<&Bases<'_>>,
+    options: PlanOptions,
+) -> Vec<Change> {
+    let base = bases.and_then(|b| b.base(c.id.as_str(), o.id.as_str()));
+    match (options.direction, bases) {
+        (SyncDirection::TwoWay, Some(_)) => decide_two_way(c, o, base, options.knobs()),
+        _ => decide_to_outlook(c, o, base, options.empty_values),
+    }
+}
+
 impl Plan<'_> {
     /// The plan with every borrowed string copied, independent of its inputs.
     pub fn into_owned(self) -> Plan<'static> {
@@ -437,34 +560,91 @@ impl Plan<'_> {
         }
     }
 
-    /// The write for `item` (`None` unless it is `new` or `update`). `central` and `outlook` must
-    /// be the inputs the plan was made from.
+    /// What a run writes for `item` with these `changes` (the item's own, or those of a
+    /// conflict resolved): nothing unless it is `new`, or linked with changes to write.
+    /// `central` and `outlook` must be the inputs the plan was made from.
+    pub fn writes_for(
+        &self,
+        item: &PlanItem<'_>,
+        changes: &[Change],
+        central: &[CentralContact<'_>],
+        outlook: &[OutlookContact<'_>],
+    ) -> ItemWrites {
+        let c = &central[item.central_index];
+        let central_id = item.central_id.clone().into_owned();
+        match (item.state, item.outlook_index) {
+            (State::New, _) => ItemWrites {
+                graph: Some(Write::Create {
+                    body: create_body(&central_id, &Mapped::from_central(c)),
+                    central_id,
+                }),
+                central: None,
+            },
+            (_, Some(j)) => {
+                let o = &outlook[j];
+                let to_outlook: Vec<Change> = changes
+                    .iter()
+                    .filter(|ch| ch.direction == ChangeDirection::ToOutlook)
+                    .cloned()
+                    .collect();
+                let graph = (!to_outlook.is_empty()).then(|| {
+                    // What Outlook holds after the write: Central's values, but Outlook's own
+                    // where a field goes to Central or waits for the user (and then the
+                    // display name it has, unless a change makes it anew).
+                    let mut target = Mapped::from_central(c);
+                    let keeps = |field: Field| {
+                        changes.iter().any(|ch| {
+                            ch.field == field && ch.direction != ChangeDirection::ToOutlook
+                        })
+                    };
+                    let kept_any = Field::ALL.iter().any(|&f| keeps(f));
+                    for field in Field::ALL {
+                        let display = field == Field::DisplayName
+                            && kept_any
+                            && !to_outlook.iter().any(|ch| ch.field == field);
+                        if keeps(field) || display {
+                            target.values[field as usize] = Cow::Borrowed(outlook_value(o, field));
+                        }
+                    }
+                    // Two-way, the display name is made from the names Outlook will hold.
+                    if let Some(ch) = to_outlook.iter().find(|ch| ch.field == Field::DisplayName) {
+                        target.values[Field::DisplayName as usize] = Cow::Owned(ch.to.clone());
+                    }
+                    Write::Update {
+                        body: update_body(
+                            &central_id,
+                            &target,
+                            o,
+                            &to_outlook,
+                            self.options.empty_values,
+                        ),
+                        outlook_id: o.id.as_str().to_owned(),
+                        etag: o.etag.as_str().to_owned(),
+                        central_id: central_id.clone(),
+                    }
+                });
+                let central = central_patch(c, changes).map(|body| CentralPatch {
+                    central_id: central_id.clone(),
+                    version: c.version.as_str().to_owned(),
+                    body,
+                });
+                ItemWrites { graph, central }
+            }
+            _ => ItemWrites::default(),
+        }
+    }
+
+    /// The write to Graph for a `new` or `update` item (tests and the toOutlook bench).
     pub fn write_for(
         &self,
         item: &PlanItem<'_>,
         central: &[CentralContact<'_>],
         outlook: &[OutlookContact<'_>],
     ) -> Option<Write> {
-        let c = &central[item.central_index];
-        let mapped = Mapped::from_central(c);
-        let central_id = item.central_id.clone().into_owned();
-        match (item.state, item.outlook_index) {
-            (State::New, _) => Some(Write::Create {
-                body: create_body(&central_id, &mapped),
-                central_id,
-            }),
-            (State::Update, Some(j)) => Some(Write::Update {
-                body: update_body(
-                    &central_id,
-                    &mapped,
-                    &outlook[j],
-                    &item.changes,
-                    self.options.empty_values,
-                ),
-                outlook_id: outlook[j].id.as_str().to_owned(),
-                etag: outlook[j].etag.as_str().to_owned(),
-                central_id,
-            }),
+        match item.state {
+            State::New | State::Update => {
+                self.writes_for(item, &item.changes, central, outlook).graph
+            }
             _ => None,
         }
     }

@@ -30,11 +30,13 @@ pub enum Reason {
     DuplicateOutlookEmail,
     /// Two Outlook contacts carry this record's Central id (a conflict).
     DuplicateOutlookId,
+    /// Both sides changed a field since they last agreed (a conflict the user resolves).
+    EditedOnBothSides,
 }
 
 impl Reason {
     /// Every reason, in the order of the variants.
-    pub const ALL: [Reason; 9] = [
+    pub const ALL: [Reason; 10] = [
         Reason::Deceased,
         Reason::MissingEmail,
         Reason::MalformedEmail,
@@ -44,6 +46,7 @@ impl Reason {
         Reason::InvalidRecord,
         Reason::DuplicateOutlookEmail,
         Reason::DuplicateOutlookId,
+        Reason::EditedOnBothSides,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +60,7 @@ impl Reason {
             Reason::InvalidRecord => "invalidRecord",
             Reason::DuplicateOutlookEmail => "duplicateOutlookEmail",
             Reason::DuplicateOutlookId => "duplicateOutlookId",
+            Reason::EditedOnBothSides => "editedOnBothSides",
         }
     }
 }
@@ -88,7 +92,7 @@ pub fn record_reasons(c: &CentralContact<'_>) -> Vec<Reason> {
     reasons
 }
 
-fn contains_deceased(name: &str) -> bool {
+pub(crate) fn contains_deceased(name: &str) -> bool {
     const WORD: &str = "deceased";
     if name.is_ascii() {
         name.as_bytes()

@@ -1,12 +1,15 @@
 //! The options of `new SyncSession(…)` and of the folder functions: one Rust struct each, which
 //! both reads the JS object (unknown options refused) and generates its TypeScript type.
 
+use std::collections::HashMap;
+
 use serde::Deserialize;
 use tsify::Tsify;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::central::CentralClient;
-use crate::engine::{self, EmptyValues, PlanOptions};
+use crate::engine::decide::FieldDirections;
+use crate::engine::{self, Conflicts, EmptyValues, OutlookClears, PlanOptions, SyncDirection};
 use crate::error::{ErrorCode, SyncError};
 use crate::graph::{GraphClient, Mailbox};
 use crate::plan_sync::json_bytes;
@@ -54,6 +57,23 @@ pub struct SyncSessionConfig {
     #[serde(default)]
     #[tsify(optional)]
     pub empty_values: Option<EmptyValues>,
+    /// `"toOutlook"` (default) or `"twoWay"`: Outlook edits flow back to Central, decided field
+    /// by field against the ledger (needs `centralBaseUrl`; without a ledger, toOutlook).
+    #[serde(default)]
+    #[tsify(optional)]
+    pub direction: Option<SyncDirection>,
+    /// Two-way: who wins a field edited on both sides — `"ask"` (default), `"central"`, `"outlook"`.
+    #[serde(default)]
+    #[tsify(optional)]
+    pub conflicts: Option<Conflicts>,
+    /// Two-way: a field emptied in Outlook `"keep"`s Central's value (default) or `"clear"`s it.
+    #[serde(default)]
+    #[tsify(optional)]
+    pub outlook_clears: Option<OutlookClears>,
+    /// Two-way: fields whose master is pinned, `{ "mobilePhone": "toCentral" }`.
+    #[serde(default)]
+    #[tsify(optional, type = "Partial<Record<Field, Master>>")]
+    pub field_directions: Option<FieldDirections>,
     /// `$batch` calls in flight at once (1–4, default 1: Graph's advice per mailbox).
     #[serde(default)]
     #[tsify(optional)]
@@ -207,6 +227,12 @@ impl SyncSessionConfig {
         if central.is_none() && given.is_none() {
             return Err(invalid("either centralBaseUrl or contacts is required"));
         }
+        let direction = self.direction.unwrap_or_default();
+        if direction == SyncDirection::TwoWay && (given.is_some() || central.is_none()) {
+            return Err(invalid(
+                "direction \"twoWay\" writes to Central: it needs centralBaseUrl, and contacts handed in are never written",
+            ));
+        }
         Ok(Settings {
             lock_key: format!("{}|{}", graph.base_url(), graph.mailbox.key()),
             graph,
@@ -215,6 +241,10 @@ impl SyncSessionConfig {
             given,
             options: PlanOptions {
                 empty_values: self.empty_values.unwrap_or_default(),
+                direction,
+                conflicts: self.conflicts.unwrap_or_default(),
+                outlook_clears: self.outlook_clears.unwrap_or_default(),
+                field_directions: self.field_directions.unwrap_or_default(),
             },
             concurrency,
         })
@@ -324,10 +354,27 @@ pub struct RunOptions {
     #[serde(default, with = "serde_wasm_bindgen::preserve")]
     #[tsify(type = "AbortSignal", optional)]
     pub signal: JsValue,
+    /// Two-way: the side chosen for records in conflict, `{ "C-1": "central" | "outlook" }`;
+    /// a selected conflict without one is skipped.
+    #[serde(default)]
+    #[tsify(optional, type = "Record<string, \"central\" | \"outlook\">")]
+    pub resolutions: Option<HashMap<String, Resolution>>,
 }
 
-/// Run options, checked: the callback and the signal.
-pub type RunControls = (Option<js_sys::Function>, Option<web_sys::AbortSignal>);
+/// A side picked for a conflict.
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "camelCase")]
+pub enum Resolution {
+    Central,
+    Outlook,
+}
+
+/// Run options, checked.
+pub struct RunControls {
+    pub on_progress: Option<js_sys::Function>,
+    pub signal: Option<web_sys::AbortSignal>,
+    pub resolutions: HashMap<String, Conflicts>,
+}
 
 impl RunOptions {
     pub fn read(value: &JsValue) -> Result<RunControls, SyncError> {
@@ -347,6 +394,22 @@ impl RunOptions {
                     .map_err(|_| invalid("signal must be an AbortSignal"))?,
             )
         };
-        Ok((on_progress, signal))
+        let resolutions = options
+            .resolutions
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(id, side)| {
+                let side = match side {
+                    Resolution::Central => Conflicts::Central,
+                    Resolution::Outlook => Conflicts::Outlook,
+                };
+                (id.trim().to_owned(), side)
+            })
+            .collect();
+        Ok(RunControls {
+            on_progress,
+            signal,
+            resolutions,
+        })
     }
 }

@@ -1,18 +1,19 @@
 //! The plan a session showed, kept with the records it was made from, so that `run` writes
 //! exactly what the table showed — no second load, parse or plan.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use self_cell::self_cell;
 
-use serde_json::{json, Map, Value};
-use unicode_normalization::UnicodeNormalization;
+use serde_json::{json, Value};
 
 use crate::central::ledger::Ledger;
-use crate::engine::mapping::{Field, Mapped};
-use crate::engine::text::normalize_spaces;
+use crate::engine::decide::reasons_after;
+use crate::engine::ledger::{base_after, base_json, base_value, Written};
+use crate::engine::mapping::{outlook_value, Field, Mapped};
 use crate::engine::{
-    self, CentralContact, InputError, OutlookContact, PackedPlan, Plan, PlanOptions, State, Write,
+    self, Bases, CentralContact, CentralPatch, Change, ChangeDirection, Conflicts, InputError,
+    ItemWrites, OutlookContact, PackedPlan, Plan, PlanOptions, State, Write,
 };
 use crate::error::ErrorCode;
 use crate::sync::{Action, RecordError, RecordResult, WriteKind};
@@ -48,8 +49,12 @@ pub struct Kept {
 
 /// What `run` does with a selection of the kept plan.
 pub struct Selection {
-    /// The writes, in plan order.
+    /// The writes to Graph, in plan order.
     pub writes: Vec<(String, WriteKind)>,
+    /// The writes to Central (two-way), in plan order.
+    pub central: Vec<CentralPatch>,
+    /// The changes each written record carries: the plan's, or those of a resolved conflict.
+    pub changes: HashMap<String, Vec<Change>>,
     /// Selected records of the plan that have nothing to write, then selected ids that are
     /// not in the plan.
     pub skipped: Vec<RecordResult>,
@@ -58,7 +63,8 @@ pub struct Selection {
 }
 
 impl Kept {
-    /// Reads both texts and plans; returns the kept plan and its packing for JavaScript.
+    /// Reads both texts and plans (two-way against the ledger's bases when there is a
+    /// ledger); returns the kept plan and its packing for JavaScript.
     pub fn plan(
         central: Vec<u8>,
         outlook: Vec<u8>,
@@ -66,15 +72,17 @@ impl Kept {
         options: PlanOptions,
     ) -> Result<(Kept, PackedPlan), InputError> {
         let mut planned = None;
+        let bases = bases_of(ledger.as_ref());
         let records = RecordCell::try_new(Texts { central, outlook }, |texts| {
             let mut read = engine::read(&texts.central, &texts.outlook)?;
-            let (plan, packed) = read.plan(options);
+            let (plan, packed) = read.plan(options, bases.as_ref());
             planned = Some((plan.into_owned(), packed));
             Ok::<_, InputError>(Records {
                 central: read.central,
                 outlook: read.outlook,
             })
         })?;
+        drop(bases);
         let (plan, packed) = planned.ok_or_else(|| InputError {
             message: "the plan was not made".into(),
         })?;
@@ -88,36 +96,91 @@ impl Kept {
         ))
     }
 
-    /// The writes for the `selected` Central ids, and a result for each selected record that
-    /// has none (each id counts once).
-    pub fn select(&self, selected: &[String]) -> Selection {
+    /// The writes for the `selected` Central ids — a conflict only with a side chosen in
+    /// `resolutions` — and a result for each selected record that has none (each id counts once).
+    pub fn select(
+        &self,
+        selected: &[String],
+        resolutions: &HashMap<String, Conflicts>,
+    ) -> Selection {
         self.records
-            .with_dependent(|_, records| self.select_in(records, selected))
+            .with_dependent(|_, records| self.select_in(records, selected, resolutions))
     }
 
-    fn select_in(&self, records: &Records<'_>, selected: &[String]) -> Selection {
+    fn select_in(
+        &self,
+        records: &Records<'_>,
+        selected: &[String],
+        resolutions: &HashMap<String, Conflicts>,
+    ) -> Selection {
         let wanted: HashSet<&str> = selected.iter().map(String::as_str).collect();
         let mut found: HashSet<&str> = HashSet::new();
-        let mut writes = Vec::new();
-        let mut skipped = Vec::new();
+        let mut out = Selection {
+            writes: Vec::new(),
+            central: Vec::new(),
+            changes: HashMap::new(),
+            skipped: Vec::new(),
+            order: self
+                .plan
+                .items
+                .iter()
+                .map(|i| i.central_id.to_string())
+                .collect(),
+        };
+        // Read again only when a conflict is resolved: planning again needs them.
+        let bases = std::cell::OnceCell::new();
         for item in &self.plan.items {
-            if !wanted.contains(item.central_id.as_ref()) || !found.insert(item.central_id.as_ref())
-            {
+            let id = item.central_id.as_ref();
+            if !wanted.contains(id) || !found.insert(id) {
                 continue;
             }
-            match self
-                .plan
-                .write_for(item, &records.central, &records.outlook)
-            {
+            let resolved = match (item.state, resolutions.get(id), item.outlook_index) {
+                (State::Conflict, Some(&side), Some(j))
+                    if item.reasons == [engine::Reason::EditedOnBothSides] =>
+                {
+                    let c = &records.central[item.central_index];
+                    let bases = bases.get_or_init(|| bases_of(self.ledger.as_ref()));
+                    let changes = engine::plan::decide(
+                        c,
+                        &records.outlook[j],
+                        bases.as_ref(),
+                        self.plan.options.resolved(side),
+                    );
+                    let reasons = reasons_after(c, &changes, |_| false);
+                    if !reasons.is_empty() {
+                        out.skipped
+                            .push(skipped(item, State::NonActionable, &reasons));
+                        continue;
+                    }
+                    Some(changes)
+                }
+                _ => None,
+            };
+            let writes = match (&resolved, item.state) {
+                (Some(changes), _) => {
+                    self.plan
+                        .writes_for(item, changes, &records.central, &records.outlook)
+                }
+                (None, State::New | State::Update) => {
+                    self.plan
+                        .writes_for(item, &item.changes, &records.central, &records.outlook)
+                }
+                (None, _) => ItemWrites::default(),
+            };
+            if writes.graph.is_none() && writes.central.is_none() {
+                out.skipped.push(skipped(item, item.state, &item.reasons));
+                continue;
+            }
+            match writes.graph {
                 Some(Write::Create { central_id, body }) => {
-                    writes.push((central_id, WriteKind::Create { body }))
+                    out.writes.push((central_id, WriteKind::Create { body }))
                 }
                 Some(Write::Update {
                     central_id,
                     outlook_id,
                     body,
                     etag,
-                }) => writes.push((
+                }) => out.writes.push((
                     central_id,
                     WriteKind::Update {
                         outlook_id,
@@ -125,15 +188,15 @@ impl Kept {
                         etag: (!etag.is_empty()).then_some(etag),
                     },
                 )),
-                None => skipped.push(RecordResult {
-                    central_id: item.central_id.to_string(),
-                    outlook_id: item.outlook_id.as_ref().map(|s| s.to_string()),
-                    action: Action::Skipped,
-                    error: not_syncable(item.state, &item.reasons),
-                }),
+                None => {}
             }
+            out.central.extend(writes.central);
+            out.changes.insert(
+                id.to_owned(),
+                resolved.unwrap_or_else(|| item.changes.clone()),
+            );
         }
-        skipped.extend(
+        out.skipped.extend(
             selected
                 .iter()
                 .filter(|id| !found.contains(id.as_str()))
@@ -147,51 +210,108 @@ impl Kept {
                         status: None,
                         graph_code: None,
                     }),
+                    central: None,
                 }),
         );
-        Selection {
-            writes,
-            skipped,
-            order: self
+        out
+    }
+
+    /// The Central write of `central_id` planned again over its record as Central holds it now
+    /// (`fresh`, after a 412): the new PATCH when the same Outlook edits are still to be written
+    /// and nothing else moved, else `None` (the user plans again).
+    pub fn replan_central(
+        &self,
+        fresh: &Value,
+        sent: &CentralPatch,
+        resolution: Option<Conflicts>,
+    ) -> Option<CentralPatch> {
+        let central_id = sent.central_id.as_str();
+        let text = Value::Array(vec![fresh.clone()]).to_string();
+        let fresh_records = engine::parse_central(text.as_bytes()).ok()?;
+        let c = fresh_records.first()?;
+        self.records.with_dependent(|_, records| {
+            let item = self
                 .plan
                 .items
                 .iter()
-                .map(|i| i.central_id.to_string())
-                .collect(),
-        }
+                .find(|i| i.central_id == central_id)?;
+            let o = &records.outlook[item.outlook_index?];
+            let bases = bases_of(self.ledger.as_ref());
+            let options = match resolution {
+                Some(side) => self.plan.options.resolved(side),
+                None => self.plan.options,
+            };
+            let changes = engine::plan::decide(c, o, bases.as_ref(), options);
+            let body = engine::reverse::central_patch(c, &changes)?;
+            let conflict = changes
+                .iter()
+                .any(|ch| ch.direction == ChangeDirection::Conflict);
+            (!conflict && body == sent.body).then(|| CentralPatch {
+                central_id: central_id.to_owned(),
+                version: c.version.as_str().to_owned(),
+                body,
+            })
+        })
     }
-}
 
-impl Kept {
     /// The ledger entries of the records both sides now agree on: those the plan found up to
-    /// date and those the run created or updated (`results`), each with the values written.
-    pub fn entries(&self, results: &[RecordResult], folder_id: &str, at: &str) -> Vec<Value> {
-        let written: std::collections::HashMap<&str, &str> = results
-            .iter()
-            .filter(|r| matches!(r.action, Action::Created | Action::Updated))
-            .filter_map(|r| Some((r.central_id.as_str(), r.outlook_id.as_deref()?)))
-            .collect();
+    /// date and those the run wrote (`results`; `changes` as [`Selection::changes`]), each
+    /// with the base of what both sides now hold ([`base_after`]).
+    pub fn entries(
+        &self,
+        results: &[RecordResult],
+        changes: &HashMap<String, Vec<Change>>,
+        folder_id: &str,
+        at: &str,
+    ) -> Vec<Value> {
+        let by_id: HashMap<&str, &RecordResult> =
+            results.iter().map(|r| (r.central_id.as_str(), r)).collect();
+        let bases = bases_of(self.ledger.as_ref());
         self.records.with_dependent(|_, records| {
             self.plan
                 .items
                 .iter()
                 .filter_map(|item| {
-                    let outlook_id = match item.state {
-                        State::UpToDate => item.outlook_id.as_deref()?,
-                        _ => written.get(item.central_id.as_ref()).copied()?,
+                    let id = item.central_id.as_ref();
+                    let c = &records.central[item.central_index];
+                    let result = by_id.get(id).copied();
+                    let (outlook_id, base) = match (item.state, result.map(|r| r.action)) {
+                        (State::New, Some(Action::Created)) => {
+                            let mapped = Mapped::from_central(c);
+                            let values = Field::ALL.map(|f| Some(base_value(f, mapped.get(f))));
+                            (result?.outlook_id.as_deref()?, values)
+                        }
+                        _ => {
+                            let o = &records.outlook[item.outlook_index?];
+                            let written = match result {
+                                _ if item.state == State::UpToDate => Written {
+                                    outlook: false,
+                                    central: false,
+                                },
+                                None => return None,
+                                Some(r) => Written {
+                                    outlook: r.action == Action::Updated,
+                                    central: r
+                                        .central
+                                        .as_ref()
+                                        .is_some_and(|co| co.action == Action::Updated),
+                                },
+                            };
+                            if item.state != State::UpToDate && !written.outlook && !written.central {
+                                return None;
+                            }
+                            let outlook_id = item.outlook_id.as_deref()?;
+                            let old = bases.as_ref().and_then(|b| b.base(id, outlook_id));
+                            let list = changes.get(id).map(Vec::as_slice).unwrap_or(&[]);
+                            let values = Field::ALL.map(|f| outlook_value(o, f));
+                            (outlook_id, base_after(values, list, written, old))
+                        }
                     };
-                    let mapped = Mapped::from_central(&records.central[item.central_index]);
-                    let mut base = Map::new();
-                    for field in Field::ALL {
-                        let name = serde_json::to_value(field).ok()?;
-                        base.insert(
-                            name.as_str()?.to_owned(),
-                            json!(base_value(field, mapped.get(field))),
-                        );
-                    }
                     Some(json!({
-                        "centralId": item.central_id, "kind": "contact", "outlookId": outlook_id,
-                        "folderId": folder_id, "base": base, "centralVersion": null, "syncedAt": at,
+                        "centralId": id, "kind": "contact", "outlookId": outlook_id,
+                        "folderId": folder_id, "base": base_json(&base),
+                        "centralVersion": (!c.version.as_str().is_empty()).then(|| c.version.as_str()),
+                        "syncedAt": at,
                     }))
                 })
                 .collect()
@@ -199,14 +319,23 @@ impl Kept {
     }
 }
 
-/// A value as the ledger's `base` records it: trimmed, inner whitespace collapsed, NFC, and
-/// an email lower-cased — the form in which both sides' values are compared (DESIGN §4).
-fn base_value(field: Field, value: &str) -> String {
-    let text: String = normalize_spaces(value).nfc().collect();
-    if field == Field::Email {
-        text.to_lowercase()
-    } else {
-        text
+/// The ledger's bases: `None` without a ledger (toOutlook only), none for a new one.
+fn bases_of(ledger: Option<&Ledger>) -> Option<Bases<'_>> {
+    match ledger? {
+        Ledger::Present { body, .. } => Some(Bases::read(body)),
+        Ledger::Absent => Some(Bases::default()),
+        Ledger::Unsupported => None,
+    }
+}
+
+/// The result of a selected record with nothing to write.
+fn skipped(item: &engine::PlanItem<'_>, state: State, reasons: &[engine::Reason]) -> RecordResult {
+    RecordResult {
+        central_id: item.central_id.to_string(),
+        outlook_id: item.outlook_id.as_ref().map(|s| s.to_string()),
+        action: Action::Skipped,
+        error: not_syncable(state, reasons),
+        central: None,
     }
 }
 

@@ -15,9 +15,11 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
+use crate::engine;
 use crate::error::{js_error, ErrorCode, SyncError};
 use crate::graph::GraphClient;
 use crate::plan_sync::plan_to_js;
+use crate::sync::central::write_central;
 use crate::sync::{execute, Progress, RunSettings};
 use config::{invalid, read, Settings};
 pub use config::{MailboxConfig, RunOptions, SyncSessionConfig};
@@ -123,7 +125,9 @@ impl SyncSession {
         let (settings, stage) = (self.settings.clone(), self.stage.clone());
         future_to_promise(async move {
             let selected = read_ids(&selected)?;
-            let (on_progress, signal) = RunOptions::read(&options)?;
+            let controls = RunOptions::read(&options)?;
+            let (on_progress, signal) = (controls.on_progress, controls.signal);
+            let resolutions = controls.resolutions;
             let folder_id = settings
                 .folder_id
                 .clone()
@@ -136,7 +140,7 @@ impl SyncSession {
                     return Err(no_plan("this plan has run: plan again to see what changed").into())
                 }
             };
-            let selection = kept.select(&selected);
+            let selection = kept.select(&selected, &resolutions);
             // The run claims the ledger its plan read: a plan made before another run wrote
             // it is stale, and writes nothing.
             let run_id = new_run_id();
@@ -155,8 +159,9 @@ impl SyncSession {
                 }
             };
             let done = std::cell::Cell::new(false);
+            let central_patches = selection.central;
             let work = async {
-                let outcome = execute(
+                let graph = execute(
                     &settings.graph,
                     selection.writes,
                     RunSettings {
@@ -165,11 +170,22 @@ impl SyncSession {
                         // A Central without ledgers: each create is looked up first, so a
                         // stale plan never creates a contact twice (DESIGN §8).
                         look_before_create: settings.central.is_some() && lease.is_none(),
-                        signal,
+                        signal: signal.clone(),
                         on_progress: &report,
                     },
-                )
-                .await;
+                );
+                let replan = |fresh: &serde_json::Value, sent: &engine::CentralPatch| {
+                    kept.replan_central(fresh, sent, resolutions.get(&sent.central_id).copied())
+                };
+                let central = async {
+                    match &settings.central {
+                        Some(client) if !central_patches.is_empty() => {
+                            write_central(client, central_patches, &replan, signal.as_ref()).await
+                        }
+                        _ => Vec::new(),
+                    }
+                };
+                let outcome = futures::join!(graph, central);
                 done.set(true);
                 outcome
             };
@@ -178,14 +194,19 @@ impl SyncSession {
                     lease.keep_alive(client, &done).await;
                 }
             };
-            let (outcome, ()) = futures::join!(work, renew);
-            let mut result = SyncResult::new(outcome, selection.skipped, &selection.order);
+            let ((outcome, central), ()) = futures::join!(work, renew);
+            let mut result = SyncResult::new(outcome, central, selection.skipped, &selection.order);
             if let (Some(lease), Some(client)) = (&lease, &settings.central) {
                 let at = iso(now_ms());
-                let entries = kept.entries(&result.records, &folder_id, &at);
+                let entries = kept.entries(&result.records, &selection.changes, &folder_id, &at);
+                let mode = match settings.options.direction {
+                    engine::SyncDirection::TwoWay => "twoWay",
+                    engine::SyncDirection::ToOutlook => "toOutlook",
+                };
                 let history = serde_json::json!({
-                    "runId": run_id, "at": at, "by": settings.graph.mailbox.key(), "mode": "toOutlook",
-                    "counts": { "created": result.created, "updated": result.updated },
+                    "runId": run_id, "at": at, "by": settings.graph.mailbox.key(), "mode": mode,
+                    "counts": { "created": result.created, "updated": result.updated,
+                                "updatedInCentral": result.updated_in_central },
                     "failed": result.failed,
                 });
                 result.ledger = lease.finish(client, entries, history).await;

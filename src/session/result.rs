@@ -7,7 +7,7 @@ use serde::Serialize;
 use tsify::Tsify;
 
 use super::LedgerOutcome;
-use crate::sync::{Action, RecordError, RecordResult, RunOutcome};
+use crate::sync::{Action, CentralOutcome, RecordError, RecordResult, RunOutcome};
 
 /// The outcome of `run`.
 #[derive(Serialize, Tsify)]
@@ -16,7 +16,12 @@ pub struct SyncResult {
     /// One entry per selected Central id, in plan order (unknown ids last).
     pub records: Vec<RecordResult>,
     pub created: usize,
+    /// Records written in Outlook (and, two-way, in Central too where they had Outlook edits).
     pub updated: usize,
+    /// Two-way: records whose Outlook edits were written to Central (only there, or with
+    /// Outlook's write too).
+    pub updated_in_central: usize,
+    /// Records with a write that failed, on either side.
     pub failed: usize,
     pub skipped: usize,
     /// True when the run was cancelled through its `signal`.
@@ -31,14 +36,51 @@ pub struct SyncResult {
 }
 
 impl SyncResult {
-    /// The executor's outcome and the records it was not given, in the plan's `order`.
-    pub fn new(outcome: RunOutcome, skipped: Vec<RecordResult>, order: &[String]) -> SyncResult {
+    /// The executor's outcome, the Central writes' outcomes and the records neither was given,
+    /// in the plan's `order`.
+    pub fn new(
+        outcome: RunOutcome,
+        central: Vec<(String, CentralOutcome)>,
+        skipped: Vec<RecordResult>,
+        order: &[String],
+    ) -> SyncResult {
         let position: HashMap<&str, usize> = order
             .iter()
             .enumerate()
             .map(|(i, id)| (id.as_str(), i))
             .collect();
-        let mut records: Vec<RecordResult> = outcome.records.into_iter().chain(skipped).collect();
+        let mut records: Vec<RecordResult> = outcome.records;
+        let mut index: HashMap<String, usize> = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.central_id.clone(), i))
+            .collect();
+        for (id, co) in central {
+            match index.get(&id) {
+                Some(&i) => {
+                    let r = &mut records[i];
+                    // Outlook written, Central not: the record failed, on Central's side.
+                    if co.action == Action::Failed && r.action != Action::Failed {
+                        r.error = co.error.clone();
+                    }
+                    r.central = Some(co);
+                }
+                None => {
+                    index.insert(id.clone(), records.len());
+                    records.push(RecordResult {
+                        central_id: id,
+                        outlook_id: None,
+                        action: match co.action {
+                            Action::Updated => Action::UpdatedInCentral,
+                            a => a,
+                        },
+                        error: co.error.clone(),
+                        central: Some(co),
+                    });
+                }
+            }
+        }
+        records.extend(skipped);
         // Stable: ids the plan does not have stay last, in the order they were selected.
         records.sort_by_key(|r| {
             position
@@ -47,10 +89,19 @@ impl SyncResult {
                 .unwrap_or(usize::MAX)
         });
         let count = |a: Action| records.iter().filter(|r| r.action == a).count();
+        let central_is =
+            |r: &RecordResult, a: Action| r.central.as_ref().is_some_and(|c| c.action == a);
         SyncResult {
             created: count(Action::Created),
             updated: count(Action::Updated),
-            failed: count(Action::Failed),
+            updated_in_central: records
+                .iter()
+                .filter(|r| central_is(r, Action::Updated))
+                .count(),
+            failed: records
+                .iter()
+                .filter(|r| r.action == Action::Failed || central_is(r, Action::Failed))
+                .count(),
             skipped: count(Action::Skipped),
             cancelled: outcome.cancelled,
             error: outcome.error.map(RecordError::from),

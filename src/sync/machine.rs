@@ -455,6 +455,7 @@ impl Machine {
                     outlook_id,
                     action,
                     error: error.or(job.note),
+                    central: None,
                 }
             })
             .collect();
@@ -1059,7 +1060,7 @@ impl Machine {
                     Action::Created => p.created += 1,
                     Action::Updated => p.updated += 1,
                     Action::Failed => p.failed += 1,
-                    Action::Skipped => {}
+                    Action::Skipped | Action::UpdatedInCentral => {}
                 }
             }
         }

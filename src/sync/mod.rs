@@ -3,6 +3,7 @@
 //! drives it — it sends what the machine asks for through fetch, sleeps and reports progress.
 
 pub mod batch;
+pub mod central;
 mod lookup;
 pub mod machine;
 mod record;
@@ -14,8 +15,8 @@ use crate::graph::GraphClient;
 use crate::retry::sleep;
 use machine::{Answer, Machine, MachineSettings, Method, Request, Step, Target};
 pub use record::{
-    Action, Progress, RecordError, RecordResult, RunOutcome, WriteKind, OUTCOME_UNKNOWN,
-    POSSIBLE_DUPLICATE,
+    Action, CentralOutcome, Progress, RecordError, RecordResult, RunOutcome, WriteKind,
+    OUTCOME_UNKNOWN, POSSIBLE_DUPLICATE,
 };
 
 /// Settings of one run.

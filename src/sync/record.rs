@@ -13,6 +13,8 @@ use crate::error::{ErrorCode, SyncError};
 pub enum Action {
     Created,
     Updated,
+    /// Only Central was written (two-way: Outlook edits only).
+    UpdatedInCentral,
     Skipped,
     Failed,
 }
@@ -56,6 +58,20 @@ pub const POSSIBLE_DUPLICATE: &str = ErrorCode::PossibleDuplicate.as_str();
 pub struct RecordResult {
     pub central_id: String,
     pub outlook_id: Option<String>,
+    pub action: Action,
+    pub error: Option<RecordError>,
+    /// Two-way, a record with Outlook edits to write to Central: what became of that write
+    /// (`updated` or `failed`, with its error), whatever became of Outlook's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[tsify(optional)]
+    pub central: Option<CentralOutcome>,
+}
+
+/// What a run did to a record in Central.
+#[derive(Debug, Clone, PartialEq, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct CentralOutcome {
+    /// `updated` or `failed`.
     pub action: Action,
     pub error: Option<RecordError>,
 }

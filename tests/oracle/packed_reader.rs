@@ -54,8 +54,15 @@ pub fn to_value(packed: &PackedPlan) -> Result<Value, Malformed> {
         let changes: Vec<Value> = (0..r.word()?)
             .map(|_| {
                 let field = name(r.word()?)?;
+                let how = r.word()?;
+                let direction = name(how / 2)?;
                 let (from, to) = (r.string()?, r.string()?);
-                Ok(json!({"field": field, "from": from, "to": to}))
+                let mut change =
+                    json!({"field": field, "from": from, "to": to, "direction": direction});
+                if how % 2 == 1 {
+                    change["overwritesOutlookEdit"] = json!(true);
+                }
+                Ok(change)
             })
             .collect::<Result<_, _>>()?;
         let (display_name, email, company) = (r.string()?, r.string()?, r.string()?);
