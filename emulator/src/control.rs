@@ -1,9 +1,9 @@
-//! The control API under `/_emulator/`: tokens, reset, limits, shares, Central's data and
-//! settings, mailbox inspection and seeding, fault rules, stats. Plain JSON, errors as
+//! The control API under `/_emulator/`: tokens, reset, limits, shares, Central's data
+//! (contacts and accounts) and settings, mailbox inspection and seeding, fault rules, stats. Plain JSON, errors as
 //! `{"error":"…"}` with status 400/404.
 
 use crate::faults::FaultRule;
-use crate::store::{CentralSettings, Limits, ShareAccess, Stats};
+use crate::store::{CentralKind, CentralSettings, Limits, ShareAccess, Stats};
 use crate::Emulator;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -161,10 +161,10 @@ pub async fn delete_shares(State(emu): State<Emulator>) -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
 
-pub async fn get_central(State(emu): State<Emulator>) -> Response {
+fn records_json(emu: &Emulator, kind: CentralKind) -> Response {
     let store = emu.lock();
     let mut out = String::from("[");
-    for (i, item) in store.central.iter().enumerate() {
+    for (i, item) in store.records(kind).iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
@@ -174,17 +174,81 @@ pub async fn get_central(State(emu): State<Emulator>) -> Response {
     ([("content-type", "application/json")], out).into_response()
 }
 
-pub async fn put_central(State(emu): State<Emulator>, body: Bytes) -> Response {
-    let items: Value = match serde_json::from_slice(&body) {
+fn replace_records(emu: &Emulator, kind: CentralKind, body: &Bytes) -> Response {
+    let items: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => return bad(format!("invalid JSON body: {e}")),
     };
     let Value::Array(items) = items else {
-        return bad("Central's contacts must be a JSON array (of any values)");
+        return bad(format!(
+            "Central's {} must be a JSON array (of any values)",
+            kind.segment()
+        ));
     };
     let n = items.len();
-    emu.set_central(&items);
+    match kind {
+        CentralKind::Contacts => emu.set_central(&items),
+        CentralKind::Accounts => emu.set_accounts(&items),
+    }
     Json(json!({ "count": n })).into_response()
+}
+
+/// A user's edit in Central: the fields replace the record's (the record gets a new
+/// `version` when it changed) → the record, or 404.
+fn edit_record(emu: &Emulator, kind: CentralKind, id: &str, body: &Bytes) -> Response {
+    let patch: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) => return bad(format!("invalid JSON body: {e}")),
+    };
+    let Some(patch) = patch.as_object() else {
+        return bad("body must be a JSON object");
+    };
+    let edited = match kind {
+        CentralKind::Contacts => emu.edit_central(id, patch),
+        CentralKind::Accounts => emu.edit_account(id, patch),
+    };
+    match edited {
+        Some(record) => Json(record).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(json!({ "error": format!("no Central record with id '{id}'") })),
+        )
+            .into_response(),
+    }
+}
+
+pub async fn get_central(State(emu): State<Emulator>) -> Response {
+    records_json(&emu, CentralKind::Contacts)
+}
+
+pub async fn put_central(State(emu): State<Emulator>, body: Bytes) -> Response {
+    replace_records(&emu, CentralKind::Contacts, &body)
+}
+
+/// `PATCH /_emulator/central/contacts/{id}`.
+pub async fn patch_central(
+    State(emu): State<Emulator>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    edit_record(&emu, CentralKind::Contacts, &id, &body)
+}
+
+pub async fn get_accounts(State(emu): State<Emulator>) -> Response {
+    records_json(&emu, CentralKind::Accounts)
+}
+
+pub async fn put_accounts(State(emu): State<Emulator>, body: Bytes) -> Response {
+    replace_records(&emu, CentralKind::Accounts, &body)
+}
+
+/// `PATCH /_emulator/central/accounts/{id}`.
+pub async fn patch_account(
+    State(emu): State<Emulator>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    edit_record(&emu, CentralKind::Accounts, &id, &body)
 }
 
 pub async fn get_central_settings(State(emu): State<Emulator>) -> Response {

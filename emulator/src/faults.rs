@@ -46,8 +46,9 @@ pub enum FaultScope {
     Graph,
     /// Each item inside a `$batch`.
     BatchItem,
-    /// Central's `GET /central/api/contacts` and its ledger calls
-    /// (`/central/api/sync-ledgers/{key}`, matched with the key as sent).
+    /// Every Central call: the contacts and accounts listings, one record's GET, PATCH,
+    /// DELETE, the POSTs, and the ledger calls (`/central/api/sync-ledgers/{key}`); paths
+    /// are matched as sent (ids and keys percent-encoded).
     Central,
 }
 
@@ -62,7 +63,7 @@ pub struct FaultRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
     /// Only requests whose path (top level: `/v1.0/...`; batch item: its `url`; central:
-    /// `/central/api/contacts`) contains this text.
+    /// `/central/api/contacts/C-1`, `/central/api/sync-ledgers/{key}`) contains this text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path_contains: Option<String>,
     /// Fire on the Nth, 2Nth, 3Nth… matching request.

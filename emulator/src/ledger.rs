@@ -3,12 +3,12 @@
 //! current one) or `If-None-Match: *` (only when absent) answers 200 (replaced) or 201
 //! (created) with the new `ETag`; 412 when the precondition fails, 428 without either header.
 //! Errors use Central's envelope `{"error":{"code","message"}}`. Also the control calls on
-//! ledgers and on one Central record.
+//! ledgers.
 
-use crate::faults::{FaultKind, FaultRule, FaultScope};
+use crate::central::{error, reply, server_error, throttled, unauthorised, unavailable};
+use crate::faults::{FaultKind, FaultScope};
 use crate::store::{Ledger, LedgerMode, Store};
 use crate::Emulator;
-use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -17,54 +17,6 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 const PREFIX: &str = "/central/api/sync-ledgers/";
-
-fn reply(status: u16, body: String, extra: &[(header::HeaderName, String)]) -> Response {
-    let mut resp = Response::new(Body::from(body));
-    *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    for (name, value) in extra {
-        if let Ok(v) = HeaderValue::from_str(value) {
-            resp.headers_mut().insert(name.clone(), v);
-        }
-    }
-    resp
-}
-
-/// Central's error envelope.
-fn error(status: u16, code: &str, message: &str) -> Response {
-    let body = json!({ "error": { "code": code, "message": message } }).to_string();
-    reply(status, body, &[])
-}
-
-fn with_retry_after(mut resp: Response, rule: &FaultRule) -> Response {
-    if let Some(h) = rule.retry_after_header() {
-        if let Ok(v) = HeaderValue::from_str(&h) {
-            resp.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-    }
-    resp
-}
-
-fn server_error(rule: &FaultRule) -> Response {
-    let status = rule.server_status();
-    let code = match status {
-        502 => "badGateway",
-        503 => "serviceUnavailable",
-        504 => "gatewayTimeout",
-        _ => "internalError",
-    };
-    with_retry_after(
-        error(
-            status,
-            rule.error_code.as_deref().unwrap_or(code),
-            "Server error",
-        ),
-        rule,
-    )
-}
 
 fn found(ledger: &Ledger) -> Response {
     reply(
@@ -202,18 +154,8 @@ pub async fn api(State(emu): State<Emulator>, req: Request) -> Response {
         }
         LedgerMode::NotImplemented => return error(501, "notImplemented", "Not implemented."),
     }
-    if let Some(required) = &settings.required_token {
-        let ok = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|a| a.trim().split_once(' '))
-            .is_some_and(|(s, t)| s.eq_ignore_ascii_case("bearer") && t.trim() == required);
-        if !ok {
-            let mut a = error(401, "unauthorized", "A valid bearer token is required.");
-            a.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            return a;
-        }
+    if let Some(a) = unauthorised(&settings, &headers) {
+        return a;
     }
     if method != Method::GET && method != Method::PUT {
         let mut a = error(405, "methodNotAllowed", "Use GET or PUT on a ledger.");
@@ -224,18 +166,8 @@ pub async fn api(State(emu): State<Emulator>, req: Request) -> Response {
     let is_get = method == Method::GET;
     if let Some(rule) = &rule {
         match rule.kind {
-            FaultKind::Throttle => {
-                return with_retry_after(
-                    error(429, "tooManyRequests", "Too many requests"),
-                    rule,
-                )
-            }
-            FaultKind::Unavailable => {
-                return with_retry_after(
-                    error(503, "serviceUnavailable", "Service unavailable"),
-                    rule,
-                )
-            }
+            FaultKind::Throttle => return throttled(rule),
+            FaultKind::Unavailable => return unavailable(rule),
             FaultKind::ServerError if rule.executed != Some(true) => return server_error(rule),
             FaultKind::DropBeforeWrite => return crate::server::dropped(),
             FaultKind::MalformedJson if is_get => {
@@ -379,28 +311,5 @@ pub async fn control_delete(State(emu): State<Emulator>, Path(key): Path<String>
     match emu.lock().ledgers.remove(&key) {
         Some(_) => StatusCode::NO_CONTENT.into_response(),
         None => control_error(StatusCode::NOT_FOUND, format!("no ledger '{key}'")),
-    }
-}
-
-/// `PATCH /_emulator/central/contacts/{id}` `{field: value…}`: a user's edit in Central (the
-/// record gets a new `version` when it changed) → the record, or 404.
-pub async fn control_patch_contact(
-    State(emu): State<Emulator>,
-    Path(id): Path<String>,
-    body: axum::body::Bytes,
-) -> Response {
-    let patch: Value = match serde_json::from_slice(&body) {
-        Ok(v) => v,
-        Err(e) => return control_error(StatusCode::BAD_REQUEST, format!("invalid JSON body: {e}")),
-    };
-    let Some(patch) = patch.as_object() else {
-        return control_error(StatusCode::BAD_REQUEST, "body must be a JSON object".into());
-    };
-    match emu.edit_central(&id, patch) {
-        Some(record) => Json(record).into_response(),
-        None => control_error(
-            StatusCode::NOT_FOUND,
-            format!("no Central record with id '{id}'"),
-        ),
     }
 }

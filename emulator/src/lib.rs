@@ -23,6 +23,7 @@ pub mod jwt;
 mod ledger;
 pub mod oidc;
 pub mod query;
+mod records;
 pub mod rng;
 mod server;
 pub mod store;
@@ -36,7 +37,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
-use store::{CentralItem, ShareAccess, Store, Token};
+use store::{CentralItem, CentralKind, ShareAccess, Store, Token};
 
 /// How to start the emulator.
 #[derive(Debug, Clone)]
@@ -203,16 +204,26 @@ impl Emulator {
             .insert((owner.to_lowercase(), grantee.to_lowercase()), access);
     }
 
-    /// Replaces Central's data. Each value is served as given, except that an object with a
-    /// string `id` is served with the emulator's `version` (a string): a record whose id was
-    /// stored before with the same content (apart from `version`) keeps its version, any
-    /// other gets a new one (one counter for all of Central). A `version` in the given
+    /// Replaces Central's contacts. Each value is served as given, except that an object
+    /// with a string `id` is served with the emulator's `version` (a string): a record whose
+    /// id was stored before with the same content (apart from `version`) keeps its version,
+    /// any other gets a new one (one counter for all of Central). A `version` in the given
     /// record is ignored.
     pub fn set_central(&self, items: &[Value]) {
+        self.set_records(CentralKind::Contacts, items);
+    }
+
+    /// Replaces Central's accounts, as [`Emulator::set_central`] does its contacts (the same
+    /// version counter; `createdAt` and every other field served as given).
+    pub fn set_accounts(&self, items: &[Value]) {
+        self.set_records(CentralKind::Accounts, items);
+    }
+
+    fn set_records(&self, kind: CentralKind, items: &[Value]) {
         let mut store = self.lock();
         let mut before: std::collections::HashMap<String, Vec<(u64, u64)>> =
             std::collections::HashMap::new();
-        for item in &store.central {
+        for item in store.records(kind) {
             if let (Some(id), Some(v)) = (&item.id, item.version) {
                 before
                     .entry(id.clone())
@@ -240,19 +251,33 @@ impl Emulator {
             })
             .collect();
         store.central_version = next;
-        store.central = items;
+        *store.records_mut(kind) = items;
     }
 
-    /// Edits one Central record as a user of Central would: the fields of `patch` (an
+    /// Edits one Central contact as a user of Central would: the fields of `patch` (an
     /// object) replace the record's (`id` and `version` are ignored); a change gives it a
     /// new `version`. Returns the record, or `None` when no object record has this id.
     pub fn edit_central(&self, id: &str, patch: &serde_json::Map<String, Value>) -> Option<Value> {
+        self.edit_record(CentralKind::Contacts, id, patch)
+    }
+
+    /// [`Emulator::edit_central`] for an account.
+    pub fn edit_account(&self, id: &str, patch: &serde_json::Map<String, Value>) -> Option<Value> {
+        self.edit_record(CentralKind::Accounts, id, patch)
+    }
+
+    fn edit_record(
+        &self,
+        kind: CentralKind,
+        id: &str,
+        patch: &serde_json::Map<String, Value>,
+    ) -> Option<Value> {
         let mut store = self.lock();
         let pos = store
-            .central
+            .records(kind)
             .iter()
             .position(|c| c.id.as_deref() == Some(id))?;
-        let mut record: Value = serde_json::from_str(&store.central[pos].raw).ok()?;
+        let mut record: Value = serde_json::from_str(&store.records(kind)[pos].raw).ok()?;
         let obj = record.as_object_mut()?;
         for (k, v) in patch {
             if k != "id" && k != "version" {
@@ -260,7 +285,7 @@ impl Emulator {
             }
         }
         let item = CentralItem::from_value(&record);
-        let old = &store.central[pos];
+        let old = &store.records(kind)[pos];
         let version = if item.content == old.content {
             old.version.unwrap_or(0)
         } else {
@@ -269,7 +294,7 @@ impl Emulator {
         };
         let item = item.stamp(version);
         let out = serde_json::from_str(&item.raw).ok();
-        store.central[pos] = item;
+        store.records_mut(kind)[pos] = item;
         out
     }
 

@@ -58,7 +58,10 @@ pub(crate) fn dropped() -> Response {
 pub fn router(emu: Emulator) -> Router {
     Router::new()
         .route("/v1.0/{*rest}", any(graph_entry))
-        .route("/central/api/contacts", get(central_entry))
+        .route("/central/api/contacts", any(central::api))
+        .route("/central/api/contacts/{id}", any(central::api))
+        .route("/central/api/accounts", any(central::api))
+        .route("/central/api/accounts/{id}", any(central::api))
         .route("/central/api/sync-ledgers/{key}", any(ledger::api))
         .route("/_emulator/central/ledgers", get(ledger::control_list))
         .route(
@@ -69,7 +72,11 @@ pub fn router(emu: Emulator) -> Router {
         )
         .route(
             "/_emulator/central/contacts/{id}",
-            axum::routing::patch(ledger::control_patch_contact),
+            axum::routing::patch(control::patch_central),
+        )
+        .route(
+            "/_emulator/central/accounts/{id}",
+            axum::routing::patch(control::patch_account),
         )
         .route(
             "/_emulator/mailboxes/{user}/contacts/{id}",
@@ -105,6 +112,10 @@ pub fn router(emu: Emulator) -> Router {
         .route(
             "/_emulator/central/contacts",
             get(control::get_central).put(control::put_central),
+        )
+        .route(
+            "/_emulator/central/accounts",
+            get(control::get_accounts).put(control::put_accounts),
         )
         .route(
             "/_emulator/central/settings",
@@ -309,31 +320,6 @@ pub fn graph_response(r: crate::error::GraphResponse) -> Response {
         if let (Ok(name), Ok(value)) = (
             header::HeaderName::from_bytes(k.as_bytes()),
             HeaderValue::from_str(v),
-        ) {
-            resp.headers_mut().insert(name, value);
-        }
-    }
-    resp
-}
-
-async fn central_entry(State(emu): State<Emulator>, uri: Uri, headers: HeaderMap) -> Response {
-    let auth = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let a = central::list(&emu, uri.query().unwrap_or(""), auth).await;
-    if a.drop_connection {
-        return dropped();
-    }
-    let mut resp = Response::new(Body::from(a.body));
-    *resp.status_mut() = StatusCode::from_u16(a.status).unwrap_or(StatusCode::OK);
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    for (k, v) in a.headers {
-        if let (Ok(name), Ok(value)) = (
-            header::HeaderName::from_bytes(k.as_bytes()),
-            HeaderValue::from_str(&v),
         ) {
             resp.headers_mut().insert(name, value);
         }

@@ -121,7 +121,14 @@ pub struct Stats {
     pub graph_requests_by_kind: BTreeMap<String, u64>,
     pub batch_items: u64,
     pub batch_items_by_kind: BTreeMap<String, u64>,
+    /// Pages of Central's contacts listing (`GET /central/api/contacts`).
     pub central_requests: u64,
+    /// Every call of Central's record API (contacts and accounts, ledger excluded) by kind:
+    /// `listContacts`, `getContact`, `createContact`, `updateContact`, `deleteContact`, the
+    /// same for accounts, `unknown`.
+    pub central_requests_by_kind: BTreeMap<String, u64>,
+    /// Central's write calls (contacts and accounts) by method: `POST`, `PATCH`, `DELETE`.
+    pub central_writes: BTreeMap<String, u64>,
     /// Calls of `/central/api/sync-ledgers/{key}` (not in `centralRequests`).
     pub ledger_requests: u64,
     pub preflight_requests: u64,
@@ -564,6 +571,39 @@ impl CentralItem {
     }
 }
 
+/// Which of Central's collections a record belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CentralKind {
+    Contacts,
+    Accounts,
+}
+
+impl CentralKind {
+    /// The path segment under `/central/api/`.
+    pub fn segment(self) -> &'static str {
+        match self {
+            CentralKind::Contacts => "contacts",
+            CentralKind::Accounts => "accounts",
+        }
+    }
+
+    /// What a created record's id starts with.
+    pub fn id_prefix(self) -> &'static str {
+        match self {
+            CentralKind::Contacts => "C-",
+            CentralKind::Accounts => "A-",
+        }
+    }
+
+    /// `Contact` / `Account`, for stats kinds and messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            CentralKind::Contacts => "Contact",
+            CentralKind::Accounts => "Account",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Ledger {
     pub body: String,
@@ -576,9 +616,15 @@ pub struct Store {
     pub mailboxes: HashMap<String, Mailbox>,
     /// (owner, grantee) lower-cased → access.
     pub shares: HashMap<(String, String), ShareAccess>,
+    /// Central's contacts.
     pub central: Vec<CentralItem>,
-    /// The last `version` given to a Central record.
+    /// Central's accounts (organisations).
+    pub accounts: Vec<CentralItem>,
+    /// The last `version` given to a Central record (contacts and accounts share it).
     pub central_version: u64,
+    /// The last N of an id `C-N` / `A-N` that a create gave (ids are never given twice).
+    pub contact_seq: u64,
+    pub account_seq: u64,
     /// Central's sync ledgers by (decoded) key.
     pub ledgers: BTreeMap<String, Ledger>,
     /// The last ledger ETag number.
@@ -592,6 +638,21 @@ pub struct Store {
 }
 
 impl Store {
+    /// Central's records of one kind.
+    pub fn records(&self, kind: CentralKind) -> &Vec<CentralItem> {
+        match kind {
+            CentralKind::Contacts => &self.central,
+            CentralKind::Accounts => &self.accounts,
+        }
+    }
+
+    pub fn records_mut(&mut self, kind: CentralKind) -> &mut Vec<CentralItem> {
+        match kind {
+            CentralKind::Contacts => &mut self.central,
+            CentralKind::Accounts => &mut self.accounts,
+        }
+    }
+
     pub fn mailbox(&mut self, user: &str) -> &mut Mailbox {
         let key = user.to_lowercase();
         self.mailboxes
