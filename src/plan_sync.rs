@@ -5,6 +5,8 @@
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use serde_json::{Map, Value};
+
 use crate::engine::{self, PackedPlan, PlanOptions};
 use crate::error::{js_error, ErrorCode, SyncError};
 
@@ -40,10 +42,11 @@ pub fn plan_sync(
     outlook: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "PlanOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let options = read_options(&options)?;
+    let (options, ledger) = read_options(&options)?;
     let central = json_bytes(&central, "centralContacts")?;
     let outlook = json_bytes(&outlook, "outlookContacts")?;
-    let packed = engine::plan_packed(&central, &outlook, options)
+    let bases = ledger.as_ref().map(engine::Bases::read);
+    let packed = engine::plan_packed_with(&central, &outlook, options, bases.as_ref())
         .map_err(|e| js_error(ErrorCode::InvalidInput, &e.message))?;
     plan_to_js(&packed)
 }
@@ -71,10 +74,49 @@ pub(crate) fn json_bytes(value: &JsValue, name: &str) -> Result<Vec<u8>, JsValue
     ))
 }
 
-fn read_options(value: &JsValue) -> Result<PlanOptions, JsValue> {
-    Ok(read_object(value, "options")
+/// The planning options, and the `ledger` among them (its body, as an object, JSON text or
+/// bytes): without one, a plan is made as toOutlook.
+fn read_options(value: &JsValue) -> Result<(PlanOptions, Option<Map<String, Value>>), JsValue> {
+    let mut ledger = None;
+    let mut value = value.clone();
+    if value.is_object() && !js_sys::Array::is_array(&value) {
+        let key = JsValue::from_str("ledger");
+        let given = js_sys::Reflect::get(&value, &key)?;
+        if !given.is_undefined() && !given.is_null() {
+            let bytes = if given.is_object()
+                && !js_sys::Array::is_array(&given)
+                && given.dyn_ref::<js_sys::Uint8Array>().is_none()
+            {
+                String::from(js_sys::JSON::stringify(&given).map_err(|_| bad_ledger())?)
+                    .into_bytes()
+            } else if let Some(text) = given.as_string() {
+                text.into_bytes()
+            } else if let Some(bytes) = given.dyn_ref::<js_sys::Uint8Array>() {
+                bytes.to_vec()
+            } else {
+                return Err(bad_ledger());
+            };
+            match serde_json::from_slice::<Value>(&bytes) {
+                Ok(Value::Object(body)) => ledger = Some(body),
+                _ => return Err(bad_ledger()),
+            }
+        }
+        // The rest are plain options, read strictly.
+        let rest = js_sys::Object::assign(&js_sys::Object::new(), value.unchecked_ref());
+        js_sys::Reflect::delete_property(&rest, &key)?;
+        value = rest.into();
+    }
+    let options = read_object(&value, "options")
         .map_err(|e| e.to_js())?
-        .unwrap_or_default())
+        .unwrap_or_default();
+    Ok((options, ledger))
+}
+
+fn bad_ledger() -> JsValue {
+    js_error(
+        ErrorCode::InvalidInput,
+        "options.ledger must be a sync ledger's body: an object, its JSON text or bytes",
+    )
 }
 
 /// A plain JS options object read through serde (`None` when undefined or null).
@@ -96,3 +138,11 @@ pub(crate) fn read_object<T: serde::de::DeserializeOwned>(
         .map(Some)
         .map_err(|e| invalid(format!("invalid {what}: {e}")))
 }
+
+#[wasm_bindgen(typescript_custom_section)]
+const PLAN_OPTIONS_LEDGER: &str = r#"
+export interface PlanOptions {
+    /** The sync ledger's body (DESIGN §2) as Central keeps it: an object, its JSON text or bytes. Two-way needs it. */
+    ledger?: object | string | Uint8Array;
+}
+"#;
