@@ -11,7 +11,7 @@ export function h(tag, props = {}, ...children) {
     else if (key.includes("-")) node.setAttribute(key, value === true ? "" : String(value));
     else node[key] = value;
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child !== undefined && child !== null && child !== false) node.append(child);
   }
   return node;

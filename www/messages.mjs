@@ -65,7 +65,10 @@ for (const [side, word] of [["homeAddress", "Home"], ["businessAddress", "Work"]
   });
 }
 
-export const ACTION_LABEL = { created: "Created", updated: "Updated", skipped: "Skipped", failed: "Failed" };
+export const ACTION_LABEL = { created: "Created", updated: "Updated", updatedInCentral: "Updated in Central", skipped: "Skipped", failed: "Failed" };
+
+/** Which side a change writes. */
+export const DIRECTION_LABEL = { toOutlook: "Central → Outlook", toCentral: "Outlook → Central", conflict: "Edited on both sides" };
 
 // Every error code the package uses (and the few this page adds): what happened, what to do.
 export const ERRORS = {

@@ -78,13 +78,15 @@ export class ResultsView {
   show(result, items) {
     const byId = new Map(result.records.map((r) => [r.centralId, null]));
     for (const item of items) if (byId.has(item.centralId)) byId.set(item.centralId, shown(item));
-    const parts = [`${count(result.created)} created`, `${count(result.updated)} updated`, `${count(result.failed)} failed`, `${count(result.skipped)} skipped`];
+    const parts = [`${count(result.created)} created`, `${count(result.updated)} updated`,
+      ...(result.updatedInCentral ? [`${count(result.updatedInCentral)} updated in Central`] : []),
+      `${count(result.failed)} failed`, `${count(result.skipped)} skipped`];
     const line = `${result.cancelled ? "Sync cancelled" : "Sync finished"}: ${parts.join(", ")}.`;
     this.summary.replaceChildren(line, result.cancelled ? " Records it did not reach are marked skipped; plan again to sync them." : "");
     Object.assign(this.summary.dataset, { created: result.created, updated: result.updated, failed: result.failed });
     this.rows = result.records.map((record) => ({ record, ...(byId.get(record.centralId) ?? { name: "", email: "" }) }));
     // Failures first: they are what needs attention.
-    const order = { failed: 0, skipped: 1, created: 2, updated: 3 };
+    const order = { failed: 0, skipped: 1, created: 2, updated: 3, updatedInCentral: 3 };
     this.table.setRows([...this.rows].sort((a, b) => (order[a.record.action] ?? 4) - (order[b.record.action] ?? 4)));
     this.node.hidden = false;
     this.heading.focus();
@@ -98,10 +100,15 @@ export class ResultsView {
   }
 
   row({ record, name, email }) {
-    const detail = record.error
-      ? [h("strong", {}, explain(record.error).what),
-        record.error.code === "cancelled" ? "" : h("span", { class: "cos-detail" }, ` ${record.error.message}`)]
-      : record.action === "created" ? "Created in Outlook" : record.action === "updated" ? "Updated in Outlook" : "";
+    // Each side said apart: a two-way record may be written in Outlook and not in Central.
+    const central = record.central;
+    const written = [
+      record.action === "created" ? "Created in Outlook" : record.action === "updated" ? "Updated in Outlook" : "",
+      central?.action === "updated" ? "Updated in Central" : central?.action === "failed" ? "Not written in Central:" : "",
+    ].filter(Boolean).join("; ");
+    const detail = [written && h("span", { class: "cos-sides" }, `${written} `),
+      record.error ? [h("strong", {}, explain(record.error).what),
+        record.error.code === "cancelled" ? "" : h("span", { class: "cos-detail" }, ` ${record.error.message}`)] : ""];
     return h("tr", { "data-id": record.centralId, "data-action": record.action },
       h("td", {}, h("span", { class: `cos-badge cos-action-${record.action}` }, ACTION_LABEL[record.action] ?? record.action)),
       h("td", { class: "cos-name" }, name || "(no name)"),

@@ -1,9 +1,9 @@
-// Settings: the Central URL, the mailbox, the folder and what an empty Central value does,
+// Settings: the Central URL, the mailbox, the folder, the direction and what an empty Central value does,
 // remembered in localStorage (never a token); the folder list through the package's listFolders.
 import { h } from "./dom.mjs";
 
 /** Settings the user can change. */
-export const REMEMBERED = ["centralUrl", "mailbox", "folderId", "emptyValues"];
+export const REMEMBERED = ["centralUrl", "mailbox", "folderId", "emptyValues", "direction"];
 
 /** The remembered settings over the configured ones. */
 export function loadSettings(cfg) {
@@ -30,7 +30,7 @@ export function pickFolder(folders, folderId, folderName) {
 
 /** The Settings form. `onApply()` when a setting changes; `onCreateFolder(name)` for "Create folder". */
 export class SettingsView {
-  constructor({ id, settings, onApply, onCreateFolder }) {
+  constructor({ id, settings, onApply, onCreateFolder, canWriteCentral = true }) {
     this.fallbackCentralUrl = settings.centralUrl;
     this.centralUrl = h("input", { id: id("central"), type: "text", inputMode: "url", autocomplete: "off", spellcheck: false, value: settings.centralUrl });
     this.mailboxMe = h("input", { id: id("mb-me"), type: "radio", name: id("mailbox"), value: "me", checked: settings.mailbox === "me" });
@@ -43,6 +43,11 @@ export class SettingsView {
       h("option", { value: "clear" }, "Clear them in Outlook (Central is the record)"),
       h("option", { value: "keep" }, "Keep Outlook's value"));
     this.emptyValues.value = settings.emptyValues;
+    // Both ways writes Central: not offered when the host hands the contacts in.
+    this.direction = h("select", { id: id("direction") },
+      h("option", { value: "toOutlook" }, "Central → Outlook"),
+      h("option", { value: "twoWay", disabled: !canWriteCentral }, "Both ways (Outlook edits go to Central)"));
+    this.direction.value = canWriteCentral ? settings.direction : "toOutlook";
     this.box = h("fieldset", { class: "cos-settings-box" },
       h("legend", { class: "cos-visually-hidden" }, "Settings"),
       h("div", { class: "cos-field" }, h("label", { htmlFor: id("central") }, "Central URL"), this.centralUrl),
@@ -52,11 +57,13 @@ export class SettingsView {
         h("label", { htmlFor: id("shared"), class: "cos-visually-hidden" }, "Shared mailbox address"), this.sharedAddress),
       h("div", { class: "cos-field" }, h("label", { htmlFor: id("folder") }, "Contacts folder"), this.folder),
       h("div", { class: "cos-field cos-inline" }, h("label", { htmlFor: id("newfolder") }, "Or a new folder named"), this.newFolder, this.createFolder),
+      h("div", { class: "cos-field" }, h("label", { htmlFor: id("direction") }, "Sync direction"), this.direction),
       h("div", { class: "cos-field" }, h("label", { htmlFor: id("empty") }, "When Central has no value where Outlook has one"), this.emptyValues),
       h("button", { type: "submit" }, "Save and plan"));
     const form = h("form", { class: "cos-settings-form", onsubmit: (e) => { e.preventDefault(); onApply(); } }, this.box);
     this.folder.addEventListener("change", () => onApply());
     this.emptyValues.addEventListener("change", () => onApply());
+    this.direction.addEventListener("change", () => onApply());
     this.sharedAddress.addEventListener("input", () => { this.mailboxShared.checked = true; });
     this.node = h("details", { class: "cos-settings", open: true }, h("summary", {}, "Settings"), form);
   }
@@ -70,6 +77,7 @@ export class SettingsView {
       mailbox: this.mailboxShared.checked && shared ? shared : "me",
       folderId: this.folder.value,
       emptyValues: this.emptyValues.value,
+      direction: this.direction.value,
     };
   }
 

@@ -1,7 +1,7 @@
 // The plan as a table: counts per state (also the state filter), search, selection, one row per
 // plan item with its changes or reasons in words. Rows come from the plan items alone (`display`).
 import { h, count } from "./dom.mjs";
-import { STATES, STATE_LABEL, SELECTABLE, FIELD_LABEL, reasonText, sharedCentralIds } from "./messages.mjs";
+import { STATES, STATE_LABEL, SELECTABLE, FIELD_LABEL, DIRECTION_LABEL, reasonText, sharedCentralIds } from "./messages.mjs";
 import { downloadCsv } from "./csv.mjs";
 
 /** What a plan item shows: `{ name, email, company }` ("" when absent). */
@@ -59,9 +59,10 @@ export class PagedTable {
  * wholesale ("Select new") and the rows ticked or unticked by hand since.
  */
 class Selection {
-  constructor() {
+  constructor(resolutions) {
     this.states = new Set();
     this.byHand = new Map(); // centralId → selected (selectable items have unique ids)
+    this.resolutions = resolutions; // centralId → "central" | "outlook": a conflict with a side picked
   }
 
   choose(states) {
@@ -69,8 +70,12 @@ class Selection {
     this.byHand.clear();
   }
 
+  selectable(item) {
+    return SELECTABLE.has(item.state) || this.resolutions.has(item.centralId);
+  }
+
   has(item) {
-    return SELECTABLE.has(item.state) && (this.byHand.get(item.centralId) ?? this.states.has(item.state));
+    return this.selectable(item) && (this.byHand.get(item.centralId) ?? this.states.has(item.state));
   }
 
   set(item, on) {
@@ -93,7 +98,8 @@ export class PlanView {
     this.shared = new Set();
     this.haystacks = null; // lower-cased search text per item, built on the first search
     this.filter = { state: "", query: "" };
-    this.selected = new Selection();
+    this.resolutions = new Map(); // conflicts the user resolved: centralId → side
+    this.selected = new Selection(this.resolutions);
     this.running = false;
     this.counts = h("div", { class: "cos-counts", role: "group", "aria-label": "Filter by state" });
     this.note = h("p", { class: "cos-note" });
@@ -117,6 +123,9 @@ export class PlanView {
           h("button", { type: "button", onclick: () => this.select(new Set()) }, "Select none"),
           h("button", { type: "button", onclick: () => this.select(new Set(["new"])) }, "Select new"),
           h("button", { type: "button", onclick: () => this.select(new Set(["update"])) }, "Select updates")),
+        h("span", { class: "cos-group", role: "group", "aria-label": "Conflicts" },
+          h("button", { type: "button", onclick: () => this.resolveAll("central") }, "Keep Central's for all conflicts"),
+          h("button", { type: "button", onclick: () => this.resolveAll("outlook") }, "Keep Outlook's for all conflicts")),
         h("button", { type: "button", onclick: () => this.exportNotSyncable() }, "Download not-syncable records (CSV)"),
         h("button", { type: "button", onclick: () => onReplan() }, "Plan again")),
       h("div", { class: "cos-syncbar" }, this.selection, this.sync),
@@ -130,6 +139,7 @@ export class PlanView {
     this.haystacks = null;
     this.filter = { state: "", query: "" };
     this.search.value = "";
+    this.resolutions.clear();
     this.select(SELECTABLE, false);
     const note = [];
     if (plan.excluded) note.push(`${count(plan.excluded)} Central contacts are not active and are left out.`);
@@ -211,7 +221,7 @@ export class PlanView {
   row(item) {
     const { name, email } = shown(item);
     const id = item.centralId ?? "";
-    const selectable = SELECTABLE.has(item.state);
+    const selectable = this.selected.selectable(item);
     const box = h("input", {
       type: "checkbox", checked: this.selected.has(item), disabled: !selectable,
       "aria-label": selectable ? `Select ${name || id}` : `${name || id} cannot be selected`,
@@ -233,14 +243,56 @@ export class PlanView {
     if (item.state === "update") {
       return h("details", { class: "cos-changes" },
         h("summary", {}, `${item.changes.length} ${item.changes.length === 1 ? "change" : "changes"}`),
-        h("ul", {}, item.changes.map((c) => h("li", {},
+        h("ul", {}, item.changes.map((c) => h("li", { "data-direction": c.direction },
+          h("span", { class: "cos-direction" }, DIRECTION_LABEL[c.direction] ?? c.direction), " ",
           h("span", { class: "cos-field-name" }, FIELD_LABEL[c.field] ?? c.field), ": ",
           h("del", {}, c.from === "" ? "(empty)" : c.from), h("span", { "aria-label": "becomes" }, " → "),
-          h("ins", {}, c.to === "" ? "(empty: cleared)" : c.to)))));
+          h("ins", {}, c.to === "" ? "(empty: cleared)" : c.to),
+          c.overwritesOutlookEdit ? h("span", { class: "cos-overwrite" }, " (replaces an edit made in Outlook)") : ""))));
     }
+    if (item.state === "conflict" && item.reasons.includes("editedOnBothSides")) return this.conflict(item);
     if (item.reasons.length) return h("ul", { class: "cos-reasons" }, this.reasons(item).map((r) => h("li", {}, r)));
     if (item.state === "new") return "Will be created in Outlook";
     return "Nothing to change";
+  }
+
+  /** A field edited on both sides: both values, and a choice of side for the record. */
+  conflict(item) {
+    const side = this.resolutions.get(item.centralId) ?? "";
+    const name = shown(item).name || item.centralId;
+    const pick = (value, label) => h("button", {
+      type: "button", class: "cos-resolve", "aria-pressed": String(side === value),
+      "aria-label": `${label} for ${name}`, onclick: () => this.resolve(item, value),
+    }, label);
+    return h("div", { class: "cos-conflict" },
+      h("ul", {}, item.changes.map((c) => h("li", { "data-direction": c.direction },
+        h("span", { class: "cos-field-name" }, FIELD_LABEL[c.field] ?? c.field), ": ",
+        c.direction === "conflict"
+          ? [h("span", {}, "Central has "), h("q", {}, c.from || "(empty)"), h("span", {}, ", Outlook has "), h("q", {}, c.to || "(empty)")]
+          : [h("span", { class: "cos-direction" }, DIRECTION_LABEL[c.direction] ?? c.direction), " ", c.to || "(empty)"]))),
+      h("span", { class: "cos-group", role: "group", "aria-label": `Resolve ${name}` },
+        pick("central", "Keep Central's"), pick("outlook", "Keep Outlook's")),
+      side ? h("span", { class: "cos-note" }, side === "central" ? " Central's values will be written to Outlook." : " Outlook's values will be written to Central.") : "");
+  }
+
+  /** Picks a side for a conflict; the record is then selected to sync. */
+  resolve(item, side) {
+    this.resolutions.set(item.centralId, side);
+    this.selected.set(item, true);
+    this.table.rerender();
+    this.updateSelection();
+  }
+
+  resolveAll(side) {
+    if (!this.plan) return;
+    for (const item of this.plan.items) {
+      if (item.state === "conflict" && item.reasons.includes("editedOnBothSides")) {
+        this.resolutions.set(item.centralId, side);
+        this.selected.set(item, true);
+      }
+    }
+    this.table.rerender();
+    this.updateSelection();
   }
 
   reasons(item) {

@@ -22,6 +22,7 @@ const DEFAULTS = {
   folderId: "",
   folderName: "Central Contacts",
   emptyValues: "clear",
+  direction: "toOutlook",
   clientId: "", // an Entra app (SPA) client id; empty = demo sign-in against the emulator
   authority: "https://login.microsoftonline.com/organizations",
   // For a non-Microsoft OpenID Connect authority: its host(s) ("host:port", a list or a
@@ -92,6 +93,7 @@ class Widget {
     ui.status = h("p", { class: "cos-status", role: "status" });
     ui.live = h("div", { class: "cos-visually-hidden", "aria-live": "polite", "aria-atomic": "true" });
     ui.settings = new SettingsView({ id, settings: this.settings,
+      canWriteCentral: this.cfg.contacts === undefined,
       onApply: () => this.applySettings(), onCreateFolder: (name) => this.createFolder(name) });
     ui.plan = new PlanView({ id, pageSize: this.cfg.pageSize, onSync: (ids) => this.sync(ids), onReplan: () => this.replan() });
     ui.progress = new ProgressView({ id, onCancel: () => this.cancel(), announce: (t) => this.announce(t) });
@@ -304,6 +306,7 @@ class Widget {
       ...(cfg.getCentralToken ? { getCentralToken: (options) => cfg.getCentralToken(options) } : {}),
       ...(contacts !== undefined ? { contacts } : {}),
       emptyValues: this.settings.emptyValues,
+      ...(contacts === undefined && this.settings.direction === "twoWay" ? { direction: "twoWay" } : {}),
       ...(cfg.batchConcurrency ? { batchConcurrency: Number(cfg.batchConcurrency) } : {}),
     });
   }
@@ -370,7 +373,8 @@ class Widget {
     this.session = null; // a plan runs once
     let result = null;
     try {
-      result = await session.run(ids, { onProgress: (p) => ui.progress.update(p), signal: this.running.signal });
+      const resolutions = Object.fromEntries(ui.plan.resolutions);
+      result = await session.run(ids, { onProgress: (p) => ui.progress.update(p), signal: this.running.signal, resolutions });
     } catch (error) {
       this.showError(error);
     } finally {

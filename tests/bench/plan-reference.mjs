@@ -294,7 +294,7 @@ function diff(mapped, o, emptyValues) {
     const differs = trim(to) === ""
       ? emptyValues === "clear" && trim(from) !== ""
       : !(f === EMAIL_FIELD ? sameAddress(from, to) : sameText(from, to));
-    if (differs) changes.push({ field: FIELDS[f], from, to });
+    if (differs) changes.push({ field: FIELDS[f], from, to, direction: "toOutlook" });
   }
   return changes;
 }

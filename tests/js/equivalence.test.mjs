@@ -234,7 +234,7 @@ test("a JS string holding a lone surrogate is accepted like any text", () => {
   // Both lone surrogates read as U+FFFD, so the given names compare equal.
   const changes = planSync(central, outlook, {}).items[0].changes;
   assert.equal(changes.find((c) => c.field === "givenName"), undefined);
-  assert.deepEqual(changes.find((c) => c.field === "displayName"), { field: "displayName", from: "", to: "A\ufffd B" });
+  assert.deepEqual(changes.find((c) => c.field === "displayName"), { field: "displayName", from: "", to: "A\ufffd B", direction: "toOutlook" });
 });
 
 test("names equal after Unicode NFC are up to date", () => {
