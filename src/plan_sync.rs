@@ -5,8 +5,6 @@
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use serde_json::{Map, Value};
-
 use crate::engine::{self, PackedPlan, PlanOptions};
 use crate::error::{js_error, ErrorCode, SyncError};
 
@@ -45,7 +43,15 @@ pub fn plan_sync(
     let (options, ledger) = read_options(&options)?;
     let central = json_bytes(&central, "centralContacts")?;
     let outlook = json_bytes(&outlook, "outlookContacts")?;
-    let bases = ledger.as_ref().map(engine::Bases::read);
+    let bases = match &ledger {
+        None => None,
+        Some(text) => Some(engine::Bases::read_json(text).map_err(|e| {
+            js_error(
+                ErrorCode::InvalidInput,
+                &format!("options.ledger is not a sync ledger: {e}"),
+            )
+        })?),
+    };
     let packed = engine::plan_packed_with(&central, &outlook, options, bases.as_ref())
         .map_err(|e| js_error(ErrorCode::InvalidInput, &e.message))?;
     plan_to_js(&packed)
@@ -76,7 +82,7 @@ pub(crate) fn json_bytes(value: &JsValue, name: &str) -> Result<Vec<u8>, JsValue
 
 /// The planning options, and the `ledger` among them (its body, as an object, JSON text or
 /// bytes): without one, a plan is made as toOutlook.
-fn read_options(value: &JsValue) -> Result<(PlanOptions, Option<Map<String, Value>>), JsValue> {
+fn read_options(value: &JsValue) -> Result<(PlanOptions, Option<Vec<u8>>), JsValue> {
     let mut ledger = None;
     let mut value = value.clone();
     if value.is_object() && !js_sys::Array::is_array(&value) {
@@ -96,10 +102,7 @@ fn read_options(value: &JsValue) -> Result<(PlanOptions, Option<Map<String, Valu
             } else {
                 return Err(bad_ledger());
             };
-            match serde_json::from_slice::<Value>(&bytes) {
-                Ok(Value::Object(body)) => ledger = Some(body),
-                _ => return Err(bad_ledger()),
-            }
+            ledger = Some(bytes);
         }
         // The rest are plain options, read strictly.
         let rest = js_sys::Object::assign(&js_sys::Object::new(), value.unchecked_ref());

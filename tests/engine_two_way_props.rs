@@ -181,6 +181,7 @@ fn check(cases: Vec<Case>, conflicts: Conflicts, empty: EmptyValues) -> Result<(
             central: true,
         };
         let old = bases.base(&item.central_id, o.id.as_str());
+        let old = old.as_ref();
         let base = base_after(values, &item.changes, written, old);
         new_entries.push(json!({"centralId": item.central_id, "outlookId": o.id.as_str(), "base": base_json(&base)}));
 

@@ -517,10 +517,14 @@ pub fn decide(
     bases: Option<&Bases<'_>>,
     options: PlanOptions,
 ) -> Vec<Change> {
+    // Most pairs agree exactly: their base is never read.
+    if super::diff::is_unchanged(c, o) {
+        return Vec::new();
+    }
     let base = bases.and_then(|b| b.base(c.id.as_str(), o.id.as_str()));
     match (options.direction, bases) {
-        (SyncDirection::TwoWay, Some(_)) => decide_two_way(c, o, base, options.knobs()),
-        _ => decide_to_outlook(c, o, base, options.empty_values),
+        (SyncDirection::TwoWay, Some(_)) => decide_two_way(c, o, base.as_ref(), options.knobs()),
+        _ => decide_to_outlook(c, o, base.as_ref(), options.empty_values),
     }
 }
 

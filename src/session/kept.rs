@@ -302,6 +302,7 @@ impl Kept {
                             }
                             let outlook_id = item.outlook_id.as_deref()?;
                             let old = bases.as_ref().and_then(|b| b.base(id, outlook_id));
+                            let old = old.as_ref();
                             let list = changes.get(id).map(Vec::as_slice).unwrap_or(&[]);
                             let values = Field::ALL.map(|f| outlook_value(o, f));
                             (outlook_id, base_after(values, list, written, old))

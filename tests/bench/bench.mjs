@@ -7,6 +7,10 @@
 //   jsBytes    — TextDecoder + JSON.parse of both, then planReference
 //   wasmArrays — planSync(array, array, {}) on arrays already parsed
 //   jsArrays   — planReference(array, array, {}) on the same arrays
+// and, side by side with wasmBytes, two plans with a full ledger (one entry per linked pair,
+// its base what Outlook holds), handed in as bytes as SyncSession holds it:
+//   ledgerToOutlook — planSync(bytes, bytes, { ledger })
+//   ledgerTwoWay    — planSync(bytes, bytes, { ledger, direction: "twoWay" })
 // Rounds interleave the variants of a group so that a busy machine slows them alike; the
 // median is kept. The bytes group runs before any parsed copy of the input exists; the heap is
 // collected before every run when `gc` is exposed.
@@ -67,7 +71,7 @@ async function main() {
   // Two groups, each interleaved run by run: the bytes variants first, while no parsed copy of
   // the input is alive (a caller holding bytes holds no 100,000 JS objects, and a heap full of
   // them makes every collection inside a run slower), then the arrays variants.
-  async function group(variants) {
+  async function group(variants, comparePlans = true) {
     for (const k of Object.keys(variants)) times[k] = [];
     for (let r = 0; r < warmup + runs; r++) {
       for (const [name, run] of Object.entries(variants)) {
@@ -81,7 +85,7 @@ async function main() {
         const plan = run();
         const ms = performance.now() - t;
         if (r >= warmup) times[name].push(ms);
-        if (r === 0) {
+        if (r === 0 && comparePlans) {
           const text = JSON.stringify(plan);
           if (reference === undefined) {
             reference = text;
@@ -103,6 +107,32 @@ async function main() {
       {},
     ),
   });
+  // A full ledger: every Outlook contact that carries a Central id, with what it holds as base.
+  const ledger = (() => {
+    const street = (a) => a?.street ?? "";
+    const entries = [];
+    for (const o of JSON.parse(decoder.decode(outlookBuf))) {
+      const centralId = o.singleValueExtendedProperties?.[0]?.value;
+      if (!centralId) continue;
+      const h = o.homeAddress ?? {}, b = o.businessAddress ?? {};
+      const base = {
+        title: o.title ?? "", givenName: o.givenName ?? "", surname: o.surname ?? "", displayName: o.displayName ?? "",
+        mobilePhone: o.mobilePhone ?? "", email: (o.emailAddresses?.[0]?.address ?? "").toLowerCase(),
+        businessPhone: o.businessPhones?.[0] ?? "", businessHomePage: o.businessHomePage ?? "",
+        "homeAddress.street": street(h), "homeAddress.city": h.city ?? "", "homeAddress.state": h.state ?? "",
+        "homeAddress.countryOrRegion": h.countryOrRegion ?? "", "homeAddress.postalCode": h.postalCode ?? "",
+        "businessAddress.street": street(b), "businessAddress.city": b.city ?? "", "businessAddress.state": b.state ?? "",
+        "businessAddress.countryOrRegion": b.countryOrRegion ?? "", "businessAddress.postalCode": b.postalCode ?? "",
+      };
+      entries.push({ centralId, kind: "contact", outlookId: o.id, folderId: "f", base, centralVersion: "1", syncedAt: "2026-12-01T00:00:00.000Z" });
+    }
+    return new TextEncoder().encode(JSON.stringify({ schema: 1, entries, history: [] }));
+  })();
+  await group({
+    toOutlook: () => planSync(new Uint8Array(centralBuf), new Uint8Array(outlookBuf), {}),
+    ledgerToOutlook: () => planSync(new Uint8Array(centralBuf), new Uint8Array(outlookBuf), { ledger }),
+    ledgerTwoWay: () => planSync(new Uint8Array(centralBuf), new Uint8Array(outlookBuf), { ledger, direction: "twoWay" }),
+  }, false);
   {
     const centralArray = JSON.parse(decoder.decode(centralBuf));
     const outlookArray = JSON.parse(decoder.decode(outlookBuf));
@@ -124,7 +154,10 @@ async function main() {
     medianMs: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, round(median(v))])),
     minMs: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, round(Math.min(...v))])),
     runsMs: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, v.map(round)])),
+    ledgerBytes: ledger.byteLength,
     ratio: {
+      twoWayOverToOutlook: Math.round((median(times.ledgerTwoWay) / median(times.toOutlook)) * 100) / 100,
+      ledgerToOutlookOverToOutlook: Math.round((median(times.ledgerToOutlook) / median(times.toOutlook)) * 100) / 100,
       bytes: Math.round((median(times.jsBytes) / median(times.wasmBytes)) * 100) / 100,
       arrays: Math.round((median(times.jsArrays) / median(times.wasmArrays)) * 100) / 100,
     },

@@ -104,7 +104,9 @@ function table(result) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   return rows
     .map((r) => r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(" | "))
-    .join("\n");
+    .join("\n") +
+    `\nwith a full ledger (${result.ledgerBytes} bytes), side by side: toOutlook without ledger ${m.toOutlook} ms, ` +
+    `toOutlook ${m.ledgerToOutlook} ms, twoWay ${m.ledgerTwoWay} ms — twoWay / toOutlook ${result.ratio.twoWayOverToOutlook}`;
 }
 
 async function main() {
