@@ -76,7 +76,7 @@ async fn run_writes_the_plan_it_showed_and_a_new_plan_sees_later_edits() {
     assert_eq!(item["state"], "update");
     assert_eq!(
         item["changes"],
-        json!([{ "field": "mobilePhone", "from": "+44 7700 900123", "to": "+44 7700 900999" }])
+        json!([{ "field": "mobilePhone", "from": "+44 7700 900123", "to": "+44 7700 900999", "direction": "toOutlook" }])
     );
     // A plan runs once.
     let ids = ids_in(&again, &["update"]);

@@ -143,18 +143,15 @@ pub fn decide_to_outlook(
     changes
 }
 
-/// The changes of a two-way pair, in [`Field::ALL`] order. Without a base for a field (a first
-/// link), Central's value wins. `displayName` is never decided: it is made, as on a create,
-/// from the names Outlook will hold.
+/// The changes of a two-way pair, in [`Field::ALL`] order (the planner has settled the pairs
+/// that agree exactly). Without a base for a field (a first link), Central's value wins.
+/// `displayName` is never decided: it is made, as on a create, from the names Outlook will hold.
 pub fn decide_two_way(
     c: &CentralContact<'_>,
     o: &OutlookContact<'_>,
     base: Option<&Base<'_>>,
     knobs: Knobs,
 ) -> Vec<Change> {
-    if super::diff::is_unchanged(c, o) {
-        return Vec::new();
-    }
     let mut changes = Vec::new();
     for field in Field::ALL {
         if field == Field::DisplayName {
