@@ -28,6 +28,7 @@ pub fn bench_phases(central: &[u8], outlook: &[u8]) -> String {
         &o,
         PlanOptions::default(),
         None,
+        None,
     );
     let t3 = now();
     let packed = crate::engine::packed::pack_plan_with_ids(&p, side.ids(), outlook_side.ids());

@@ -40,7 +40,7 @@ pub fn plan_sync(
     outlook: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "PlanOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let (options, ledger) = read_options(&options)?;
+    let (options, ledger, accounts) = read_options(&options)?;
     let central = json_bytes(&central, "centralContacts")?;
     let outlook = json_bytes(&outlook, "outlookContacts")?;
     let bases = match &ledger {
@@ -52,7 +52,15 @@ pub fn plan_sync(
             )
         })?),
     };
-    let packed = engine::plan_packed_with(&central, &outlook, options, bases.as_ref())
+    let accounts =
+        match &accounts {
+            None => None,
+            Some(text) => Some(engine::Accounts::parse(text).map_err(|e| {
+                js_error(ErrorCode::InvalidInput, &format!("options.accounts: {e}"))
+            })?),
+        };
+    let packed = engine::read(&central, &outlook)
+        .map(|mut read| read.plan(options, bases.as_ref(), accounts.as_ref()).1)
         .map_err(|e| js_error(ErrorCode::InvalidInput, &e.message))?;
     plan_to_js(&packed)
 }
@@ -80,45 +88,54 @@ pub(crate) fn json_bytes(value: &JsValue, name: &str) -> Result<Vec<u8>, JsValue
     ))
 }
 
-/// The planning options, and the `ledger` among them (its body, as an object, JSON text or
-/// bytes): without one, a plan is made as toOutlook.
-fn read_options(value: &JsValue) -> Result<(PlanOptions, Option<Vec<u8>>), JsValue> {
-    let mut ledger = None;
+/// The planning options, and the data among them — the `ledger` (its body) and Central's
+/// `accounts` — each as JS values, JSON text or bytes: without a ledger a plan is made as
+/// toOutlook, without accounts companies are not synced.
+type Options = (PlanOptions, Option<Vec<u8>>, Option<Vec<u8>>);
+
+fn read_options(value: &JsValue) -> Result<Options, JsValue> {
+    let (mut ledger, mut accounts) = (None, None);
     let mut value = value.clone();
     if value.is_object() && !js_sys::Array::is_array(&value) {
-        let key = JsValue::from_str("ledger");
-        let given = js_sys::Reflect::get(&value, &key)?;
-        if !given.is_undefined() && !given.is_null() {
-            let bytes = if given.is_object()
-                && !js_sys::Array::is_array(&given)
-                && given.dyn_ref::<js_sys::Uint8Array>().is_none()
-            {
-                String::from(js_sys::JSON::stringify(&given).map_err(|_| bad_ledger())?)
-                    .into_bytes()
-            } else if let Some(text) = given.as_string() {
-                text.into_bytes()
-            } else if let Some(bytes) = given.dyn_ref::<js_sys::Uint8Array>() {
-                bytes.to_vec()
-            } else {
-                return Err(bad_ledger());
-            };
-            ledger = Some(bytes);
+        let rest = js_sys::Object::assign(&js_sys::Object::new(), value.unchecked_ref());
+        for (name, slot) in [("ledger", &mut ledger), ("accounts", &mut accounts)] {
+            let key = JsValue::from_str(name);
+            let given = js_sys::Reflect::get(&value, &key)?;
+            if !given.is_undefined() && !given.is_null() {
+                *slot = Some(data_bytes(&given).ok_or_else(|| bad_data(name))?);
+            }
+            js_sys::Reflect::delete_property(&rest, &key)?;
         }
         // The rest are plain options, read strictly.
-        let rest = js_sys::Object::assign(&js_sys::Object::new(), value.unchecked_ref());
-        js_sys::Reflect::delete_property(&rest, &key)?;
         value = rest.into();
     }
     let options = read_object(&value, "options")
         .map_err(|e| e.to_js())?
         .unwrap_or_default();
-    Ok((options, ledger))
+    Ok((options, ledger, accounts))
 }
 
-fn bad_ledger() -> JsValue {
+/// The JSON text of data given as a JS object or array, JSON text or bytes.
+fn data_bytes(given: &JsValue) -> Option<Vec<u8>> {
+    if let Some(text) = given.as_string() {
+        Some(text.into_bytes())
+    } else if let Some(bytes) = given.dyn_ref::<js_sys::Uint8Array>() {
+        Some(bytes.to_vec())
+    } else if given.is_object() {
+        Some(String::from(js_sys::JSON::stringify(given).ok()?).into_bytes())
+    } else {
+        None
+    }
+}
+
+fn bad_data(name: &str) -> JsValue {
+    let what = match name {
+        "ledger" => "a sync ledger's body: an object",
+        _ => "Central's accounts: an array",
+    };
     js_error(
         ErrorCode::InvalidInput,
-        "options.ledger must be a sync ledger's body: an object, its JSON text or bytes",
+        &format!("options.{name} must be {what}, its JSON text or bytes"),
     )
 }
 
@@ -147,5 +164,7 @@ const PLAN_OPTIONS_LEDGER: &str = r#"
 export interface PlanOptions {
     /** The sync ledger's body (DESIGN §2) as Central keeps it: an object, its JSON text or bytes. Two-way needs it. */
     ledger?: object | string | Uint8Array;
+    /** Central's active accounts (DESIGN §2), to sync each contact's company and link a company typed in Outlook. Without them companies are not synced. */
+    accounts?: object[] | string | Uint8Array;
 }
 "#;

@@ -9,7 +9,7 @@ export function unpackPlan(ascii, wide, words) {
   let asciiAt = 0;
   let wideAt = 0;
   const string = (word) => {
-    if (word === 0) return ""; // common (every company, for now), and needs no slice
+    if (word === 0) return ""; // common (many companies), and needs no slice
     const length = word >>> 1;
     return word & 1 ? wide.slice(wideAt, (wideAt += length)) : ascii.slice(asciiAt, (asciiAt += length));
   };
@@ -48,7 +48,9 @@ export function unpackPlan(ascii, wide, words) {
     const name = string(words[w++]);
     const email = string(words[w++]);
     const company = string(words[w++]);
-    items.push({ centralId, outlookId, state, reasons, changes, linkedBy, display: { name, email, company } });
+    const match = words[w++];
+    const account = match === 0 ? null : { id: string(words[w++]), name: string(words[w++]), matchedBy: names[match - 1] };
+    items.push({ centralId, outlookId, state, reasons, changes, linkedBy, account, display: { name, email, company } });
   }
   const orphans = [];
   for (let i = 0; i < orphanCount; i++) {

@@ -11,7 +11,8 @@ use central_o365_sync::engine::diff::{Change, ChangeDirection};
 use central_o365_sync::engine::packed::STATES;
 use central_o365_sync::engine::plan::ItemDisplay;
 use central_o365_sync::engine::{
-    Field, LinkedBy, Orphan, PackedPlan, Plan, PlanItem, Reason, State, Summary,
+    AccountLink, Field, LinkedBy, MatchedBy, Orphan, PackedPlan, Plan, PlanItem, Reason, State,
+    Summary,
 };
 use oracle::packed_reader::{pack_plan, to_value, Malformed};
 use serde::Serialize;
@@ -33,6 +34,7 @@ fn names() -> Vec<String> {
         .chain(serialized(&Reason::ALL))
         .chain(serialized(&Field::ALL))
         .chain(serialized(&ChangeDirection::ALL))
+        .chain(serialized(&[MatchedBy::Exact, MatchedBy::Substring]))
         .collect()
 }
 
@@ -69,6 +71,13 @@ fn rich_plan() -> Plan<'static> {
                 })
                 .collect(),
             linked_by: [None, Some(LinkedBy::Id), Some(LinkedBy::Email)][n % 3],
+            account: [None, Some(MatchedBy::Exact), Some(MatchedBy::Substring)][n % 3].map(
+                |matched_by| AccountLink {
+                    id: format!("A-{n}{nasty}"),
+                    name: format!("{nasty} Ltd"),
+                    matched_by,
+                },
+            ),
             display: display(
                 ["Zoë", ""][n % 2],
                 &format!("{n}{nasty}"),
@@ -116,6 +125,7 @@ fn packs_every_string_in_order_and_counts_utf16_code_units() {
                     overwrites_outlook_edit: false,
                 }],
                 linked_by: Some(LinkedBy::Email),
+                account: None,
                 display: display("Zoë", "Lée", "zoe@x.com", ""),
                 central_index: 0,
                 outlook_index: None,
@@ -127,6 +137,11 @@ fn packs_every_string_in_order_and_counts_utf16_code_units() {
                 reasons: vec![],
                 changes: vec![],
                 linked_by: Some(LinkedBy::Id),
+                account: Some(AccountLink {
+                    id: "A-1".into(),
+                    name: "Acme".into(),
+                    matched_by: MatchedBy::Substring,
+                }),
                 display: display("", "Ann Lee", "", "Acme"),
                 central_index: 1,
                 outlook_index: Some(0),
@@ -150,20 +165,23 @@ fn packs_every_string_in_order_and_counts_utf16_code_units() {
     };
     let packed = pack_plan(&plan);
     let names = names();
-    assert_eq!(names.len(), 38);
-    let mut words = vec![38];
+    assert_eq!(names.len(), 42);
+    let mut words = vec![42];
     words.extend(names.iter().map(|n| n.len() as u32 * 2));
     words.extend([2, 2, 1, 3, 4, 5, 6, 7]);
     // "C-é😀": 5 units, wide; no Outlook id; update; "email" + 1; two reasons; one change:
-    // surname, toCentral (name 36) times two, "Lée" (wide), ""; display "Zoë Lée" (wide),
-    // "zoe@x.com", "".
-    words.extend([11, 0, 1, 7, 2, 8, 15, 1, 19, 72, 7, 0, 15, 18, 0]);
+    // surname, toCentral (name 38) times two, "Lée" (wide), ""; display "Zoë Lée" (wide),
+    // "zoe@x.com", ""; no account.
+    words.extend([11, 0, 1, 7, 2, 8, 15, 1, 20, 76, 7, 0, 15, 18, 0, 0]);
     // "C-2"; "Ø" (wide) + 1; upToDate; "id" + 1; no reasons, no changes; display "Ann Lee",
-    // "", "Acme".
-    words.extend([6, 4, 2, 6, 0, 0, 14, 0, 8]);
+    // "", "Acme"; account "substring" (name 41) + 1, "A-1", "Acme".
+    words.extend([6, 4, 2, 6, 0, 0, 14, 0, 8, 42, 6, 8]);
     words.extend([6, 0, 3]);
     assert_eq!(packed.words, words);
-    assert_eq!(packed.ascii, names.concat() + "zoe@x.comC-2Ann LeeAcmeO-1");
+    assert_eq!(
+        packed.ascii,
+        names.concat() + "zoe@x.comC-2Ann LeeAcmeA-1AcmeO-1"
+    );
     assert_eq!(packed.wide, "C-é😀LéeZoë LéeØ€");
     assert_eq!(to_value(&packed), Ok(serde_json::to_value(&plan).unwrap()));
 }
@@ -180,6 +198,7 @@ fn reads_back_as_serde_json_writes_the_plan() {
                 reasons: vec![],
                 changes: vec![],
                 linked_by,
+                account: None,
                 display: ItemDisplay::default(),
                 central_index: n,
                 outlook_index: None,
@@ -223,7 +242,7 @@ fn words_or_text_that_do_not_fit_are_malformed() {
     }
     let mut bad_name = packed;
     let state_at = bad_name.words[0] as usize + 1 + 8 + 2;
-    bad_name.words[state_at] = 38;
+    bad_name.words[state_at] = 42;
     assert_eq!(to_value(&bad_name), Err(Malformed));
 }
 

@@ -647,7 +647,7 @@ fn plan_serializes_to_the_public_shape() {
         serde_json::to_value(&p).unwrap(),
         json!({ "items": [{ "centralId": "1", "outlookId": null, "state": "nonActionable",
                             "reasons": ["malformedEmail"], "changes": [], "linkedBy": null,
-                            "display": { "name": "A B", "email": "bad", "company": "" } }],
+                            "account": null, "display": { "name": "A B", "email": "bad", "company": "" } }],
                 "excluded": 0, "orphans": [],
                 "summary": { "new": 0, "update": 0, "upToDate": 0, "nonActionable": 1, "conflict": 0 } })
     );

@@ -100,7 +100,7 @@ fn plan_one(
                 )
             })
             .collect(),
-        writes: p.writes_for(item, &item.changes, &cs, &os),
+        writes: p.writes_for(item, &item.changes, item.account.as_ref(), &cs, &os),
     }
 }
 

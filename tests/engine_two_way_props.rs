@@ -167,7 +167,7 @@ fn check(cases: Vec<Case>, conflicts: Conflicts, empty: EmptyValues) -> Result<(
             item.changes
         );
         let n = item.central_index;
-        let writes = plan.writes_for(item, &item.changes, &cs, &os);
+        let writes = plan.writes_for(item, &item.changes, item.account.as_ref(), &cs, &os);
         if let Some(w) = &writes.graph {
             folder.apply(w);
         }

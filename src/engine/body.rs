@@ -26,6 +26,7 @@ pub fn create_body(central_id: &str, m: &Mapped<'_>) -> Value {
         Field::DisplayName,
         Field::MobilePhone,
         Field::BusinessHomePage,
+        Field::CompanyName,
     ] {
         let v = m.get(field);
         if !v.is_empty() {

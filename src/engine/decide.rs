@@ -165,6 +165,16 @@ pub fn decide_two_way(
         if part.is(ov) {
             continue;
         }
+        if field == Field::CompanyName {
+            match company_change(c, ov, base, knobs) {
+                Company::Decide => {}
+                Company::Skip => continue,
+                Company::Link(change) => {
+                    changes.push(change);
+                    continue;
+                }
+            }
+        }
         let cv = part.value();
         if same(field, &cv, ov) {
             continue;
@@ -217,6 +227,55 @@ pub fn decide_two_way(
         changes.push(change);
     }
     changes
+}
+
+/// What the company field of a two-way pair needs beyond the usual decision.
+enum Company {
+    /// Decide it like any other field.
+    Decide,
+    /// Nothing to write.
+    Skip,
+    /// A company typed in Outlook, to be linked to an account in Central.
+    Link(Change),
+}
+
+/// The company is not synced when the accounts are unknown or for an individual. A contact
+/// with no account holds no company of its own: it never clears Outlook's, and a company typed
+/// in Outlook since the base (unless the field is pinned to Central's side) goes to Central to
+/// be linked.
+fn company_change(
+    c: &CentralContact<'_>,
+    ov: &str,
+    base: Option<&Base<'_>>,
+    knobs: Knobs,
+) -> Company {
+    match c.company.as_deref() {
+        None => Company::Skip,
+        Some("") => {
+            let edited = || {
+                base.and_then(|b| b.get(Field::CompanyName))
+                    .is_some_and(|b| !same(Field::CompanyName, ov, b))
+            };
+            let typed = !trim(ov).is_empty()
+                && match knobs.field_directions.get(Field::CompanyName) {
+                    Some(Master::ToOutlook) => false,
+                    Some(Master::ToCentral) => true,
+                    None => edited(),
+                };
+            if typed {
+                Company::Link(Change {
+                    field: Field::CompanyName,
+                    from: String::new(),
+                    to: trim(ov).to_owned(),
+                    direction: ChangeDirection::ToCentral,
+                    overwrites_outlook_edit: false,
+                })
+            } else {
+                Company::Skip
+            }
+        }
+        Some(_) => Company::Decide,
+    }
 }
 
 /// The `displayName` change that makes it "given surname" of the names Outlook holds after

@@ -127,6 +127,10 @@ pub fn is_unchanged(c: &CentralContact<'_>, o: &OutlookContact<'_>) -> bool {
         && same(&c.website, &o.business_home_page)
         && address_unchanged(&c.home_address, &o.home_address)
         && address_unchanged(&c.business_address, &o.business_address)
+        // A company not synced (the accounts unknown, an individual) is never a change.
+        && c.company
+            .as_deref()
+            .is_none_or(|name| same_bytes(name, o.company_name.as_str()))
 }
 
 fn address_unchanged(c: &AddressField<'_>, o: &OutlookAddress<'_>) -> bool {
@@ -157,7 +161,11 @@ fn same_bytes(a: &str, b: &str) -> bool {
 
 /// True when `from` (Outlook) must be changed to `to` (Central).
 pub fn field_differs(field: Field, from: &str, to: &str, empty: EmptyValues) -> bool {
-    // `to` comes from Central, trimmed when read.
+    // `to` comes from Central, trimmed when read. A contact without an account never clears the
+    // company typed in Outlook.
+    if to.is_empty() && field == Field::CompanyName {
+        return false;
+    }
     if to.is_empty() {
         return empty == EmptyValues::Clear && !trim(from).is_empty();
     }
@@ -198,6 +206,7 @@ mod tests {
     fn unchanged_by_fields(c: &CentralContact<'_>, o: &OutlookContact<'_>) -> bool {
         Field::ALL
             .iter()
+            .filter(|&&f| f != Field::CompanyName || c.company.is_some())
             .all(|&f| central_part(c, f).is(outlook_value(o, f)))
     }
 
@@ -255,6 +264,8 @@ mod tests {
                 website: t(pick(0)),
                 home_address: central_address(&mut pick),
                 business_address: central_address(&mut pick),
+                // Accounts unknown, or a company name (trimmed, as accounts are read).
+                company: (pick(0) % 3 != 0).then(|| t(pick(0)).as_str().trim().to_owned().into()),
                 ..Default::default()
             };
             let outlook_address = |pick: &mut dyn FnMut(usize) -> usize| OutlookAddress {
@@ -271,6 +282,7 @@ mod tests {
                 display_name: t(pick(0)),
                 mobile_phone: t(pick(0)),
                 business_home_page: t(pick(0)),
+                company_name: t(pick(0)),
                 email_addresses: (0..pick(0) % 3)
                     .map(|_| OutlookEmail {
                         name: t(pick(0)),

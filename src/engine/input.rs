@@ -96,12 +96,25 @@ pub struct CentralContact<'a> {
     pub business_address: AddressField<'a>,
     /// Central's version of the record: a write to it is made on `If-Match` of this.
     pub version: Text<'a>,
+    /// The account (organisation) the contact belongs to.
+    pub account_id: Text<'a>,
+    /// `contact` (the default) or `individual` (a private person, who has no company).
+    pub record_type: Text<'a>,
+    /// The name of the contact's account, once the accounts are known
+    /// ([`Accounts::attach`](super::accounts::Accounts::attach)); `""` for none. `None` while
+    /// the accounts are not known, and for an individual: the company is then not synced.
+    pub company: Option<Cow<'a, str>>,
 }
 
 impl CentralContact<'_> {
     /// `status` is "active", compared case-insensitively after trimming.
     pub fn is_active(&self) -> bool {
         self.status.as_str().eq_ignore_ascii_case("active")
+    }
+
+    /// `type` is "individual" (trimmed, any case): a private person, with no company.
+    pub fn is_individual(&self) -> bool {
+        self.record_type.as_str().eq_ignore_ascii_case("individual")
     }
 
     /// True when a field that should hold text holds an object or array.
@@ -154,6 +167,7 @@ pub struct OutlookContact<'a> {
     pub display_name: Text<'a>,
     pub mobile_phone: Text<'a>,
     pub business_home_page: Text<'a>,
+    pub company_name: Text<'a>,
     pub email_addresses: Few<OutlookEmail<'a>>,
     pub business_phones: Few<Text<'a>>,
     pub home_address: OutlookAddress<'a>,
@@ -351,6 +365,7 @@ fn read_central<'a>(r: &mut Reader<'a>, c: &mut CentralContact<'a>) -> ReadResul
     each_key!(
         r,
         [
+            "accountId",
             "businessAddress",
             "email",
             "firstName",
@@ -361,6 +376,7 @@ fn read_central<'a>(r: &mut Reader<'a>, c: &mut CentralContact<'a>) -> ReadResul
             "status",
             "telephone",
             "title",
+            "type",
             "version",
             "website",
         ],
@@ -376,6 +392,8 @@ fn read_central<'a>(r: &mut Reader<'a>, c: &mut CentralContact<'a>) -> ReadResul
                 "telephone" => &mut c.telephone,
                 "website" => &mut c.website,
                 "version" => &mut c.version,
+                "accountId" => &mut c.account_id,
+                "type" => &mut c.record_type,
                 "homeAddress" => {
                     read_address_field(r, &mut c.home_address)?;
                     continue;
@@ -451,6 +469,7 @@ fn read_outlook<'a>(r: &mut Reader<'a>, c: &mut OutlookContact<'a>) -> ReadResul
             "businessAddress",
             "businessHomePage",
             "businessPhones",
+            "companyName",
             "displayName",
             "emailAddresses",
             "givenName",
@@ -471,6 +490,7 @@ fn read_outlook<'a>(r: &mut Reader<'a>, c: &mut OutlookContact<'a>) -> ReadResul
                 "displayName" => &mut c.display_name,
                 "mobilePhone" => &mut c.mobile_phone,
                 "businessHomePage" => &mut c.business_home_page,
+                "companyName" => &mut c.company_name,
                 "emailAddresses" => {
                     let emails = &mut c.email_addresses;
                     emails.clear();

@@ -48,10 +48,13 @@ pub enum Field {
     BusinessCountryOrRegion,
     #[serde(rename = "businessAddress.postalCode")]
     BusinessPostalCode,
+    /// The name of the contact's account; synced only once the accounts are known.
+    #[serde(rename = "companyName")]
+    CompanyName,
 }
 
 /// Number of synced fields.
-pub const FIELD_COUNT: usize = 18;
+pub const FIELD_COUNT: usize = 19;
 
 impl Field {
     /// Every field, in the order changes are listed.
@@ -74,6 +77,7 @@ impl Field {
         Field::BusinessState,
         Field::BusinessCountryOrRegion,
         Field::BusinessPostalCode,
+        Field::CompanyName,
     ];
 
     /// The field's public name (`changes[].field`, the ledger's `base` keys).
@@ -100,6 +104,7 @@ impl Field {
             Field::Email => "emailAddresses",
             Field::BusinessPhone => "businessPhones",
             Field::BusinessHomePage => "businessHomePage",
+            Field::CompanyName => "companyName",
             f if f.address_part().map(|(home, _)| home) == Some(true) => "homeAddress",
             _ => "businessAddress",
         }
@@ -136,6 +141,7 @@ const FIELD_NAMES: [&str; FIELD_COUNT] = [
     "businessAddress.state",
     "businessAddress.countryOrRegion",
     "businessAddress.postalCode",
+    "companyName",
 ];
 
 /// Names of a Graph address's sub-fields, in [`Field`] order.
@@ -245,6 +251,7 @@ pub fn central_part<'a>(c: &'a CentralContact<'a>, field: Field) -> Parts<'a> {
         Field::MobilePhone => Parts::one(c.mobile.as_str()),
         Field::Email => Parts::one(c.email.as_str()),
         Field::BusinessPhone => Parts::one(c.telephone.as_str()),
+        Field::CompanyName => Parts::one(c.company.as_deref().unwrap_or("")),
         _ => Parts::one(c.website.as_str()),
     }
 }
@@ -305,6 +312,7 @@ pub fn outlook_value<'a>(o: &'a OutlookContact<'_>, field: Field) -> &'a str {
         Field::MobilePhone => o.mobile_phone.as_str(),
         Field::Email => o.primary_email(),
         Field::BusinessPhone => o.primary_business_phone(),
+        Field::CompanyName => o.company_name.as_str(),
         _ => o.business_home_page.as_str(),
     }
 }
@@ -340,6 +348,8 @@ mod tests {
         assert_eq!(names[5], "email");
         assert_eq!(names[8], "homeAddress.street");
         assert_eq!(names[17], "businessAddress.postalCode");
+        assert_eq!(names[18], "companyName");
+        assert_eq!(Field::CompanyName.address_part(), None);
         assert_eq!(Field::HomeCity.graph_property(), "homeAddress");
         assert_eq!(
             Field::BusinessPostalCode.graph_property(),

@@ -2,6 +2,7 @@
 //! the request bodies — everything that decides what a sync does, with no browser in sight.
 //! Runs natively under `cargo test` and inside the wasm module alike.
 
+pub mod accounts;
 pub mod body;
 pub mod decide;
 pub mod diff;
@@ -18,6 +19,7 @@ pub mod reverse;
 pub mod text;
 pub mod validate;
 
+pub use accounts::{AccountLink, Accounts, MatchedBy};
 pub use decide::{Conflicts, Master, OutlookClears, SyncDirection};
 pub use diff::{Change, ChangeDirection, EmptyValues};
 pub use input::{
@@ -61,7 +63,7 @@ pub fn plan_packed_with(
     options: PlanOptions,
     bases: Option<&Bases<'_>>,
 ) -> Result<PackedPlan, InputError> {
-    Ok(read(central, outlook)?.plan(options, bases).1)
+    Ok(read(central, outlook)?.plan(options, bases, None).1)
 }
 
 /// Both inputs read, with what planning gathers from each record as it is read.
@@ -88,13 +90,18 @@ pub fn read<'a>(central: &'a [u8], outlook: &'a [u8]) -> Result<Read<'a>, InputE
 }
 
 impl Read<'_> {
-    /// The plan of what was read (with the ledger's `bases`, if there is a ledger), and its
-    /// packing. Plans once: the Central side's entries move into the plan.
+    /// The plan of what was read (with the ledger's `bases`, if there is a ledger, and
+    /// Central's `accounts`, if known), and its packing. Plans once: the Central side's entries
+    /// move into the plan.
     pub fn plan(
         &mut self,
         options: PlanOptions,
         bases: Option<&Bases<'_>>,
+        accounts: Option<&Accounts>,
     ) -> (Plan<'_>, PackedPlan) {
+        if let Some(accounts) = accounts {
+            accounts.attach(&mut self.central);
+        }
         let plan = plan::plan_from(
             &mut self.central_side,
             &self.outlook_side,
@@ -102,6 +109,7 @@ impl Read<'_> {
             &self.outlook,
             options,
             bases,
+            accounts,
         );
         let packed =
             packed::pack_plan_with_ids(&plan, self.central_side.ids(), self.outlook_side.ids());

@@ -18,12 +18,14 @@
 //! - each item: its Central id; its Outlook id + 1 (0: none); its state's name; its link's
 //!   name + 1 (0: none); its reason count and each reason's name; its change count and, for
 //!   each change, the field's name, its direction's name times two plus one when it
-//!   overwrites an Outlook edit, `from` and `to`; its display's name, email and company;
+//!   overwrites an Outlook edit, `from` and `to`; its display's name, email and company; its
+//!   account's match name + 1 (0: none), then the account's id and name;
 //! - each orphan: its Outlook id, email and display name.
 
 use serde::Serialize;
 use serde_json::Value;
 
+use super::accounts::MatchedBy;
 use super::diff::{Change, ChangeDirection};
 use super::link::Keys;
 use super::mapping::Field;
@@ -49,15 +51,17 @@ pub const STATES: [State; 5] = [
     State::Conflict,
 ];
 const LINKS: [LinkedBy; 2] = [LinkedBy::Id, LinkedBy::Email];
+const MATCHES: [MatchedBy; 2] = [MatchedBy::Exact, MatchedBy::Substring];
 
 // Where each kind of name starts in the table.
 const LINK_AT: u32 = STATES.len() as u32;
 const REASON_AT: u32 = LINK_AT + LINKS.len() as u32;
 const FIELD_AT: u32 = REASON_AT + Reason::ALL.len() as u32;
 const DIRECTION_AT: u32 = FIELD_AT + Field::ALL.len() as u32;
+const MATCH_AT: u32 = DIRECTION_AT + ChangeDirection::ALL.len() as u32;
 
-/// The public names (as the types serialize) of every state, link, reason, field and change
-/// direction, in that order; each kind in the order of its enum's variants.
+/// The public names (as the types serialize) of every state, link, reason, field, change
+/// direction and account match, in that order; each kind in the order of its enum's variants.
 fn names() -> Vec<String> {
     fn serialized<T: Serialize>(values: &[T]) -> impl Iterator<Item = String> + '_ {
         values.iter().map(|v| match serde_json::to_value(v) {
@@ -70,6 +74,7 @@ fn names() -> Vec<String> {
         .chain(serialized(&Reason::ALL))
         .chain(serialized(&Field::ALL))
         .chain(serialized(&ChangeDirection::ALL))
+        .chain(serialized(&MATCHES))
         .collect()
 }
 
@@ -207,6 +212,14 @@ impl Packer {
             }
         }
         self.string(&display.company);
+        match &item.account {
+            None => self.word(0),
+            Some(a) => {
+                self.0.words.push(MATCH_AT + a.matched_by as u32 + 1);
+                self.string(&a.id);
+                self.string(&a.name);
+            }
+        }
     }
 
     fn change(&mut self, change: &Change) {
@@ -243,7 +256,8 @@ mod tests {
             .iter()
             .enumerate()
             .all(|(i, d)| *d as usize == i));
-        assert_eq!(names.len(), 38);
+        assert!(MATCHES.iter().enumerate().all(|(i, m)| *m as usize == i));
+        assert_eq!(names.len(), 42);
         assert_eq!(
             names[..16],
             [
@@ -265,9 +279,12 @@ mod tests {
                 "duplicateOutlookId"
             ]
         );
-        assert_eq!(names[16], "editedOnBothSides");
+        assert_eq!(names[16..18], ["editedOnBothSides", "unresolvedCompany"]);
         assert_eq!(names[FIELD_AT as usize], "title");
-        assert_eq!(names[34], "businessAddress.postalCode");
-        assert_eq!(names[35..], ["toOutlook", "toCentral", "conflict"]);
+        assert_eq!(names[35..37], ["businessAddress.postalCode", "companyName"]);
+        assert_eq!(
+            names[37..],
+            ["toOutlook", "toCentral", "conflict", "exact", "substring"]
+        );
     }
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tsify::Tsify;
 
+use super::accounts::{AccountLink, Accounts};
 use super::body::{create_body, update_body};
 use super::decide::{
     decide_to_outlook, decide_two_way, reasons_after, Conflicts, FieldDirections, Knobs,
@@ -113,6 +114,8 @@ pub struct PlanItem<'a> {
     pub reasons: Vec<Reason>,
     pub changes: Vec<Change>,
     pub linked_by: Option<LinkedBy>,
+    /// The account a company edited in Outlook was linked to (DESIGN §4); `null` otherwise.
+    pub account: Option<AccountLink>,
     /// What the plan's table shows of the record.
     pub display: ItemDisplay<'a>,
     /// Index of the Central contact in the input.
@@ -137,7 +140,8 @@ pub struct ItemDisplay<'a> {
     /// The email address, trimmed.
     #[tsify(type = "string")]
     pub email: Cow<'a, str>,
-    /// The company: `""` until Central contacts are linked to accounts.
+    /// The company: the name of the contact's account (`""` for none, or while the accounts
+    /// are not known).
     #[tsify(type = "string")]
     pub company: Cow<'a, str>,
 }
@@ -151,7 +155,7 @@ impl<'a> ItemDisplay<'a> {
                 Cow::Borrowed(c.last_name.as_str()),
             ],
             email: Cow::Borrowed(c.email.as_str()),
-            company: Cow::Borrowed(""),
+            company: Cow::Borrowed(c.company.as_deref().unwrap_or("")),
         }
     }
 
@@ -351,12 +355,14 @@ pub fn plan<'a>(
     plan_with(central, outlook, options, None)
 }
 
-/// [`plan`] with the ledger's `bases` (`None`: no ledger, so toOutlook whatever `direction` says).
-pub fn plan_with<'a>(
+/// [`plan_with`] with Central's accounts (`None`: not known, so companies are not synced). The
+/// contacts must have had their companies attached ([`Accounts::attach`]).
+pub fn plan_with_accounts<'a>(
     central: &'a [CentralContact<'_>],
     outlook: &'a [OutlookContact<'_>],
     options: PlanOptions,
     bases: Option<&Bases<'_>>,
+    accounts: Option<&Accounts>,
 ) -> Plan<'a> {
     let mut side = CentralSide::default();
     for (i, c) in central.iter().enumerate() {
@@ -366,7 +372,25 @@ pub fn plan_with<'a>(
     for o in outlook {
         outlook_side.add(o);
     }
-    plan_from(&mut side, &outlook_side, central, outlook, options, bases)
+    plan_from(
+        &mut side,
+        &outlook_side,
+        central,
+        outlook,
+        options,
+        bases,
+        accounts,
+    )
+}
+
+/// [`plan`] with the ledger's `bases` (`None`: no ledger, so toOutlook whatever `direction` says).
+pub fn plan_with<'a>(
+    central: &'a [CentralContact<'_>],
+    outlook: &'a [OutlookContact<'_>],
+    options: PlanOptions,
+    bases: Option<&Bases<'_>>,
+) -> Plan<'a> {
+    plan_with_accounts(central, outlook, options, bases, None)
 }
 
 /// The plan from both sides, gathered from all of `central` and `outlook`, and the ledger's
@@ -380,6 +404,7 @@ pub fn plan_from<'a>(
     outlook: &'a [OutlookContact<'_>],
     options: PlanOptions,
     bases: Option<&Bases<'_>>,
+    accounts: Option<&Accounts>,
 ) -> Plan<'a> {
     let excluded = side.excluded;
     let mut entries = std::mem::take(&mut side.entries);
@@ -407,23 +432,7 @@ pub fn plan_from<'a>(
         reasons.sort_unstable();
     }
 
-    // The normalised emails of Central's active records, made only when an Outlook edit of an
-    // email is to be written to Central (it must not be another record's).
-    let email_index: std::cell::OnceCell<std::collections::HashMap<Cow<'_, str>, usize>> =
-        std::cell::OnceCell::new();
-    let email_taken = |email: &str, own: usize| {
-        email_index
-            .get_or_init(|| {
-                central
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, c)| c.is_active() && !c.email.as_str().is_empty())
-                    .map(|(i, c)| (normalize(c.email.as_str()), i))
-                    .collect()
-            })
-            .get(email)
-            .is_some_and(|&i| i != own)
-    };
+    let emails = ActiveEmails::new(central);
 
     let mut summary = Summary::default();
     let items: Vec<PlanItem<'a>> = entries
@@ -438,6 +447,7 @@ pub fn plan_from<'a>(
                 _ => (None, None),
             };
             let mut changes = Vec::new();
+            let mut account = None;
             let state = match (actionable, link, outlook_index) {
                 (false, _, _) => State::NonActionable,
                 (true, Link::Conflict(reason), _) => {
@@ -446,6 +456,8 @@ pub fn plan_from<'a>(
                 }
                 (true, _, Some(j)) => {
                     changes = decide(c, &outlook[j], bases, options);
+                    let unresolved;
+                    (account, unresolved) = link_company(&mut changes, accounts);
                     if changes.is_empty() {
                         State::UpToDate
                     } else if changes
@@ -457,10 +469,14 @@ pub fn plan_from<'a>(
                     } else {
                         // An Outlook edit that would make Central's record non-actionable is
                         // not written: the record says why.
-                        let after = reasons_after(c, &changes, |e| email_taken(e, i));
+                        let after = reasons_after(c, &changes, |e| emails.taken(e, i));
                         if after.is_empty() {
+                            if unresolved {
+                                reasons.push(Reason::UnresolvedCompany);
+                            }
                             State::Update
                         } else {
+                            account = None;
                             reasons = after;
                             State::NonActionable
                         }
@@ -482,6 +498,7 @@ pub fn plan_from<'a>(
                 reasons,
                 changes,
                 linked_by,
+                account,
                 display: ItemDisplay::of_central(c),
                 central_index: i,
                 outlook_index,
@@ -507,6 +524,66 @@ pub fn plan_from<'a>(
         summary,
         options,
         display_copies: std::mem::take(&mut side.display),
+    }
+}
+
+/// The normalised emails of Central's active records, indexed on first use: only when an
+/// Outlook edit of an email is to be written to Central (it must not be another record's).
+pub struct ActiveEmails<'a, 'b> {
+    central: &'a [CentralContact<'b>],
+    index: std::cell::OnceCell<std::collections::HashMap<Cow<'a, str>, usize>>,
+}
+
+impl<'a, 'b> ActiveEmails<'a, 'b> {
+    pub fn new(central: &'a [CentralContact<'b>]) -> Self {
+        ActiveEmails {
+            central,
+            index: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// True when the normalised `email` is that of an active record other than record `own`.
+    pub fn taken(&self, email: &str, own: usize) -> bool {
+        self.index
+            .get_or_init(|| {
+                let active = self.central.iter().enumerate();
+                active
+                    .filter(|(_, c)| c.is_active() && !c.email.as_str().is_empty())
+                    .map(|(i, c)| (normalize(c.email.as_str()), i))
+                    .collect()
+            })
+            .get(email)
+            .is_some_and(|&i| i != own)
+    }
+}
+
+/// Links the company that `changes` send to Central (DESIGN §4 "Company → account"): the
+/// account found, and — when its name is not exactly what was typed — a change that writes
+/// the account's name to Outlook in the same run; `true` when a company was typed and no
+/// account found (`unresolvedCompany`: the record is written without one). An emptied
+/// company unlinks the account.
+pub fn link_company(
+    changes: &mut Vec<Change>,
+    accounts: Option<&Accounts>,
+) -> (Option<AccountLink>, bool) {
+    let Some(k) = changes.iter().position(|ch| {
+        ch.field == Field::CompanyName && ch.direction == ChangeDirection::ToCentral
+    }) else {
+        return (None, false);
+    };
+    let typed = changes[k].to.clone();
+    if typed.is_empty() {
+        return (None, false);
+    }
+    match accounts.and_then(|a| a.link(&typed)) {
+        Some(account) => {
+            if account.name != typed {
+                let named = Change::to_outlook(Field::CompanyName, typed, account.name.clone());
+                changes.insert(k + 1, named);
+            }
+            (Some(account), false)
+        }
+        None => (None, true),
     }
 }
 
@@ -543,6 +620,7 @@ impl Plan<'_> {
                     reasons: i.reasons,
                     changes: i.changes,
                     linked_by: i.linked_by,
+                    account: i.account,
                     display: i.display.into_owned(),
                     central_index: i.central_index,
                     outlook_index: i.outlook_index,
@@ -564,13 +642,15 @@ impl Plan<'_> {
         }
     }
 
-    /// What a run writes for `item` with these `changes` (the item's own, or those of a
-    /// conflict resolved): nothing unless it is `new`, or linked with changes to write.
-    /// `central` and `outlook` must be the inputs the plan was made from.
+    /// What a run writes for `item` with these `changes` and the `account` their company was
+    /// linked to (the item's own, or those of a conflict resolved): nothing unless it is
+    /// `new`, or linked with changes to write. `central` and `outlook` must be the inputs the
+    /// plan was made from.
     pub fn writes_for(
         &self,
         item: &PlanItem<'_>,
         changes: &[Change],
+        account: Option<&AccountLink>,
         central: &[CentralContact<'_>],
         outlook: &[OutlookContact<'_>],
     ) -> ItemWrites {
@@ -596,10 +676,12 @@ impl Plan<'_> {
                     // where a field goes to Central or waits for the user (and then the
                     // display name it has, unless a change makes it anew).
                     let mut target = Mapped::from_central(c);
+                    // (A company linked to an account goes both ways: its name is written.)
                     let keeps = |field: Field| {
-                        changes.iter().any(|ch| {
-                            ch.field == field && ch.direction != ChangeDirection::ToOutlook
-                        })
+                        !to_outlook.iter().any(|ch| ch.field == field)
+                            && changes.iter().any(|ch| {
+                                ch.field == field && ch.direction != ChangeDirection::ToOutlook
+                            })
                     };
                     let kept_any = Field::ALL.iter().any(|&f| keeps(f));
                     for field in Field::ALL {
@@ -610,9 +692,13 @@ impl Plan<'_> {
                             target.values[field as usize] = Cow::Borrowed(outlook_value(o, field));
                         }
                     }
-                    // Two-way, the display name is made from the names Outlook will hold.
-                    if let Some(ch) = to_outlook.iter().find(|ch| ch.field == Field::DisplayName) {
-                        target.values[Field::DisplayName as usize] = Cow::Owned(ch.to.clone());
+                    // Two-way, the display name is made from the names Outlook will hold, and a
+                    // company takes its account's name.
+                    for ch in to_outlook
+                        .iter()
+                        .filter(|ch| matches!(ch.field, Field::DisplayName | Field::CompanyName))
+                    {
+                        target.values[ch.field as usize] = Cow::Owned(ch.to.clone());
                     }
                     Write::Update {
                         body: update_body(
@@ -627,7 +713,7 @@ impl Plan<'_> {
                         central_id: central_id.clone(),
                     }
                 });
-                let central = central_patch(c, changes).map(|body| CentralPatch {
+                let central = central_patch(c, changes, account).map(|body| CentralPatch {
                     central_id: central_id.clone(),
                     version: c.version.as_str().to_owned(),
                     body,
@@ -647,7 +733,8 @@ impl Plan<'_> {
     ) -> Option<Write> {
         match item.state {
             State::New | State::Update => {
-                self.writes_for(item, &item.changes, central, outlook).graph
+                self.writes_for(item, &item.changes, item.account.as_ref(), central, outlook)
+                    .graph
             }
             _ => None,
         }

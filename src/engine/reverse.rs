@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value};
 
+use super::accounts::AccountLink;
 use super::diff::{Change, ChangeDirection};
 use super::input::{AddressField, CentralAddress, CentralContact};
 use super::mapping::Field;
@@ -83,14 +84,24 @@ fn address_object(a: &AddressField<'_>) -> Map<String, Value> {
     .collect()
 }
 
-/// The PATCH body writing `changes`' toCentral values to `c`; `None` when there are none.
-pub fn central_patch(c: &CentralContact<'_>, changes: &[Change]) -> Option<Value> {
+/// The PATCH body writing `changes`' toCentral values to `c`; `None` when there are none. A
+/// company is written as the `account` it was linked to (`accountId: null` for none).
+pub fn central_patch(
+    c: &CentralContact<'_>,
+    changes: &[Change],
+    account: Option<&AccountLink>,
+) -> Option<Value> {
     let mut body = Map::new();
     let mut addresses: [Option<Map<String, Value>>; 2] = [None, None];
     for ch in changes
         .iter()
         .filter(|ch| ch.direction == ChangeDirection::ToCentral)
     {
+        if ch.field == Field::CompanyName {
+            let id = account.map(|a| Value::from(a.id.as_str()));
+            body.insert("accountId".into(), id.unwrap_or(Value::Null));
+            continue;
+        }
         if let Some(key) = central_key(ch.field) {
             body.insert(key.into(), value(&ch.to));
             continue;

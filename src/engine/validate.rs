@@ -32,11 +32,14 @@ pub enum Reason {
     DuplicateOutlookId,
     /// Both sides changed a field since they last agreed (a conflict the user resolves).
     EditedOnBothSides,
+    /// The company typed in Outlook names no account (or several): the record is written to
+    /// Central without one, and Outlook keeps the company as typed.
+    UnresolvedCompany,
 }
 
 impl Reason {
     /// Every reason, in the order of the variants.
-    pub const ALL: [Reason; 10] = [
+    pub const ALL: [Reason; 11] = [
         Reason::Deceased,
         Reason::MissingEmail,
         Reason::MalformedEmail,
@@ -47,6 +50,7 @@ impl Reason {
         Reason::DuplicateOutlookEmail,
         Reason::DuplicateOutlookId,
         Reason::EditedOnBothSides,
+        Reason::UnresolvedCompany,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +65,7 @@ impl Reason {
             Reason::DuplicateOutlookEmail => "duplicateOutlookEmail",
             Reason::DuplicateOutlookId => "duplicateOutlookId",
             Reason::EditedOnBothSides => "editedOnBothSides",
+            Reason::UnresolvedCompany => "unresolvedCompany",
         }
     }
 }

@@ -54,6 +54,12 @@ pub struct SyncSessionConfig {
     #[serde(default, with = "serde_wasm_bindgen::preserve")]
     #[tsify(type = "CentralContact[] | string | Uint8Array", optional)]
     pub contacts: JsValue,
+    /// Central's active accounts handed in with `contacts` (DESIGN §2 format: an array, its
+    /// JSON text or bytes), so that companies are synced; without them they are not. When
+    /// the contacts are loaded from `centralBaseUrl`, so are the accounts.
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    #[tsify(type = "object[] | string | Uint8Array", optional)]
+    pub accounts: JsValue,
     #[serde(default)]
     #[tsify(optional)]
     pub empty_values: Option<EmptyValues>,
@@ -122,6 +128,8 @@ pub struct Settings {
     pub central: Option<CentralClient>,
     /// Central's contacts handed in by the host, as JSON text.
     pub given: Option<Vec<u8>>,
+    /// Central's accounts handed in by the host, as JSON text.
+    pub given_accounts: Option<Vec<u8>>,
     pub options: PlanOptions,
     pub concurrency: usize,
 }
@@ -224,6 +232,19 @@ impl SyncSessionConfig {
             engine::parse_central(&bytes).map_err(|e| invalid(e.message))?;
             Some(bytes)
         };
+        let given_accounts = if is_absent(&self.accounts) {
+            None
+        } else if given.is_none() {
+            return Err(invalid(
+                "accounts are handed in with contacts; with centralBaseUrl they are loaded",
+            ));
+        } else {
+            let bytes = json_bytes(&self.accounts, "accounts").map_err(|_| {
+                invalid("accounts must be an array of objects (or its JSON text or bytes)")
+            })?;
+            engine::Accounts::parse(&bytes).map_err(|e| invalid(e.message))?;
+            Some(bytes)
+        };
         if central.is_none() && given.is_none() {
             return Err(invalid("either centralBaseUrl or contacts is required"));
         }
@@ -239,6 +260,7 @@ impl SyncSessionConfig {
             folder_id: self.folder_id.filter(|f| !f.trim().is_empty()),
             central,
             given,
+            given_accounts,
             options: PlanOptions {
                 empty_values: self.empty_values.unwrap_or_default(),
                 direction,

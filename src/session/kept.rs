@@ -11,9 +11,10 @@ use crate::central::ledger::Ledger;
 use crate::engine::decide::reasons_after;
 use crate::engine::ledger::{base_after, base_json, base_value, Written};
 use crate::engine::mapping::{outlook_value, Field, Mapped};
+use crate::engine::plan::{link_company, ActiveEmails};
 use crate::engine::{
-    self, Bases, CentralContact, CentralPatch, Change, ChangeDirection, Conflicts, InputError,
-    ItemWrites, OutlookContact, PackedPlan, Plan, PlanOptions, State, Write,
+    self, Accounts, Bases, CentralContact, CentralPatch, Change, ChangeDirection, Conflicts,
+    InputError, ItemWrites, OutlookContact, PackedPlan, Plan, PlanOptions, State, Write,
 };
 use crate::error::ErrorCode;
 use crate::sync::{Action, RecordError, RecordResult, WriteKind};
@@ -45,6 +46,8 @@ pub struct Kept {
     plan: Plan<'static>,
     /// `None` without Central's API (contacts handed in and no `centralBaseUrl`).
     pub ledger: Option<Ledger>,
+    /// Central's accounts, when known: companies are synced and linked.
+    accounts: Option<Accounts>,
 }
 
 /// What `run` does with a selection of the kept plan.
@@ -64,18 +67,20 @@ pub struct Selection {
 
 impl Kept {
     /// Reads both texts and plans (two-way against the ledger's bases when there is a
-    /// ledger); returns the kept plan and its packing for JavaScript.
+    /// ledger, companies synced when the accounts are known); returns the kept plan and its
+    /// packing for JavaScript.
     pub fn plan(
         central: Vec<u8>,
         outlook: Vec<u8>,
         ledger: Option<Ledger>,
+        accounts: Option<Accounts>,
         options: PlanOptions,
     ) -> Result<(Kept, PackedPlan), InputError> {
         let mut planned = None;
         let bases = bases_of(ledger.as_ref());
         let records = RecordCell::try_new(Texts { central, outlook }, |texts| {
             let mut read = engine::read(&texts.central, &texts.outlook)?;
-            let (plan, packed) = read.plan(options, bases.as_ref());
+            let (plan, packed) = read.plan(options, bases.as_ref(), accounts.as_ref());
             planned = Some((plan.into_owned(), packed));
             Ok::<_, InputError>(Records {
                 central: read.central,
@@ -91,6 +96,7 @@ impl Kept {
                 records,
                 plan,
                 ledger,
+                accounts,
             },
             packed,
         ))
@@ -129,6 +135,7 @@ impl Kept {
         };
         // Read again only when a conflict is resolved: planning again needs them.
         let bases = std::cell::OnceCell::new();
+        let emails = ActiveEmails::new(&records.central);
         for item in &self.plan.items {
             let id = item.central_id.as_ref();
             if !wanted.contains(id) || !found.insert(id) {
@@ -140,31 +147,37 @@ impl Kept {
                 {
                     let c = &records.central[item.central_index];
                     let bases = bases.get_or_init(|| bases_of(self.ledger.as_ref()));
-                    let changes = engine::plan::decide(
+                    let mut changes = engine::plan::decide(
                         c,
                         &records.outlook[j],
                         bases.as_ref(),
                         self.plan.options.resolved(side),
                     );
-                    let reasons = reasons_after(c, &changes, |_| false);
+                    let (account, _) = link_company(&mut changes, self.accounts.as_ref());
+                    let reasons =
+                        reasons_after(c, &changes, |e| emails.taken(e, item.central_index));
                     if !reasons.is_empty() {
                         out.skipped
                             .push(skipped(item, State::NonActionable, &reasons));
                         continue;
                     }
-                    Some(changes)
+                    Some((changes, account))
                 }
                 _ => None,
             };
+            let (central, outlook) = (&records.central, &records.outlook);
             let writes = match (&resolved, item.state) {
-                (Some(changes), _) => {
+                (Some((changes, account)), _) => {
                     self.plan
-                        .writes_for(item, changes, &records.central, &records.outlook)
+                        .writes_for(item, changes, account.as_ref(), central, outlook)
                 }
-                (None, State::New | State::Update) => {
-                    self.plan
-                        .writes_for(item, &item.changes, &records.central, &records.outlook)
-                }
+                (None, State::New | State::Update) => self.plan.writes_for(
+                    item,
+                    &item.changes,
+                    item.account.as_ref(),
+                    central,
+                    outlook,
+                ),
                 (None, _) => ItemWrites::default(),
             };
             if writes.graph.is_none() && writes.central.is_none() {
@@ -193,7 +206,7 @@ impl Kept {
             out.central.extend(writes.central);
             out.changes.insert(
                 id.to_owned(),
-                resolved.unwrap_or_else(|| item.changes.clone()),
+                resolved.map_or_else(|| item.changes.clone(), |(changes, _)| changes),
             );
         }
         out.skipped.extend(
@@ -227,7 +240,10 @@ impl Kept {
     ) -> Option<CentralPatch> {
         let central_id = sent.central_id.as_str();
         let text = Value::Array(vec![fresh.clone()]).to_string();
-        let fresh_records = engine::parse_central(text.as_bytes()).ok()?;
+        let mut fresh_records = engine::parse_central(text.as_bytes()).ok()?;
+        if let Some(accounts) = &self.accounts {
+            accounts.attach(&mut fresh_records);
+        }
         let c = fresh_records.first()?;
         self.records.with_dependent(|_, records| {
             let item = self
@@ -241,8 +257,9 @@ impl Kept {
                 Some(side) => self.plan.options.resolved(side),
                 None => self.plan.options,
             };
-            let changes = engine::plan::decide(c, o, bases.as_ref(), options);
-            let body = engine::reverse::central_patch(c, &changes)?;
+            let mut changes = engine::plan::decide(c, o, bases.as_ref(), options);
+            let (account, _) = link_company(&mut changes, self.accounts.as_ref());
+            let body = engine::reverse::central_patch(c, &changes, account.as_ref())?;
             let conflict = changes
                 .iter()
                 .any(|ch| ch.direction == ChangeDirection::Conflict);

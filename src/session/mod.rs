@@ -92,12 +92,30 @@ impl SyncSession {
                     None => Ok(None),
                 }
             };
+            // The accounts come from where the contacts come from.
+            let accounts = async {
+                match (&settings.given_accounts, &settings.given, &settings.central) {
+                    (Some(bytes), _, _) => Ok(Some(bytes.clone())),
+                    (None, None, Some(client)) => client.load_accounts().await.map(Some),
+                    _ => Ok(None),
+                }
+            };
             let outlook = settings.graph.read_contacts(folder_id);
-            let (central, outlook, ledger) = futures::join!(central, outlook, ledger);
+            let (central, outlook, ledger, accounts) =
+                futures::join!(central, outlook, ledger, accounts);
             let ledger = ledger?;
+            let accounts = match accounts? {
+                Some(text) => Some(engine::Accounts::parse(&text).map_err(|e| {
+                    js_error(
+                        ErrorCode::InvalidCentralData,
+                        &format!("Central's accounts: {e}"),
+                    )
+                })?),
+                None => None,
+            };
             let state = plan_state(ledger.as_ref());
-            let (kept, packed) =
-                Kept::plan(central?, outlook?, ledger, settings.options).map_err(|e| {
+            let (kept, packed) = Kept::plan(central?, outlook?, ledger, accounts, settings.options)
+                .map_err(|e| {
                     let code = if e.message.starts_with("Central") {
                         ErrorCode::InvalidCentralData
                     } else {

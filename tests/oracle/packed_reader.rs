@@ -66,9 +66,17 @@ pub fn to_value(packed: &PackedPlan) -> Result<Value, Malformed> {
             })
             .collect::<Result<_, _>>()?;
         let (display_name, email, company) = (r.string()?, r.string()?, r.string()?);
+        let account = match r.word()? {
+            0 => Value::Null,
+            n => {
+                let matched_by = name(n - 1)?;
+                let (id, name) = (r.string()?, r.string()?);
+                json!({"id": id, "name": name, "matchedBy": matched_by})
+            }
+        };
         item_list.push(json!({
             "centralId": central_id, "outlookId": outlook_id, "state": state,
-            "reasons": reasons, "changes": changes, "linkedBy": linked_by,
+            "reasons": reasons, "changes": changes, "linkedBy": linked_by, "account": account,
             "display": {"name": display_name, "email": email, "company": company},
         }));
     }
