@@ -39,7 +39,7 @@ const OUTLOOK: &str = r#"[
   {"id":"AAMk2","displayName":"Someone Else","emailAddresses":[{"address":"else@x.com"}]}
 ]"#;
 
-const EXPECTED: &str = r#"{"items":[{"centralId":"C-1","outlookId":"AAMk1","state":"update","reasons":[],"changes":[{"field":"title","from":"Dr","to":"Mr","direction":"toOutlook"}],"linkedBy":"id","display":{"name":"John Smith","email":"john@outlook.com","company":""}},{"centralId":"C-3","outlookId":null,"state":"nonActionable","reasons":["deceased","malformedEmail"],"changes":[],"linkedBy":null,"display":{"name":"Ann Deceased","email":"John Smith <john@outlook.com>","company":""}},{"centralId":"C-4","outlookId":null,"state":"new","reasons":[],"changes":[],"linkedBy":null,"display":{"name":"Priya Patel","email":"priya@x.com","company":""}}],"excluded":1,"orphans":[{"outlookId":"AAMk2","email":"else@x.com","displayName":"Someone Else"}],"summary":{"new":1,"update":1,"upToDate":0,"nonActionable":1,"conflict":0}}"#;
+const EXPECTED: &str = r#"{"items":[{"centralId":"C-1","outlookId":"AAMk1","state":"update","reasons":[],"changes":[{"field":"title","from":"Dr","to":"Mr","direction":"toOutlook"}],"linkedBy":"id","account":null,"display":{"name":"John Smith","email":"john@outlook.com","company":""}},{"centralId":"C-3","outlookId":null,"state":"nonActionable","reasons":["deceased","malformedEmail"],"changes":[],"linkedBy":null,"account":null,"display":{"name":"Ann Deceased","email":"John Smith <john@outlook.com>","company":""}},{"centralId":"C-4","outlookId":null,"state":"new","reasons":[],"changes":[],"linkedBy":null,"account":null,"display":{"name":"Priya Patel","email":"priya@x.com","company":""}}],"excluded":1,"orphans":[{"outlookId":"AAMk2","email":"else@x.com","displayName":"Someone Else"}],"summary":{"new":1,"update":1,"upToDate":0,"nonActionable":1,"conflict":0}}"#;
 
 #[wasm_bindgen_test]
 fn plan_sync_with_js_arrays_returns_the_exact_plan() {
@@ -120,6 +120,64 @@ fn plan_objects_hold_every_string_whole_and_every_key_in_order() {
         "{plan}"
     );
     assert!(plan.contains(r#""outlookId":"O-😀""#), "{plan}");
+}
+
+#[wasm_bindgen_test]
+fn plan_sync_takes_the_accounts_and_links_a_company_typed_in_outlook() {
+    let central = json!([
+        {"id": "C-1", "status": "active", "accountId": "A-1", "firstName": "Ann", "lastName": "Lee", "email": "ann@x.com"},
+        {"id": "C-2", "status": "active", "accountId": "A-2", "firstName": "Bo", "lastName": "Lee", "email": "bo@x.com"},
+    ]);
+    let outlook = json!([
+        {"id": "O-1", "givenName": "Ann", "surname": "Lee", "displayName": "Ann Lee", "companyName": "globex",
+         "emailAddresses": [{"address": "ann@x.com"}],
+         "singleValueExtendedProperties": [{"id": central_o365_sync::engine::CENTRAL_ID_PROPERTY, "value": "C-1"}]},
+    ]);
+    let accounts = json!([
+        {"id": "A-1", "status": "active", "name": "Acme Ltd"},
+        {"id": "A-2", "status": "active", "name": "Globex Corporation"},
+    ])
+    .to_string();
+    let ledger = json!({"entries": [{"centralId": "C-1", "outlookId": "O-1", "base": {
+        "givenName": "Ann", "surname": "Lee", "displayName": "Ann Lee", "email": "ann@x.com",
+        "companyName": "Acme Ltd"}}]});
+    // As JS objects and as JSON text.
+    for given in [js(&accounts), JsValue::from(accounts.as_str())] {
+        let options = js(&json!({"direction": "twoWay", "ledger": ledger}).to_string());
+        Reflect::set(&options, &"accounts".into(), &given).unwrap();
+        let plan = plan_sync(
+            central.to_string().into(),
+            outlook.to_string().into(),
+            options,
+        )
+        .unwrap();
+        let items = Reflect::get(&plan, &"items".into()).unwrap();
+        let item = |n: u32| text(&Reflect::get(&items, &n.into()).unwrap());
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&item(0)).unwrap(),
+            json!({"centralId": "C-1", "outlookId": "O-1", "state": "update", "reasons": [],
+                   "changes": [
+                       {"field": "companyName", "from": "Acme Ltd", "to": "globex", "direction": "toCentral"},
+                       {"field": "companyName", "from": "globex", "to": "Globex Corporation", "direction": "toOutlook"}],
+                   "linkedBy": "id",
+                   "account": {"id": "A-2", "name": "Globex Corporation", "matchedBy": "substring"},
+                   "display": {"name": "Ann Lee", "email": "ann@x.com", "company": "Acme Ltd"}})
+        );
+        assert!(item(1).contains(r#""state":"new""#), "{}", item(1));
+        assert!(
+            item(1).contains(r#""company":"Globex Corporation""#),
+            "{}",
+            item(1)
+        );
+    }
+    for bad in [
+        r#"{"accounts": 7}"#,
+        r#"{"accounts": "{}"}"#,
+        r#"{"accounts": {"id": "A-1"}}"#,
+    ] {
+        let msg = invalid_input(js("[]"), js("[]"), js(bad));
+        assert!(msg.contains("accounts"), "{msg}");
+    }
 }
 
 #[wasm_bindgen_test]

@@ -291,3 +291,108 @@ async fn two_way_needs_centrals_api() {
         "{err}"
     );
 }
+
+#[wasm_bindgen_test]
+async fn a_company_typed_in_outlook_links_its_central_account_and_takes_its_name() {
+    reset(false).await;
+    let folder = make_folder(DEMO_USER, "Companies").await;
+    control(
+        "PUT",
+        "central/accounts",
+        Some(json!([
+            { "id": "A-1", "status": "active", "name": "Acme Ltd", "createdAt": "2020-01-01T00:00:00Z" },
+            { "id": "A-2", "status": "active", "name": "Globex Corporation", "createdAt": "2021-01-01T00:00:00Z" },
+            { "id": "A-3", "status": "active", "name": "GLOBEX Corporation", "createdAt": "2020-06-01T00:00:00Z" },
+        ])),
+    )
+    .await;
+    let mut contacts = central_contacts("co", 2);
+    contacts[0]["accountId"] = json!("A-1");
+    control("PUT", "central/contacts", Some(contacts)).await;
+    let (get_token, _) = token_callback(DEMO_USER, &["Contacts.ReadWrite"]);
+    let config =
+        json!({ "graphBaseUrl": graph_url(), "folderId": folder, "centralBaseUrl": central_url() });
+    // One way first: the account's name is the company in Outlook.
+    let first = session(config.clone(), &get_token);
+    let p = plan(&first).await;
+    assert_eq!(item(&p, "C-co-00000")["display"]["company"], "Acme Ltd");
+    run(&first, &ids_in(&p, &["new"]), JsValue::UNDEFINED)
+        .await
+        .unwrap();
+    assert_eq!(
+        outlook_of(&folder, "C-co-00000").await["companyName"],
+        "Acme Ltd"
+    );
+
+    // The user types another company in Outlook; both ways, it links the earliest created
+    // account of that name and Outlook takes the account's name.
+    edit_in_outlook(
+        &folder,
+        "C-co-00000",
+        json!({ "companyName": "globex corporation" }),
+    )
+    .await;
+    let mut two_way = config;
+    two_way["direction"] = json!("twoWay");
+    let s = session(two_way, &get_token);
+    let p = plan(&s).await;
+    let i = item(&p, "C-co-00000");
+    assert_eq!(
+        (&i["state"], &i["account"]),
+        (
+            &json!("update"),
+            &json!({ "id": "A-3", "name": "GLOBEX Corporation", "matchedBy": "exact" })
+        )
+    );
+    assert_eq!(
+        i["changes"],
+        json!([{ "field": "companyName", "from": "Acme Ltd", "to": "globex corporation", "direction": "toCentral" },
+               { "field": "companyName", "from": "globex corporation", "to": "GLOBEX Corporation", "direction": "toOutlook" }])
+    );
+    let result = run(&s, &["C-co-00000".to_owned()], JsValue::UNDEFINED)
+        .await
+        .unwrap();
+    let r = &result["records"][0];
+    assert_eq!(
+        (r["action"].as_str(), r["central"]["action"].as_str()),
+        (Some("updated"), Some("updated")),
+        "{r}"
+    );
+    assert_eq!(central_record("C-co-00000").await["accountId"], "A-3");
+    assert_eq!(
+        outlook_of(&folder, "C-co-00000").await["companyName"],
+        "GLOBEX Corporation"
+    );
+    assert_eq!(plan(&s).await["summary"]["upToDate"], 2);
+
+    // A company no account has: written to Central without an account, kept in Outlook as typed.
+    edit_in_outlook(
+        &folder,
+        "C-co-00000",
+        json!({ "companyName": "Nowhere Ltd" }),
+    )
+    .await;
+    let p = plan(&s).await;
+    let i = item(&p, "C-co-00000");
+    assert_eq!(
+        (&i["state"], &i["reasons"], &i["account"]),
+        (
+            &json!("update"),
+            &json!(["unresolvedCompany"]),
+            &Value::Null
+        )
+    );
+    let result = run(&s, &["C-co-00000".to_owned()], JsValue::UNDEFINED)
+        .await
+        .unwrap();
+    assert_eq!(
+        result["records"][0]["action"], "updatedInCentral",
+        "{result}"
+    );
+    assert_eq!(central_record("C-co-00000").await["accountId"], Value::Null);
+    assert_eq!(
+        outlook_of(&folder, "C-co-00000").await["companyName"],
+        "Nowhere Ltd"
+    );
+    assert_eq!(plan(&s).await["summary"]["upToDate"], 2, "not asked again");
+}

@@ -22,7 +22,7 @@ const REASON_TEXT = {
   duplicateOutlookId: "Two Outlook contacts in the folder carry this Central id",
   editedOnBothSides: "Edited in Central and in Outlook since the last sync",
   deletedButEdited: "Deleted on one side but edited on the other",
-  unresolvedCompany: "The company matches no Central account",
+  unresolvedCompany: "The company matches no Central account: it is written to Central without one, and stays in Outlook as typed",
   duplicateCopy: "An extra copy of a contact already in Outlook",
   typeChangeNotSupported: "Moved between a person folder and the account folder",
 };
@@ -51,6 +51,9 @@ export function reasonText(code, item, shared) {
   }
   return REASON_TEXT[code] ?? code;
 }
+
+/** How a company typed in Outlook found its Central account. */
+export const ACCOUNT_MATCH = { exact: "same name", substring: "the only account whose name contains it" };
 
 export const FIELD_LABEL = {
   title: "Title", givenName: "First name", surname: "Last name", displayName: "Display name",

@@ -1,7 +1,7 @@
 // The plan as a table: counts per state (also the state filter), search, selection, one row per
 // plan item with its changes or reasons in words. Rows come from the plan items alone (`display`).
 import { h, count } from "./dom.mjs";
-import { STATES, STATE_LABEL, SELECTABLE, FIELD_LABEL, DIRECTION_LABEL, reasonText, sharedCentralIds } from "./messages.mjs";
+import { STATES, STATE_LABEL, SELECTABLE, FIELD_LABEL, DIRECTION_LABEL, ACCOUNT_MATCH, reasonText, sharedCentralIds } from "./messages.mjs";
 import { downloadCsv } from "./csv.mjs";
 
 /** What a plan item shows: `{ name, email, company }` ("" when absent). */
@@ -248,7 +248,9 @@ export class PlanView {
           h("span", { class: "cos-field-name" }, FIELD_LABEL[c.field] ?? c.field), ": ",
           h("del", {}, c.from === "" ? "(empty)" : c.from), h("span", { "aria-label": "becomes" }, " → "),
           h("ins", {}, c.to === "" ? "(empty: cleared)" : c.to),
-          c.overwritesOutlookEdit ? h("span", { class: "cos-overwrite" }, " (replaces an edit made in Outlook)") : ""))));
+          c.overwritesOutlookEdit ? h("span", { class: "cos-overwrite" }, " (replaces an edit made in Outlook)") : ""))),
+        item.account ? h("p", { class: "cos-account" }, `Linked to the Central account “${item.account.name}” (${ACCOUNT_MATCH[item.account.matchedBy] ?? item.account.matchedBy}).`) : "",
+        item.reasons.length ? h("ul", { class: "cos-reasons" }, this.reasons(item).map((r) => h("li", {}, r))) : "");
     }
     if (item.state === "conflict" && item.reasons.includes("editedOnBothSides")) return this.conflict(item);
     if (item.reasons.length) return h("ul", { class: "cos-reasons" }, this.reasons(item).map((r) => h("li", {}, r)));
