@@ -268,6 +268,18 @@ async fn a_create_whose_answer_was_lost_is_outcome_unknown_and_never_resent() {
     assert_eq!(stats().await["centralWrites"], json!({ "POST": 2 }));
     let accounts = control("GET", "central/accounts", None).await;
     assert_eq!(accounts.as_array().unwrap().len(), 1, "{accounts}");
+
+    // A create Central refuses (a field of the wrong type) is `centralRejected`, with its words.
+    let e = c
+        .create(Kind::Contacts, &json!({ "firstName": ["Cat"] }))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code, e.status),
+        (ErrorCode::CentralRejected, Some(400)),
+        "{e}"
+    );
+    assert!(e.message.contains("invalidField"), "{e}");
 }
 
 #[wasm_bindgen_test]

@@ -240,7 +240,7 @@ fn after_create(status: u16, body: &[u8], kind: Kind) -> Result<Value, SyncError
         400 | 409 | 422 => {
             let (code, message) = central_error(body);
             Err(SyncError::new(
-                ErrorCode::InvalidInput,
+                ErrorCode::CentralRejected,
                 format!("Central refused {what} ({code}): {message}"),
             )
             .with_status(status))
