@@ -443,7 +443,7 @@ mod tests {
         );
         assert_eq!(central_error(b"oops"), (String::new(), "oops".into()));
         let e = after_create(409, body, Kind::Accounts).unwrap_err();
-        assert_eq!((e.code, e.status), (ErrorCode::InvalidInput, Some(409)));
+        assert_eq!((e.code, e.status), (ErrorCode::CentralRejected, Some(409)));
         assert!(e.message.contains("Field 'mobile'"), "{}", e.message);
     }
 

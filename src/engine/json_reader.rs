@@ -94,6 +94,11 @@ impl<'a> Reader<'a> {
         self.pos
     }
 
+    /// The text from byte `start` to byte `end` (offsets this reader gave; `""` otherwise).
+    pub fn text_between(&self, start: usize, end: usize) -> &'a str {
+        self.text.get(start..end).unwrap_or("")
+    }
+
     /// An error at byte `at`.
     #[cold]
     #[inline(never)]

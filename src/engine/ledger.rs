@@ -5,11 +5,12 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use unicode_normalization::UnicodeNormalization;
 
 use super::diff::{Change, ChangeDirection};
+use super::group::Hasher;
+use super::json_reader::{JsonError, Reader};
 use super::mapping::{Field, FIELD_COUNT};
 use super::reverse::split_street;
 use super::text::normalize_spaces;
@@ -38,16 +39,27 @@ impl<'a> Base<'a> {
         base
     }
 
-    /// Reads a `base` object's JSON text (an unreadable one is all unknown).
-    fn read_raw(raw: &'a RawValue) -> Base<'a> {
-        // Only the bases of pairs that differ are read: values are fine here.
-        let map: Map<String, Value> = serde_json::from_str(raw.get()).unwrap_or_default();
+    /// Reads a `base` object's JSON text (already checked as JSON when the ledger was read).
+    /// Strings without escapes are borrowed from it.
+    fn read_text(text: &'a str) -> Base<'a> {
         let mut base = Base::default();
-        for (key, v) in map {
-            if let (Some(field), Value::String(text)) = (Field::from_name(&key), v) {
-                base.values[field as usize] = Some(Cow::Owned(text));
+        let mut r = Reader::new(text);
+        // Only the bases of pairs that differ are read; a failure leaves the rest unknown.
+        let _ = (|| -> Result<(), JsonError> {
+            r.expect(b'{', "expected an object")?;
+            let mut first = true;
+            while r.open_key(&mut first)? {
+                let key = r.key_rest()?;
+                r.key_colon()?;
+                match (Field::from_name(&key), r.peek()) {
+                    (Some(field), Some(b'"')) => {
+                        base.values[field as usize] = Some(r.read_string()?);
+                    }
+                    _ => r.skip_value()?,
+                }
             }
-        }
+            Ok(())
+        })();
         base
     }
 }
@@ -56,92 +68,15 @@ impl<'a> Base<'a> {
 #[derive(Debug, Clone, Copy)]
 enum Stored<'a> {
     Value(&'a Value),
-    Raw(&'a RawValue),
+    /// The base object's JSON text.
+    Text(&'a str),
 }
 
 /// The ledger's entries by Central id. Entries without a text `centralId` are ignored; of two
 /// entries for one id the later counts (the ledger is written whole, so there are none).
 #[derive(Debug, Clone, Default)]
 pub struct Bases<'a> {
-    entries: HashMap<Cow<'a, str>, (Cow<'a, str>, Option<Stored<'a>>)>,
-}
-
-/// A ledger entry as its JSON text is read: the base is kept as text until needed.
-#[derive(serde::Deserialize)]
-struct RawEntry<'a> {
-    #[serde(
-        rename = "centralId",
-        borrow,
-        default,
-        deserialize_with = "text_or_none"
-    )]
-    central_id: Option<Cow<'a, str>>,
-    #[serde(
-        rename = "outlookId",
-        borrow,
-        default,
-        deserialize_with = "text_or_none"
-    )]
-    outlook_id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    base: Option<&'a RawValue>,
-}
-
-/// A string, borrowed where it has no escapes; any other value reads as `None` (as the
-/// value-based reading ignores it).
-fn text_or_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
-    struct V;
-    impl<'de> serde::de::Visitor<'de> for V {
-        type Value = Option<Cow<'de, str>>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("any value")
-        }
-        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-            Ok(Some(Cow::Borrowed(v)))
-        }
-        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Some(Cow::Owned(v.to_owned())))
-        }
-        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_seq<A: serde::de::SeqAccess<'de>>(
-            self,
-            mut a: A,
-        ) -> Result<Self::Value, A::Error> {
-            while a.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-            Ok(None)
-        }
-        fn visit_map<A: serde::de::MapAccess<'de>>(
-            self,
-            mut a: A,
-        ) -> Result<Self::Value, A::Error> {
-            while a
-                .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-                .is_some()
-            {}
-            Ok(None)
-        }
-    }
-    d.deserialize_any(V)
-}
-
-#[derive(serde::Deserialize)]
-struct RawLedger<'a> {
-    #[serde(borrow, default)]
-    entries: Vec<RawEntry<'a>>,
+    entries: HashMap<Cow<'a, str>, (Cow<'a, str>, Option<Stored<'a>>), Hasher>,
 }
 
 impl<'a> Bases<'a> {
@@ -166,21 +101,37 @@ impl<'a> Bases<'a> {
 
     /// The entries of a ledger's body as JSON text: each base stays text until a plan needs
     /// it, so a full ledger of unchanged pairs costs little more than a scan. `Err` for text
-    /// that is not a ledger's body.
+    /// that is not a ledger's body (not JSON, not an object, `entries` not an array).
     pub fn read_json(text: &'a [u8]) -> Result<Bases<'a>, String> {
-        // serde would read a struct from an array too: a body is an object.
-        if text.trim_ascii_start().first() != Some(&b'{') {
-            return Err("a ledger's body is a JSON object".into());
-        }
-        let ledger: RawLedger<'a> = serde_json::from_slice(text).map_err(|e| e.to_string())?;
-        let entries = ledger
-            .entries
-            .into_iter()
-            .filter_map(|e| {
-                let outlook_id = e.outlook_id.unwrap_or(Cow::Borrowed(""));
-                Some((e.central_id?, (outlook_id, e.base.map(Stored::Raw))))
-            })
-            .collect();
+        let text = std::str::from_utf8(text).map_err(|e| format!("not UTF-8: {e}"))?;
+        let mut r = Reader::new(text);
+        // Sized for entries of about 500 bytes (a full base), so that it rarely grows.
+        let mut entries = HashMap::with_capacity_and_hasher(text.len() / 512, Hasher::default());
+        (|| -> Result<(), JsonError> {
+            r.expect(b'{', "a ledger's body is a JSON object")?;
+            let mut first = true;
+            while r.open_key(&mut first)? {
+                let key = r.key_rest()?;
+                r.key_colon()?;
+                if key != "entries" {
+                    r.skip_value()?;
+                    continue;
+                }
+                r.expect(b'[', "entries must be an array")?;
+                let mut first = true;
+                while r.next_element(&mut first)? {
+                    if r.peek() != Some(b'{') {
+                        r.skip_value()?;
+                        continue;
+                    }
+                    if let Some((id, entry)) = read_entry(&mut r)? {
+                        entries.insert(id, entry);
+                    }
+                }
+            }
+            r.end()
+        })()
+        .map_err(|e| e.describe(text))?;
         Ok(Bases { entries })
     }
 
@@ -202,9 +153,39 @@ impl<'a> Bases<'a> {
         Some(match stored {
             None => Base::default(),
             Some(Stored::Value(v)) => Base::read(v),
-            Some(Stored::Raw(r)) => Base::read_raw(r),
+            Some(Stored::Text(t)) => Base::read_text(t),
         })
     }
+}
+
+type Entry<'a> = (Cow<'a, str>, Option<Stored<'a>>);
+
+/// One entry (at its `{`): its Central id and, when that is text, its Outlook id (`""` when not
+/// text) and base (kept as text).
+fn read_entry<'a>(r: &mut Reader<'a>) -> Result<Option<(Cow<'a, str>, Entry<'a>)>, JsonError> {
+    r.bump();
+    let (mut id, mut outlook_id, mut base) = (None, None, None);
+    let mut first = true;
+    while r.open_key(&mut first)? {
+        let key = r.key_rest()?;
+        r.key_colon()?;
+        let string = |r: &mut Reader<'a>| match r.peek() {
+            Some(b'"') => r.read_string().map(Some),
+            _ => r.skip_value().map(|()| None),
+        };
+        match key.as_ref() {
+            "centralId" => id = string(r)?,
+            "outlookId" => outlook_id = string(r)?,
+            "base" => {
+                let start = r.offset();
+                r.skip_value()?;
+                let text = r.text_between(start, r.offset());
+                base = (!text.trim_start().starts_with("null")).then_some(Stored::Text(text));
+            }
+            _ => r.skip_value()?,
+        }
+    }
+    Ok(id.map(|id| (id, (outlook_id.unwrap_or(Cow::Borrowed("")), base))))
 }
 
 /// A value as the ledger's `base` records it, the form in which both sides' values are
@@ -263,12 +244,14 @@ pub fn base_after(
     values
 }
 
-/// A base as the ledger's JSON object (unknown fields left out).
+/// A base as the ledger's JSON object (unknown fields left out, and `displayName`, which is
+/// never decided: DESIGN §2 keeps no base of it).
 pub fn base_json(values: &[Option<String>; FIELD_COUNT]) -> Value {
     Value::Object(
         Field::ALL
             .iter()
             .zip(values)
+            .filter(|(f, _)| **f != Field::DisplayName)
             .filter_map(|(f, v)| Some((f.name().to_owned(), Value::from(v.clone()?))))
             .collect(),
     )
@@ -302,5 +285,38 @@ mod tests {
         assert_eq!(raw.base("C-1", "O-1"), bases.base("C-1", "O-1"));
         assert!(raw.base("C-1", "O-9").is_none());
         assert!(Bases::read_json(b"[]").is_err());
+    }
+
+    #[test]
+    fn a_ledgers_json_text_is_read_strictly_around_lenient_entries() {
+        let text = br#" {"schema": 1, "history": [{"x": {"y": []}}], "entries": [
+            3, null, {"centralId": 7}, {"outlookId": "O-0"},
+            {"kind": "contact", "centralId": "C-\u0031", "outlookId": "O-1", "base":
+                {"surname": "O\u2019Brien", "title": null, "givenName": "Ann", "nope": {"a": "b"}}},
+            {"centralId": "C-2", "outlookId": 5, "base": null},
+            {"centralId": "C-3", "outlookId": "O-3", "base": [1]} ]} "#;
+        let bases = Bases::read_json(text).unwrap();
+        assert_eq!(bases.len(), 3);
+        let base = bases.base("C-1", "O-1").unwrap();
+        assert_eq!(base.get(Field::Surname), Some("O\u{2019}Brien"));
+        assert_eq!(base.get(Field::GivenName), Some("Ann"));
+        assert_eq!(base.get(Field::Title), None);
+        // An Outlook id that is not text names no contact; a base that is not an object
+        // knows nothing.
+        assert_eq!(bases.base("C-2", ""), Some(Base::default()));
+        assert_eq!(bases.base("C-3", "O-3"), Some(Base::default()));
+        for bad in [
+            &br#"{"entries": {}}"#[..],
+            br#"{"entries": [] } x"#,
+            br#"{"entries": [{"centralId": "C-1",}]}"#,
+            b"{\"entries\": [\xff]}",
+            b"",
+        ] {
+            assert!(
+                Bases::read_json(bad).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
     }
 }

@@ -116,13 +116,14 @@ async function main() {
       if (!centralId) continue;
       const h = o.homeAddress ?? {}, b = o.businessAddress ?? {};
       const base = {
-        title: o.title ?? "", givenName: o.givenName ?? "", surname: o.surname ?? "", displayName: o.displayName ?? "",
+        title: o.title ?? "", givenName: o.givenName ?? "", surname: o.surname ?? "",
         mobilePhone: o.mobilePhone ?? "", email: (o.emailAddresses?.[0]?.address ?? "").toLowerCase(),
         businessPhone: o.businessPhones?.[0] ?? "", businessHomePage: o.businessHomePage ?? "",
         "homeAddress.street": street(h), "homeAddress.city": h.city ?? "", "homeAddress.state": h.state ?? "",
         "homeAddress.countryOrRegion": h.countryOrRegion ?? "", "homeAddress.postalCode": h.postalCode ?? "",
         "businessAddress.street": street(b), "businessAddress.city": b.city ?? "", "businessAddress.state": b.state ?? "",
         "businessAddress.countryOrRegion": b.countryOrRegion ?? "", "businessAddress.postalCode": b.postalCode ?? "",
+        companyName: o.companyName ?? "",
       };
       entries.push({ centralId, kind: "contact", outlookId: o.id, folderId: "f", base, centralVersion: "1", syncedAt: "2026-12-01T00:00:00.000Z" });
     }

@@ -410,6 +410,7 @@ export function planReference(central, outlook, options) {
       reasons,
       changes,
       linkedBy: j === null ? null : link.kind,
+      account: null,
       display: displayOf(c),
     };
   });
