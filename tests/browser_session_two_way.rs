@@ -396,3 +396,70 @@ async fn a_company_typed_in_outlook_links_its_central_account_and_takes_its_name
     );
     assert_eq!(plan(&s).await["summary"]["upToDate"], 2, "not asked again");
 }
+
+#[wasm_bindgen_test]
+async fn central_writes_are_counted_in_progress_and_a_cancel_stops_those_not_started() {
+    let (config, get_token, folder) = synced(12).await;
+    for k in 0..12 {
+        let id = format!("C-tw-{k:05}");
+        edit_in_outlook(
+            &folder,
+            &id,
+            json!({ "mobilePhone": format!("+44 7700 9009{k:02}") }),
+        )
+        .await;
+    }
+    let s = session(config, &get_token);
+    let p = plan(&s).await;
+    let ids = ids_in(&p, &["update"]);
+    assert_eq!(ids.len(), 12);
+    // Cancelled as the first Central write finishes: those already sent finish, the rest are
+    // not sent.
+    let controller = web_sys::AbortController::new().unwrap();
+    let signal = controller.signal();
+    let (on_progress, events) = progress_recorder(move |_, e| {
+        if e["centralDone"] == 1 {
+            controller.abort();
+        }
+    });
+    let result = run(&s, &ids, run_options(Some(&on_progress), Some(&signal)))
+        .await
+        .unwrap();
+    let events = events.borrow().clone();
+    let done: Vec<u64> = events
+        .iter()
+        .map(|e| e["centralDone"].as_u64().unwrap())
+        .collect();
+    assert!(done.windows(2).all(|w| w[0] <= w[1]), "{done:?}");
+    assert!(events.iter().all(|e| e["centralTotal"] == 12), "{events:?}");
+    let records = result["records"].as_array().unwrap();
+    let central = |action: &str| {
+        records
+            .iter()
+            .filter(|r| r["central"]["action"] == action)
+            .count()
+    };
+    let (written, cancelled) = (central("updated"), central("skipped"));
+    assert_eq!(written + cancelled, 12, "{result}");
+    assert!((1..=4).contains(&written), "at most 4 in flight: {result}");
+    assert!(records
+        .iter()
+        .filter(|r| r["central"]["action"] == "skipped")
+        .all(|r| r["central"]["error"]["code"] == "cancelled"));
+    assert_eq!(
+        *done.last().unwrap(),
+        12,
+        "every write is counted, cancelled ones too"
+    );
+    // What was cancelled is still to do; what was written is not offered again.
+    let again = plan(&s).await;
+    assert_eq!(
+        (
+            again["summary"]["update"].as_u64(),
+            again["summary"]["upToDate"].as_u64()
+        ),
+        (Some(cancelled as u64), Some(written as u64)),
+        "{}",
+        again["summary"]
+    );
+}

@@ -30,9 +30,11 @@ export class ProgressView {
   }
 
   update(p) {
-    this.bar.max = Math.max(p.total, 1);
-    this.bar.value = p.done;
-    const line = `${count(p.done)} of ${count(p.total)} done: ${count(p.created)} created, ${count(p.updated)} updated, ${count(p.failed)} failed.`;
+    const centralTotal = p.centralTotal ?? 0, centralDone = p.centralDone ?? 0;
+    this.bar.max = Math.max(p.total + centralTotal, 1);
+    this.bar.value = p.done + centralDone;
+    const central = centralTotal ? ` Central: ${count(centralDone)} of ${count(centralTotal)} written.` : "";
+    const line = `${count(p.done)} of ${count(p.total)} done: ${count(p.created)} created, ${count(p.updated)} updated, ${count(p.failed)} failed.${central}`;
     this.text.textContent = line;
     const waiting = p.waitingSeconds > 0;
     this.waiting.hidden = !waiting;

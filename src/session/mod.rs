@@ -168,7 +168,14 @@ impl SyncSession {
                 }
                 _ => None,
             };
-            let report = |progress: Progress| {
+            // Graph's progress as last reported, with Central's writes counted beside it.
+            let central_patches = selection.central;
+            let last = std::cell::Cell::new(Progress {
+                central_total: central_patches.len(),
+                ..Progress::default()
+            });
+            let emit = |progress: Progress| {
+                last.set(progress);
                 if let Some(f) = &on_progress {
                     if let Ok(v) = to_js(&progress) {
                         // A throwing progress callback must not stop the run.
@@ -176,8 +183,22 @@ impl SyncSession {
                     }
                 }
             };
+            let report = |graph: Progress| {
+                let now = last.get();
+                emit(Progress {
+                    central_done: now.central_done,
+                    central_total: now.central_total,
+                    ..graph
+                });
+            };
+            let central_done = || {
+                let now = last.get();
+                emit(Progress {
+                    central_done: now.central_done + 1,
+                    ..now
+                });
+            };
             let done = std::cell::Cell::new(false);
-            let central_patches = selection.central;
             let work = async {
                 let graph = execute(
                     &settings.graph,
@@ -198,7 +219,14 @@ impl SyncSession {
                 let central = async {
                     match &settings.central {
                         Some(client) if !central_patches.is_empty() => {
-                            write_central(client, central_patches, &replan, signal.as_ref()).await
+                            write_central(
+                                client,
+                                central_patches,
+                                &replan,
+                                signal.as_ref(),
+                                &central_done,
+                            )
+                            .await
                         }
                         _ => Vec::new(),
                     }

@@ -19,12 +19,14 @@ pub const CENTRAL_CONCURRENCY: usize = 4;
 /// `None` when the plan's edit no longer applies as it was shown.
 pub type Replan<'a> = dyn Fn(&Value, &CentralPatch) -> Option<CentralPatch> + 'a;
 
-/// Writes every patch; returns each record's outcome, by Central id.
+/// Writes every patch; returns each record's outcome, by Central id. `on_done` is called as
+/// each write finishes (for the run's progress).
 pub async fn write_central(
     client: &CentralClient,
     patches: Vec<CentralPatch>,
     replan: &Replan<'_>,
     signal: Option<&web_sys::AbortSignal>,
+    on_done: &dyn Fn(),
 ) -> Vec<(String, CentralOutcome)> {
     stream::iter(patches)
         .map(|patch| async move {
@@ -48,6 +50,7 @@ pub async fn write_central(
                     },
                 }
             };
+            on_done();
             (patch.central_id, outcome)
         })
         .buffer_unordered(CENTRAL_CONCURRENCY)

@@ -89,6 +89,9 @@ pub struct Progress {
     pub failed: usize,
     /// Seconds the run is waiting now because Graph throttled it (0 when not waiting).
     pub waiting_seconds: f64,
+    /// Two-way: Central writes finished (written or failed), and to make.
+    pub central_done: usize,
+    pub central_total: usize,
 }
 
 /// A write to make.
