@@ -87,3 +87,19 @@ fn ascii_json(plan: &crate::engine::Plan<'_>) -> String {
     }
     out
 }
+
+/// The steps of reading a ledger's body as `planSync` does, each timed: the UTF-8 check, then
+/// the whole read (which repeats the check).
+#[wasm_bindgen(js_name = benchLedgerPhases)]
+pub fn bench_ledger_phases(ledger: &[u8]) -> String {
+    let t0 = now();
+    let ok = std::str::from_utf8(ledger).is_ok();
+    let t1 = now();
+    let bases = crate::engine::Bases::read_json(ledger).map(|b| b.len());
+    let t2 = now();
+    format!(
+        "utf8 {:.1} ms ({ok}), read_json {:.1} ms ({bases:?} entries)",
+        t1 - t0,
+        t2 - t1
+    )
+}
