@@ -54,6 +54,9 @@ pub enum ErrorCode {
     PossibleDuplicate,
     /// Central refused a write (its 400 or 409): the message gives Central's code and words.
     CentralRejected,
+    /// A run with more deletions than it makes without asking: `confirmDeletions` must be
+    /// their number.
+    ConfirmDeletions,
 }
 
 impl ErrorCode {
@@ -80,6 +83,7 @@ impl ErrorCode {
             ErrorCode::OutcomeUnknown => "outcomeUnknown",
             ErrorCode::PossibleDuplicate => "possibleDuplicate",
             ErrorCode::CentralRejected => "centralRejected",
+            ErrorCode::ConfirmDeletions => "confirmDeletions",
         }
     }
 }

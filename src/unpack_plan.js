@@ -24,6 +24,9 @@ export function unpackPlan(ascii, wide, words) {
     upToDate: words[w++],
     nonActionable: words[w++],
     conflict: words[w++],
+    deleteInOutlook: words[w++],
+    deleteInCentral: words[w++],
+    restoreInOutlook: words[w++],
   };
   const items = [];
   for (let i = 0; i < itemCount; i++) {

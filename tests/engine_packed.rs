@@ -57,7 +57,7 @@ fn rich_plan() -> Plan<'static> {
             central_id: Cow::Owned(format!("C-{n}{nasty}")),
             outlook_id: (n % 2 == 0).then(|| Cow::Owned(format!("O-{n}"))),
             state,
-            reasons: Reason::ALL[..n * 2].to_vec(),
+            reasons: Reason::ALL[..(n * 2).min(Reason::ALL.len())].to_vec(),
             changes: Field::ALL
                 .iter()
                 .skip(n)
@@ -84,7 +84,7 @@ fn rich_plan() -> Plan<'static> {
                 &format!("z{n}@x.com"),
                 ["", nasty][n % 2],
             ),
-            central_index: n,
+            central_index: Some(n),
             outlook_index: None,
         })
         .collect();
@@ -102,6 +102,9 @@ fn rich_plan() -> Plan<'static> {
             up_to_date: 3,
             non_actionable: 4,
             conflict: 5,
+            delete_in_outlook: 6,
+            delete_in_central: 7,
+            restore_in_outlook: 8,
         },
         options: Default::default(),
         display_copies: Default::default(),
@@ -127,7 +130,7 @@ fn packs_every_string_in_order_and_counts_utf16_code_units() {
                 linked_by: Some(LinkedBy::Email),
                 account: None,
                 display: display("Zoë", "Lée", "zoe@x.com", ""),
-                central_index: 0,
+                central_index: Some(0),
                 outlook_index: None,
             },
             PlanItem {
@@ -143,7 +146,7 @@ fn packs_every_string_in_order_and_counts_utf16_code_units() {
                     matched_by: MatchedBy::Substring,
                 }),
                 display: display("", "Ann Lee", "", "Acme"),
-                central_index: 1,
+                central_index: Some(1),
                 outlook_index: Some(0),
             },
         ],
@@ -159,23 +162,26 @@ fn packs_every_string_in_order_and_counts_utf16_code_units() {
             up_to_date: 5,
             non_actionable: 6,
             conflict: 7,
+            delete_in_outlook: 8,
+            delete_in_central: 9,
+            restore_in_outlook: 10,
         },
         options: Default::default(),
         display_copies: Default::default(),
     };
     let packed = pack_plan(&plan);
     let names = names();
-    assert_eq!(names.len(), 42);
-    let mut words = vec![42];
+    assert_eq!(names.len(), 46);
+    let mut words = vec![46];
     words.extend(names.iter().map(|n| n.len() as u32 * 2));
-    words.extend([2, 2, 1, 3, 4, 5, 6, 7]);
+    words.extend([2, 2, 1, 3, 4, 5, 6, 7, 8, 9, 10]);
     // "C-é😀": 5 units, wide; no Outlook id; update; "email" + 1; two reasons; one change:
-    // surname, toCentral (name 38) times two, "Lée" (wide), ""; display "Zoë Lée" (wide),
+    // surname, toCentral (name 42) times two, "Lée" (wide), ""; display "Zoë Lée" (wide),
     // "zoe@x.com", ""; no account.
-    words.extend([11, 0, 1, 7, 2, 8, 15, 1, 20, 76, 7, 0, 15, 18, 0, 0]);
+    words.extend([11, 0, 1, 10, 2, 11, 18, 1, 24, 84, 7, 0, 15, 18, 0, 0]);
     // "C-2"; "Ø" (wide) + 1; upToDate; "id" + 1; no reasons, no changes; display "Ann Lee",
-    // "", "Acme"; account "substring" (name 41) + 1, "A-1", "Acme".
-    words.extend([6, 4, 2, 6, 0, 0, 14, 0, 8, 42, 6, 8]);
+    // "", "Acme"; account "substring" (name 45) + 1, "A-1", "Acme".
+    words.extend([6, 4, 2, 9, 0, 0, 14, 0, 8, 46, 6, 8]);
     words.extend([6, 0, 3]);
     assert_eq!(packed.words, words);
     assert_eq!(
@@ -200,7 +206,7 @@ fn reads_back_as_serde_json_writes_the_plan() {
                 linked_by,
                 account: None,
                 display: ItemDisplay::default(),
-                central_index: n,
+                central_index: Some(n),
                 outlook_index: None,
             });
         }
@@ -241,8 +247,8 @@ fn words_or_text_that_do_not_fit_are_malformed() {
         assert_eq!(to_value(&cut), Err(Malformed));
     }
     let mut bad_name = packed;
-    let state_at = bad_name.words[0] as usize + 1 + 8 + 2;
-    bad_name.words[state_at] = 42;
+    let state_at = bad_name.words[0] as usize + 1 + 11 + 2;
+    bad_name.words[state_at] = 46;
     assert_eq!(to_value(&bad_name), Err(Malformed));
 }
 

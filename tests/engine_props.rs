@@ -170,7 +170,7 @@ proptest! {
         }
         // Contacts that no write targeted are byte-for-byte unchanged.
         let targeted: HashSet<&str> = ws.iter().filter_map(|w| match w {
-            Write::Update { outlook_id, .. } => Some(outlook_id.as_str()),
+            Write::Update { outlook_id, .. } | Write::Delete { outlook_id, .. } => Some(outlook_id.as_str()),
             Write::Create { .. } => None,
         }).collect();
         for (old, new) in outlook.iter().zip(&folder.contacts) {
@@ -304,7 +304,8 @@ fn planning_while_reading_reads_lone_surrogates_as_the_parsed_records_do() {
     let plan = to_value(&packed).unwrap();
     assert_eq!(
         plan["summary"],
-        json!({"new": 0, "update": 2, "upToDate": 0, "nonActionable": 0, "conflict": 0})
+        json!({"new": 0, "update": 2, "upToDate": 0, "nonActionable": 0, "conflict": 0,
+               "deleteInOutlook": 0, "deleteInCentral": 0, "restoreInOutlook": 0})
     );
     assert_eq!(column(&plan["items"], "outlookId"), ["O-1", "O-2"]);
     // Both given names read as "Bo\u{fffd}": not a change.

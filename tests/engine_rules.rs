@@ -635,7 +635,8 @@ fn items_follow_central_order_and_summary_counts_each_state() {
     );
     assert_eq!(
         serde_json::to_value(p.summary).unwrap(),
-        json!({ "new": 2, "update": 1, "upToDate": 0, "nonActionable": 1, "conflict": 0 })
+        json!({ "new": 2, "update": 1, "upToDate": 0, "nonActionable": 1, "conflict": 0,
+                "deleteInOutlook": 0, "deleteInCentral": 0, "restoreInOutlook": 0 })
     );
     assert_eq!(p.excluded, 1);
 }
@@ -649,7 +650,8 @@ fn plan_serializes_to_the_public_shape() {
                             "reasons": ["malformedEmail"], "changes": [], "linkedBy": null,
                             "account": null, "display": { "name": "A B", "email": "bad", "company": "" } }],
                 "excluded": 0, "orphans": [],
-                "summary": { "new": 0, "update": 0, "upToDate": 0, "nonActionable": 1, "conflict": 0 } })
+                "summary": { "new": 0, "update": 0, "upToDate": 0, "nonActionable": 1, "conflict": 0,
+                             "deleteInOutlook": 0, "deleteInCentral": 0, "restoreInOutlook": 0 } })
     );
 }
 

@@ -166,7 +166,7 @@ fn check(cases: Vec<Case>, conflicts: Conflicts, empty: EmptyValues) -> Result<(
             item.reasons,
             item.changes
         );
-        let n = item.central_index;
+        let n = item.central_index.expect("every item is an active record");
         let writes = plan.writes_for(item, &item.changes, item.account.as_ref(), &cs, &os);
         if let Some(w) = &writes.graph {
             folder.apply(w);

@@ -1052,9 +1052,7 @@ fn check(case: Case) -> Result<Vec<&'static str>, TestCaseError> {
                     prop_assert!(copies.is_empty(), "{:?} hides {:?}: {:?}", r, copies, log);
                 }
             }
-            Action::Updated | Action::UpdatedInCentral => {
-                prop_assert!(false, "a create reported as updated: {r:?}")
-            }
+            _ => prop_assert!(false, "a create reported as {:?}: {r:?}", r.action),
         }
     }
     // Nothing that was there before is deleted; contacts not selected are untouched.

@@ -1,14 +1,31 @@
 // The widget's words: states, change fields, outcomes, reason codes (DESIGN §3, §4) and error
 // codes (what happened, what to do next). Every stable code the page shows is named here once.
 
-export const STATES = ["new", "update", "upToDate", "nonActionable", "conflict"];
+/** The states in the order the counts show them; the two-way and deletion ones only when the plan has them. */
+export const STATES = ["new", "update", "upToDate", "nonActionable", "conflict",
+  "createInCentral", "restoreInOutlook", "deleteInOutlook", "deleteInCentral"];
 export const STATE_LABEL = {
   new: "New", update: "Update", upToDate: "Up to date", nonActionable: "Not syncable", conflict: "Conflict",
   createInCentral: "Create in Central", deleteInOutlook: "Delete in Outlook",
   deleteInCentral: "Delete in Central", restoreInOutlook: "Restore in Outlook",
 };
-/** States a user may select for a sync (toOutlook). */
-export const SELECTABLE = new Set(["new", "update"]);
+/** States "Select all" selects: what a sync creates or updates (a restore is a create). */
+export const SELECTABLE = new Set(["new", "update", "restoreInOutlook"]);
+/**
+ * States that delete a record: listed apart and selected one by one (or with "Select all
+ * deletions"), never by "Select all", since what is deleted is not undone by the next sync.
+ */
+export const DELETIONS = new Set(["deleteInOutlook", "deleteInCentral"]);
+/** Which side a deletion deletes from, as its row says it. */
+export const DELETES_FROM = { deleteInOutlook: "Deletes the Outlook copy", deleteInCentral: "Deletes the Central record" };
+/** What a row with nothing else to say (no changes, no reasons) will do. */
+export const STATE_DETAIL = {
+  new: "Will be created in Outlook",
+  createInCentral: "Will be created in Central",
+  restoreInOutlook: "Deleted in Outlook, but Central contacts are read-only: it will be created again in Outlook",
+  deleteInOutlook: "No longer an active Central contact (or gone from Central)",
+  deleteInCentral: "Deleted in Outlook, or moved out of the synced folders",
+};
 
 const REASON_TEXT = {
   deceased: "The name says “deceased”",
@@ -52,6 +69,32 @@ export function reasonText(code, item, shared) {
   return REASON_TEXT[code] ?? code;
 }
 
+/**
+ * `deletedButEdited` in words, by the side that deleted (`deletedIn`): what happened, and what
+ * "Keep Central's" / "Keep Outlook's" then does (null: that side cannot decide yet).
+ */
+export const DELETED_BUT_EDITED = {
+  outlook: {
+    what: "Deleted in Outlook, but edited in Central since the last sync.",
+    central: "Central's edit is kept: the contact will be created again in Outlook.",
+    outlook: "Outlook's deletion is kept: the Central record will be deleted.",
+  },
+  central: {
+    what: "No longer active in Central, but edited in Outlook since the last sync.",
+    central: "Central's side is kept: the Outlook copy will be deleted.",
+    outlook: null, // restoring the record in Central is not built: such a record is skipped
+  },
+};
+
+/**
+ * Which side deleted the record of a `deletedButEdited` conflict. An item whose Outlook contact
+ * is gone cannot be linked to one, so `linkedBy` null means Outlook deleted it; a linked
+ * contact means Central's record is the one no longer active.
+ */
+export function deletedIn(item) {
+  return item.linkedBy ? "central" : "outlook";
+}
+
 /** How a company typed in Outlook found its Central account. */
 export const ACCOUNT_MATCH = { exact: "same name", substring: "the only account whose name contains it" };
 
@@ -68,7 +111,11 @@ for (const [side, word] of [["homeAddress", "Home"], ["businessAddress", "Work"]
   });
 }
 
-export const ACTION_LABEL = { created: "Created", updated: "Updated", updatedInCentral: "Updated in Central", skipped: "Skipped", failed: "Failed" };
+export const ACTION_LABEL = {
+  created: "Created", updated: "Updated", createdInCentral: "Created in Central", updatedInCentral: "Updated in Central",
+  deletedInOutlook: "Deleted in Outlook", deletedInCentral: "Deleted in Central", restored: "Restored in Outlook",
+  skipped: "Skipped", failed: "Failed",
+};
 
 /** Which side a change writes. */
 export const DIRECTION_LABEL = { toOutlook: "Central → Outlook", toCentral: "Outlook → Central", conflict: "Edited on both sides" };
@@ -89,7 +136,7 @@ export const ERRORS = {
   noPlan: ["There is no current plan to sync.", "Plan again, then sync."],
   stalePlan: ["Someone synced this mailbox since this plan was made.", "Plan again, then sync."],
   changedSincePlan: ["The record changed after the plan was made, so it was not written.", "Plan again to see its current state."],
-  confirmDeletions: ["The sync would delete more records than the safety limit allows.", "Check the plan; sync fewer deletions at a time."],
+  confirmDeletions: ["This sync would delete more records than a run deletes without asking, so nothing was written.", "Check the deletions you selected, then type their number to confirm, or select fewer."],
   cancelled: ["The sync was cancelled before this record was written.", "Plan again to sync what is left."],
   alreadyInFolder: ["This contact was already in the folder: another sync created it after this plan was made.", "Plan again to see it linked; nothing was created twice."],
   outcomeUnknown: ["It is not known whether this contact was written.", "Plan again: a contact that was created is linked by its Central id, never created twice."],

@@ -60,6 +60,12 @@ export class ProgressView {
   }
 }
 
+/** What a record's action wrote, said by the side it wrote. */
+const WRITTEN = {
+  created: "Created in Outlook", updated: "Updated in Outlook", restored: "Created again in Outlook",
+  deletedInOutlook: "The Outlook copy was deleted", deletedInCentral: "The Central record was deleted",
+};
+
 /** The results section. `onReplan()` for its "Plan again". */
 export class ResultsView {
   constructor({ id, pageSize, onReplan }) {
@@ -80,16 +86,20 @@ export class ResultsView {
   show(result, items) {
     const byId = new Map(result.records.map((r) => [r.centralId, null]));
     for (const item of items) if (byId.has(item.centralId)) byId.set(item.centralId, shown(item));
-    const parts = [`${count(result.created)} created`, `${count(result.updated)} updated`,
-      ...(result.updatedInCentral ? [`${count(result.updatedInCentral)} updated in Central`] : []),
+    // The two-way and deletion counts are said only when there are any, so a one-way line reads as before.
+    const optional = [[result.createdInCentral, "created in Central"], [result.updatedInCentral, "updated in Central"],
+      [result.restored, "restored in Outlook"], [result.deletedInOutlook, "deleted in Outlook"], [result.deletedInCentral, "deleted in Central"]]
+      .filter(([n]) => n > 0).map(([n, words]) => `${count(n)} ${words}`);
+    const parts = [`${count(result.created)} created`, `${count(result.updated)} updated`, ...optional,
       `${count(result.failed)} failed`, `${count(result.skipped)} skipped`];
     const line = `${result.cancelled ? "Sync cancelled" : "Sync finished"}: ${parts.join(", ")}.`;
     this.summary.replaceChildren(line, result.cancelled ? " Records it did not reach are marked skipped; plan again to sync them." : "");
-    Object.assign(this.summary.dataset, { created: result.created, updated: result.updated, failed: result.failed });
+    Object.assign(this.summary.dataset, { created: result.created, updated: result.updated, failed: result.failed,
+      deletedInOutlook: result.deletedInOutlook ?? 0, deletedInCentral: result.deletedInCentral ?? 0, restored: result.restored ?? 0 });
     this.rows = result.records.map((record) => ({ record, ...(byId.get(record.centralId) ?? { name: "", email: "" }) }));
     // Failures first: they are what needs attention.
-    const order = { failed: 0, skipped: 1, created: 2, updated: 3, updatedInCentral: 3 };
-    this.table.setRows([...this.rows].sort((a, b) => (order[a.record.action] ?? 4) - (order[b.record.action] ?? 4)));
+    const order = { failed: 0, skipped: 1, deletedInCentral: 2, deletedInOutlook: 2, restored: 3, created: 3, createdInCentral: 3, updated: 4, updatedInCentral: 4 };
+    this.table.setRows([...this.rows].sort((a, b) => (order[a.record.action] ?? 5) - (order[b.record.action] ?? 5)));
     this.node.hidden = false;
     this.heading.focus();
     return line;
@@ -105,7 +115,7 @@ export class ResultsView {
     // Each side said apart: a two-way record may be written in Outlook and not in Central.
     const central = record.central;
     const written = [
-      record.action === "created" ? "Created in Outlook" : record.action === "updated" ? "Updated in Outlook" : "",
+      WRITTEN[record.action] ?? "",
       central?.action === "updated" ? "Updated in Central" : central?.action === "failed" ? "Not written in Central:" : "",
     ].filter(Boolean).join("; ");
     const detail = [written && h("span", { class: "cos-sides" }, `${written} `),

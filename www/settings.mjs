@@ -1,19 +1,27 @@
-// Settings: the Central URL, the mailbox, the folder, the direction and what an empty Central value does,
-// remembered in localStorage (never a token); the folder list through the package's listFolders.
+// Settings: the Central URL, the mailbox, the folder, the direction, what an empty Central value does
+// and how deletions propagate, remembered in localStorage (never a token); the folder list through
+// the package's listFolders.
 import { h } from "./dom.mjs";
 
 /** Settings the user can change. */
-export const REMEMBERED = ["centralUrl", "mailbox", "folderId", "emptyValues", "direction"];
+export const REMEMBERED = ["centralUrl", "mailbox", "folderId", "emptyValues", "direction", "deletions", "readOnlyContact"];
+/** The ones that are on or off; the rest are text. */
+const FLAGS = new Set(["readOnlyContact"]);
+// A data-* attribute gives "true" or "false" as text.
+const flag = (value) => value === true || value === "true";
 
 /** The remembered settings over the configured ones. */
 export function loadSettings(cfg) {
-  const base = Object.fromEntries(REMEMBERED.map((k) => [k, cfg[k]]));
+  const base = Object.fromEntries(REMEMBERED.map((k) => [k, FLAGS.has(k) ? flag(cfg[k]) : cfg[k]]));
   try {
     const saved = JSON.parse(localStorage.getItem(cfg.storageKey) || "{}");
-    for (const k of REMEMBERED) if (typeof saved[k] === "string") base[k] = saved[k];
+    for (const k of REMEMBERED) if (typeof saved[k] === (FLAGS.has(k) ? "boolean" : "string")) base[k] = saved[k];
   } catch { /* unreadable or blocked storage: defaults */ }
   return base;
 }
+
+/** What `deletions` is when not chosen (DESIGN §4): off one way, propagate both ways. */
+export const defaultDeletions = (direction) => (direction === "twoWay" ? "propagate" : "off");
 
 export function saveSettings(cfg, settings) {
   try {
@@ -48,6 +56,14 @@ export class SettingsView {
       h("option", { value: "toOutlook" }, "Central → Outlook"),
       h("option", { value: "twoWay", disabled: !canWriteCentral }, "Both ways (Outlook edits go to Central)"));
     this.direction.value = canWriteCentral ? settings.direction : "toOutlook";
+    // Until the user picks one, Deletions shows (and follows) the direction's default, and the
+    // package is left to apply it.
+    this.deletionsChosen = settings.deletions === "off" || settings.deletions === "propagate";
+    this.deletions = h("select", { id: id("deletions") },
+      h("option", { value: "off" }, "Don't propagate"),
+      h("option", { value: "propagate" }, "Propagate"));
+    this.deletions.value = this.deletionsChosen ? settings.deletions : defaultDeletions(this.direction.value);
+    this.readOnlyContact = h("input", { id: id("readonly-contact"), type: "checkbox", checked: Boolean(settings.readOnlyContact) });
     this.box = h("fieldset", { class: "cos-settings-box" },
       h("legend", { class: "cos-visually-hidden" }, "Settings"),
       h("div", { class: "cos-field" }, h("label", { htmlFor: id("central") }, "Central URL"), this.centralUrl),
@@ -59,11 +75,22 @@ export class SettingsView {
       h("div", { class: "cos-field cos-inline" }, h("label", { htmlFor: id("newfolder") }, "Or a new folder named"), this.newFolder, this.createFolder),
       h("div", { class: "cos-field" }, h("label", { htmlFor: id("direction") }, "Sync direction"), this.direction),
       h("div", { class: "cos-field" }, h("label", { htmlFor: id("empty") }, "When Central has no value where Outlook has one"), this.emptyValues),
+      h("div", { class: "cos-field" }, h("label", { htmlFor: id("deletions") }, "Deletions"), this.deletions),
+      h("div", { class: "cos-field cos-check" }, this.readOnlyContact,
+        h("label", { htmlFor: id("readonly-contact") }, "Central contacts are read-only (deleted Outlook contacts come back)")),
       h("button", { type: "submit" }, "Save and plan"));
     const form = h("form", { class: "cos-settings-form", onsubmit: (e) => { e.preventDefault(); onApply(); } }, this.box);
     this.folder.addEventListener("change", () => onApply());
     this.emptyValues.addEventListener("change", () => onApply());
-    this.direction.addEventListener("change", () => onApply());
+    this.direction.addEventListener("change", () => {
+      if (!this.deletionsChosen) this.deletions.value = defaultDeletions(this.direction.value);
+      onApply();
+    });
+    this.deletions.addEventListener("change", () => {
+      this.deletionsChosen = true;
+      onApply();
+    });
+    this.readOnlyContact.addEventListener("change", () => onApply());
     this.sharedAddress.addEventListener("input", () => { this.mailboxShared.checked = true; });
     this.node = h("details", { class: "cos-settings", open: true }, h("summary", {}, "Settings"), form);
   }
@@ -78,6 +105,8 @@ export class SettingsView {
       folderId: this.folder.value,
       emptyValues: this.emptyValues.value,
       direction: this.direction.value,
+      deletions: this.deletionsChosen ? this.deletions.value : "",
+      readOnlyContact: this.readOnlyContact.checked,
     };
   }
 

@@ -1,7 +1,9 @@
 // The plan as a table: counts per state (also the state filter), search, selection, one row per
-// plan item with its changes or reasons in words. Rows come from the plan items alone (`display`).
+// plan item with its changes or reasons in words; deletions in a section of their own, each
+// ticked by hand. Rows come from the plan items alone (`display`).
 import { h, count } from "./dom.mjs";
-import { STATES, STATE_LABEL, SELECTABLE, FIELD_LABEL, DIRECTION_LABEL, ACCOUNT_MATCH, reasonText, sharedCentralIds } from "./messages.mjs";
+import { STATES, STATE_LABEL, SELECTABLE, DELETIONS, DELETES_FROM, STATE_DETAIL, DELETED_BUT_EDITED, deletedIn,
+  FIELD_LABEL, DIRECTION_LABEL, ACCOUNT_MATCH, reasonText, sharedCentralIds } from "./messages.mjs";
 import { downloadCsv } from "./csv.mjs";
 
 /** What a plan item shows: `{ name, email, company }` ("" when absent). */
@@ -56,40 +58,70 @@ export class PagedTable {
 
 /**
  * Which plan items are selected, kept without a pass over all of them: the states chosen
- * wholesale ("Select new") and the rows ticked or unticked by hand since.
+ * wholesale ("Select new", "Select all deletions") and the rows ticked or unticked by hand since.
+ * The deletions are chosen apart from the rest: "Select all", "Select new" leave them as they are.
  */
 class Selection {
   constructor(resolutions) {
     this.states = new Set();
-    this.byHand = new Map(); // centralId → selected (selectable items have unique ids)
+    this.byHand = new Map(); // key(item) → { on, state }
     this.resolutions = resolutions; // centralId → "central" | "outlook": a conflict with a side picked
   }
 
-  choose(states) {
-    this.states = new Set([...states].filter((s) => SELECTABLE.has(s)));
-    this.byHand.clear();
+  /**
+   * A row's key. Selectable items have unique Central ids, but a deletion may share its id
+   * with another item (an extra copy of a record that is kept), so it adds its Outlook id.
+   */
+  static key(item) {
+    return DELETIONS.has(item.state) ? `${item.centralId}\u0000${item.outlookId ?? ""}` : item.centralId;
+  }
+
+  /** Selects exactly the items of `states` among the non-deletions; deletions too unless `keepDeletions`. */
+  choose(states, keepDeletions = true) {
+    const kept = keepDeletions ? [...this.states].filter((s) => DELETIONS.has(s)) : [];
+    this.states = new Set([...[...states].filter((s) => SELECTABLE.has(s)), ...kept]);
+    for (const [key, { state }] of this.byHand) if (!keepDeletions || !DELETIONS.has(state)) this.byHand.delete(key);
+  }
+
+  /** Selects every deletion, or none, leaving the rest as it is. */
+  chooseDeletions(on) {
+    for (const state of DELETIONS) on ? this.states.add(state) : this.states.delete(state);
+    for (const [key, { state }] of this.byHand) if (DELETIONS.has(state)) this.byHand.delete(key);
   }
 
   selectable(item) {
-    return SELECTABLE.has(item.state) || this.resolutions.has(item.centralId);
+    return SELECTABLE.has(item.state) || DELETIONS.has(item.state) || this.resolutions.has(item.centralId);
   }
 
   has(item) {
-    return this.selectable(item) && (this.byHand.get(item.centralId) ?? this.states.has(item.state));
+    return this.selectable(item) && (this.byHand.get(Selection.key(item))?.on ?? this.states.has(item.state));
   }
 
   set(item, on) {
-    if (on === this.states.has(item.state)) this.byHand.delete(item.centralId);
-    else this.byHand.set(item.centralId, on);
+    const key = Selection.key(item);
+    if (on === this.states.has(item.state)) this.byHand.delete(key);
+    else this.byHand.set(key, { on, state: item.state });
   }
 
+  /** How many are selected (`all`), and how many of them are deletions. */
   size(summary) {
-    let n = 0;
-    for (const state of this.states) n += summary[state] ?? 0;
-    for (const on of this.byHand.values()) n += on ? 1 : -1;
-    return n;
+    let all = 0, deletions = 0;
+    for (const state of this.states) {
+      const n = summary[state] ?? 0;
+      all += n;
+      if (DELETIONS.has(state)) deletions += n;
+    }
+    for (const { on, state } of this.byHand.values()) {
+      all += on ? 1 : -1;
+      if (DELETIONS.has(state)) deletions += on ? 1 : -1;
+    }
+    return { all, deletions };
   }
 }
+
+const isDeletion = (item) => DELETIONS.has(item.state);
+/** One-way's states: counted even when there are none. */
+const ALWAYS_COUNTED = new Set(["new", "update", "upToDate", "nonActionable", "conflict"]);
 
 /** The plan section. `onSync(ids)` for "Sync selected", `onReplan()` for "Plan again". */
 export class PlanView {
@@ -101,6 +133,7 @@ export class PlanView {
     this.resolutions = new Map(); // conflicts the user resolved: centralId → side
     this.selected = new Selection(this.resolutions);
     this.running = false;
+    this.deletionCount = 0; // deleteInOutlook + deleteInCentral items in the plan
     this.counts = h("div", { class: "cos-counts", role: "group", "aria-label": "Filter by state" });
     this.note = h("p", { class: "cos-note" });
     this.search = h("input", { id: id("search"), type: "search", autocomplete: "off", placeholder: "Name or email" });
@@ -113,6 +146,7 @@ export class PlanView {
     this.sync = h("button", { type: "button", class: "cos-primary", disabled: true, onclick: () => onSync(this.selectedIds()) }, "Sync selected");
     this.table = new PagedTable(pageSize, ["Select", "State", "Name", "Email", "Central id", "Details"],
       (item) => this.row(item), "Contacts in the plan");
+    this.deletions = this.deletionSection(id, pageSize);
     this.node = h("section", { class: "cos-plan", hidden: true, "aria-labelledby": id("plan-h") },
       h("h3", { id: id("plan-h") }, "Plan"),
       this.counts, this.note,
@@ -120,7 +154,7 @@ export class PlanView {
         h("label", { htmlFor: id("search") }, "Search"), this.search,
         h("span", { class: "cos-group", role: "group", "aria-label": "Select" },
           h("button", { type: "button", onclick: () => this.select(SELECTABLE) }, "Select all"),
-          h("button", { type: "button", onclick: () => this.select(new Set()) }, "Select none"),
+          h("button", { type: "button", onclick: () => this.select(new Set(), false) }, "Select none"),
           h("button", { type: "button", onclick: () => this.select(new Set(["new"])) }, "Select new"),
           h("button", { type: "button", onclick: () => this.select(new Set(["update"])) }, "Select updates")),
         h("span", { class: "cos-group", role: "group", "aria-label": "Conflicts" },
@@ -129,7 +163,29 @@ export class PlanView {
         h("button", { type: "button", onclick: () => this.exportNotSyncable() }, "Download not-syncable records (CSV)"),
         h("button", { type: "button", onclick: () => onReplan() }, "Plan again")),
       h("div", { class: "cos-syncbar" }, this.selection, this.sync),
-      this.table.node);
+      this.table.node,
+      this.deletions.node);
+  }
+
+  /**
+   * The deletions, apart from the other rows (which never list them): each says which side it
+   * deletes from and has its own checkbox; nothing in it is selected until the user ticks it.
+   */
+  deletionSection(id, pageSize) {
+    const d = {};
+    d.table = new PagedTable(pageSize, ["Select", "Deletes", "Name", "Email", "Central id", "Why"],
+      (item) => this.deletionRow(item), "Deletions in the plan");
+    d.selection = h("span", { class: "cos-deletions-selection", "aria-live": "polite" });
+    d.node = h("section", { id: id("deletions"), class: "cos-deletions", hidden: true },
+      h("h4", { id: id("deletions-h") }, "Deletions"),
+      h("p", { class: "cos-deletions-intro" },
+        "A deletion is not undone by the next sync, so none is selected until you tick it; Select all leaves them out."),
+      h("div", { class: "cos-toolbar" },
+        h("button", { type: "button", id: id("select-deletions"), onclick: () => this.selectDeletions(true) }, "Select all deletions"),
+        h("button", { type: "button", id: id("select-no-deletions"), onclick: () => this.selectDeletions(false) }, "Select no deletions"),
+        d.selection),
+      d.table.node);
+    return d;
   }
 
   /** Shows `plan` (the session's): every syncable item selected, no filter. */
@@ -140,10 +196,14 @@ export class PlanView {
     this.filter = { state: "", query: "" };
     this.search.value = "";
     this.resolutions.clear();
-    this.select(SELECTABLE, false);
+    this.selected.choose(SELECTABLE, false);
+    const s = plan.summary;
+    // The summary counts each state; a package without deletions has no such counts.
+    this.deletionCount = [...DELETIONS].reduce((n, state) => n + (s[state] ?? 0), 0);
     const note = [];
     if (plan.excluded) note.push(`${count(plan.excluded)} Central contacts are not active and are left out.`);
     if (plan.orphans.length) note.push(`${count(plan.orphans.length)} Outlook contacts in the folder have no Central contact; they are left alone.`);
+    if (this.deletionCount) note.push(`${count(this.deletionCount)} ${this.deletionCount === 1 ? "deletion is" : "deletions are"} listed apart, below the table; none is selected until you tick it.`);
     this.note.textContent = note.join(" ");
     this.renderCounts();
     this.refresh();
@@ -153,14 +213,18 @@ export class PlanView {
   clear() {
     this.plan = null;
     this.haystacks = null;
-    this.selected.choose([]);
+    this.selected.choose([], false);
+    this.deletionCount = 0;
     this.table.setRows([]);
+    this.deletions.table.setRows([]);
+    this.deletions.node.hidden = true;
     this.node.hidden = true;
   }
 
-  /** The selected Central ids, in plan order. */
+  /** The selected Central ids, in plan order, each once (a deletion may share its record's id). */
   selectedIds() {
-    return this.plan ? this.plan.items.filter((i) => this.selected.has(i)).map((i) => i.centralId) : [];
+    if (!this.plan) return [];
+    return [...new Set(this.plan.items.filter((i) => this.selected.has(i)).map((i) => i.centralId))];
   }
 
   setRunning(on) {
@@ -174,8 +238,15 @@ export class PlanView {
       type: "button", class: `cos-count cos-state-${state || "all"}`, "aria-pressed": String(this.filter.state === state),
       "data-state": state || "all", "data-count": n, onclick: () => this.setFilter({ state }),
     }, h("span", { class: "cos-count-label" }, label), " ", h("span", { class: "cos-count-n" }, count(n)));
-    this.counts.replaceChildren(chip("", "All", this.plan.items.length),
-      ...STATES.map((state) => chip(state, STATE_LABEL[state], s[state] ?? 0)));
+    // A count for every state the summary has (a state it does not know last); the two-way
+    // and deletion states are hidden while there are none, so a one-way plan reads as before.
+    const states = [...STATES.filter((state) => state in s), ...Object.keys(s).filter((state) => !STATES.includes(state))];
+    this.counts.replaceChildren(chip("", "All", this.plan.items.length), ...states.map((state) => {
+      const n = s[state] ?? 0;
+      const node = chip(state, STATE_LABEL[state] ?? state, n);
+      node.hidden = n === 0 && !ALWAYS_COUNTED.has(state) && this.filter.state !== state;
+      return node;
+    }));
   }
 
   setFilter(change) {
@@ -189,33 +260,50 @@ export class PlanView {
     const { state } = this.filter;
     const q = this.filter.query.trim().toLowerCase();
     let rows = items;
-    if (state || q) {
+    const deletions = [];
+    if (state || q || this.deletionCount) {
       const hay = q ? (this.haystacks ??= items.map((i) => {
         const d = shown(i);
         return `${d.name}\n${d.email}\n${d.company}\n${i.centralId ?? ""}`.toLowerCase();
       })) : null;
       rows = [];
       for (let n = 0; n < items.length; n++) {
-        if ((!state || items[n].state === state) && (!q || hay[n].includes(q))) rows.push(items[n]);
+        if ((!state || items[n].state === state) && (!q || hay[n].includes(q))) (isDeletion(items[n]) ? deletions : rows).push(items[n]);
       }
     }
+    // Filtered to a deletion state, only the deletions section has rows to show.
+    this.table.node.hidden = DELETIONS.has(state);
     this.table.setRows(rows);
+    this.deletions.node.hidden = !deletions.length;
+    this.deletions.table.setRows(deletions);
     this.updateSelection();
   }
 
-  select(states, render = true) {
-    this.selected.choose(states);
-    if (render) {
-      this.table.rerender();
-      this.updateSelection();
-    }
+  /** "Select all", "Select new", …: those states; deletions stay as they are unless `keepDeletions` is false. */
+  select(states, keepDeletions = true) {
+    this.selected.choose(states, keepDeletions);
+    this.rerenderRows();
+  }
+
+  selectDeletions(on) {
+    this.selected.chooseDeletions(on);
+    this.rerenderRows();
+  }
+
+  rerenderRows() {
+    this.table.rerender();
+    this.deletions.table.rerender();
+    this.updateSelection();
   }
 
   updateSelection() {
-    const n = this.plan ? this.selected.size(this.plan.summary) : 0;
-    this.selection.textContent = `${count(n)} selected`;
-    this.sync.textContent = n ? `Sync ${count(n)} selected` : "Sync selected";
-    this.sync.disabled = n === 0 || this.running;
+    const { all, deletions } = this.plan ? this.selected.size(this.plan.summary) : { all: 0, deletions: 0 };
+    this.selection.textContent = `${count(all)} selected`;
+    this.sync.textContent = !all ? "Sync selected"
+      : deletions ? `Sync ${count(all)} selected (${count(deletions)} ${deletions === 1 ? "deletion" : "deletions"})`
+        : `Sync ${count(all)} selected`;
+    this.sync.disabled = all === 0 || this.running;
+    this.deletions.selection.textContent = `${count(deletions)} of ${count(this.deletionCount)} deletions selected`;
   }
 
   row(item) {
@@ -253,9 +341,34 @@ export class PlanView {
         item.reasons.length ? h("ul", { class: "cos-reasons" }, this.reasons(item).map((r) => h("li", {}, r))) : "");
     }
     if (item.state === "conflict" && item.reasons.includes("editedOnBothSides")) return this.conflict(item);
+    if (item.state === "conflict" && item.reasons.includes("deletedButEdited")) return this.deletedConflict(item);
     if (item.reasons.length) return h("ul", { class: "cos-reasons" }, this.reasons(item).map((r) => h("li", {}, r)));
-    if (item.state === "new") return "Will be created in Outlook";
-    return "Nothing to change";
+    return STATE_DETAIL[item.state] ?? "Nothing to change";
+  }
+
+  /** A deletion's row: which side it deletes from, its own checkbox, and why. */
+  deletionRow(item) {
+    const { name, email } = shown(item);
+    const id = item.centralId ?? "";
+    const side = item.state === "deleteInOutlook" ? "outlook" : "central";
+    const what = DELETES_FROM[item.state];
+    const box = h("input", {
+      type: "checkbox", class: "cos-delete-box", checked: this.selected.has(item),
+      "aria-label": `${side === "outlook" ? "Delete the Outlook copy of" : "Delete the Central record of"} ${name || id}`,
+      onchange: (e) => {
+        this.selected.set(item, e.target.checked);
+        this.updateSelection();
+      },
+    });
+    return h("tr", { "data-id": id, "data-outlook-id": item.outlookId ?? "", "data-state": item.state, "data-deletes": side },
+      h("td", {}, box),
+      h("td", {}, h("span", { class: `cos-badge cos-state-${item.state}` }, what)),
+      h("td", { class: "cos-name" }, name || "(no name)"),
+      h("td", { class: "cos-email" }, email),
+      h("td", { class: "cos-id" }, id),
+      h("td", {}, item.reasons.length
+        ? h("ul", { class: "cos-reasons" }, this.reasons(item).map((r) => h("li", {}, r)))
+        : STATE_DETAIL[item.state]));
   }
 
   /** A field edited on both sides: both values, and a choice of side for the record. */
@@ -281,10 +394,30 @@ export class PlanView {
   resolve(item, side) {
     this.resolutions.set(item.centralId, side);
     this.selected.set(item, true);
-    this.table.rerender();
-    this.updateSelection();
+    this.rerenderRows();
   }
 
+  /**
+   * Deleted on one side, edited on the other: what happened, and a side to decide — its
+   * deletion, or its edit, which brings the record back on the other side.
+   */
+  deletedConflict(item) {
+    const side = this.resolutions.get(item.centralId) ?? "";
+    const name = shown(item).name || item.centralId;
+    const words = DELETED_BUT_EDITED[deletedIn(item)];
+    const pick = (value, label) => h("button", {
+      type: "button", class: "cos-resolve", "aria-pressed": String(side === value), disabled: !words[value],
+      "aria-label": `${label} for ${name}`, onclick: () => this.resolve(item, value),
+    }, label);
+    return h("div", { class: "cos-conflict cos-deleted-conflict", "data-deleted-in": deletedIn(item) },
+      h("p", {}, words.what),
+      h("span", { class: "cos-group", role: "group", "aria-label": `Resolve ${name}` },
+        pick("central", "Keep Central's"), pick("outlook", "Keep Outlook's")),
+      side ? h("span", { class: "cos-resolution" }, ` ${words[side]}`)
+        : words.outlook ? "" : h("span", { class: "cos-resolution" }, " Keeping Outlook's edit is not supported yet."));
+  }
+
+  /** Picks a side for every field conflict; a deleted-but-edited one is decided row by row (it may delete). */
   resolveAll(side) {
     if (!this.plan) return;
     for (const item of this.plan.items) {
@@ -293,8 +426,7 @@ export class PlanView {
         this.selected.set(item, true);
       }
     }
-    this.table.rerender();
-    this.updateSelection();
+    this.rerenderRows();
   }
 
   reasons(item) {

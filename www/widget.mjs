@@ -10,6 +10,7 @@ import { demoAuth, startMsal, msalSignIn, msalAuth } from "./signin.mjs";
 import { SettingsView, loadSettings, saveSettings, pickFolder } from "./settings.mjs";
 import { PlanView } from "./table.mjs";
 import { ProgressView, ResultsView } from "./progress.mjs";
+import { ConfirmDeletionsView } from "./confirm.mjs";
 
 export { csvCell } from "./csv.mjs";
 
@@ -23,6 +24,8 @@ const DEFAULTS = {
   folderName: "Central Contacts",
   emptyValues: "clear",
   direction: "toOutlook",
+  deletions: "", // "off" | "propagate"; empty = the direction's default (off one way, propagate both ways)
+  readOnlyContact: false, // true: Central contacts are never deleted; deleted Outlook contacts come back
   clientId: "", // an Entra app (SPA) client id; empty = demo sign-in against the emulator
   authority: "https://login.microsoftonline.com/organizations",
   // For a non-Microsoft OpenID Connect authority: its host(s) ("host:port", a list or a
@@ -96,13 +99,15 @@ class Widget {
       canWriteCentral: this.cfg.contacts === undefined,
       onApply: () => this.applySettings(), onCreateFolder: (name) => this.createFolder(name) });
     ui.plan = new PlanView({ id, pageSize: this.cfg.pageSize, onSync: (ids) => this.sync(ids), onReplan: () => this.replan() });
+    ui.confirm = new ConfirmDeletionsView({ id,
+      onConfirm: (n) => this.sync(ui.plan.selectedIds(), n), onCancel: () => this.keepPlan() });
     ui.progress = new ProgressView({ id, onCancel: () => this.cancel(), announce: (t) => this.announce(t) });
     ui.results = new ResultsView({ id, pageSize: this.cfg.pageSize, onReplan: () => this.replan() });
     this.root.replaceChildren(h("section", { class: "cos", "aria-labelledby": id("title") },
       h("header", { class: "cos-head" },
         h("h2", { id: id("title") }, "Sync Central contacts to Outlook"),
         h("div", { class: "cos-account" }, ui.account, ui.signIn, ui.signOut)),
-      demoNote, ui.error, ui.status, ui.settings.node, ui.plan.node, ui.progress.node, ui.results.node, ui.live));
+      demoNote, ui.error, ui.status, ui.settings.node, ui.confirm.node, ui.plan.node, ui.progress.node, ui.results.node, ui.live));
   }
 
   showError(error) {
@@ -307,6 +312,9 @@ class Widget {
       ...(contacts !== undefined ? { contacts } : {}),
       emptyValues: this.settings.emptyValues,
       ...(contacts === undefined && this.settings.direction === "twoWay" ? { direction: "twoWay" } : {}),
+      // Left out when not chosen, so the package's default for the direction applies.
+      ...(this.settings.deletions ? { deletions: this.settings.deletions } : {}),
+      ...(this.settings.readOnlyContact ? { readOnly: { contact: true } } : {}),
       ...(cfg.batchConcurrency ? { batchConcurrency: Number(cfg.batchConcurrency) } : {}),
     });
   }
@@ -315,6 +323,7 @@ class Widget {
     this.generation++;
     if (!this.running) this.session?.free();
     this.session = null;
+    this.ui.confirm.hide();
     this.ui.plan.clear();
     this.ui.results.node.hidden = true;
   }
@@ -353,17 +362,24 @@ class Widget {
     this.ui.results.node.hidden = true;
     this.ui.settings.open = false;
     const s = plan.summary;
-    const message = `Plan ready: ${count(s.new)} new, ${count(s.update)} to update, ${count(s.upToDate)} up to date, ${count(s.nonActionable)} not syncable, ${count(s.conflict)} ${s.conflict === 1 ? "conflict" : "conflicts"}.`;
+    // The two-way and deletion counts are said only when there are any.
+    const more = [[s.createInCentral, "to create in Central"], [s.restoreInOutlook, "to restore in Outlook"],
+      [s.deleteInOutlook, "to delete in Outlook"], [s.deleteInCentral, "to delete in Central"]]
+      .filter(([n]) => n > 0).map(([n, words]) => `, ${count(n)} ${words}`).join("");
+    const message = `Plan ready: ${count(s.new)} new, ${count(s.update)} to update, ${count(s.upToDate)} up to date, ${count(s.nonActionable)} not syncable, ${count(s.conflict)} ${s.conflict === 1 ? "conflict" : "conflicts"}${more}.`;
     this.status(message);
     this.announce(message);
     mark("table");
   }
 
-  async sync(ids) {
+  /** Runs the plan for `ids`; `confirmDeletions` is the number of deletions the user typed to confirm. */
+  async sync(ids, confirmDeletions) {
     if (!this.session || this.running || !ids.length) return;
     const ui = this.ui;
     const items = ui.plan.plan.items;
+    const generation = this.generation;
     this.clearError();
+    ui.confirm.hide();
     this.running = new AbortController();
     ui.plan.node.hidden = true;
     ui.plan.setRunning(true);
@@ -372,26 +388,39 @@ class Widget {
     const session = this.session;
     this.session = null; // a plan runs once
     let result = null;
+    let guard = null; // the mass-delete guard's refusal: nothing written, the plan kept
     try {
       const resolutions = Object.fromEntries(ui.plan.resolutions);
-      result = await session.run(ids, { onProgress: (p) => ui.progress.update(p), signal: this.running.signal, resolutions });
+      result = await session.run(ids, { onProgress: (p) => ui.progress.update(p), signal: this.running.signal, resolutions,
+        ...(confirmDeletions === undefined ? {} : { confirmDeletions }) });
     } catch (error) {
-      this.showError(error);
+      const asks = error?.code === "confirmDeletions" && Number.isFinite(error.deletions) && Number.isFinite(error.limit);
+      if (asks && generation === this.generation) guard = error;
+      else this.showError(error);
     } finally {
       this.running = null;
-      session.free();
+      // Refused by the guard, the session still holds its plan and can run it once confirmed.
+      if (guard) this.session = session;
+      else session.free();
       ui.settings.disabled = false;
       ui.progress.hide();
       ui.plan.setRunning(false);
     }
     if (!result) {
       ui.plan.node.hidden = false;
+      if (guard) this.announce(ui.confirm.ask(guard.deletions, guard.limit));
       return;
     }
     if (result.error) this.showError(result.error);
     const line = ui.results.show(result, items);
     this.status(line);
     this.announce(line);
+  }
+
+  /** The confirmation was cancelled: nothing was written, the plan stays to change the selection. */
+  keepPlan() {
+    this.status("Nothing was written. Untick some deletions, or sync again to be asked once more.");
+    this.ui.plan.sync.focus();
   }
 
   cancel() {

@@ -143,6 +143,13 @@ impl<'a> Bases<'a> {
         self.entries.is_empty()
     }
 
+    /// The entry of `central_id`: the Outlook contact it names (`""` when none) and its base,
+    /// whichever contact that is (for deletions, whose contact is gone or whose record is).
+    pub fn entry(&self, central_id: &str) -> Option<(&str, Base<'a>)> {
+        let (id, stored) = self.entries.get(central_id)?;
+        Some((id.as_ref(), read_stored(stored.as_ref())))
+    }
+
     /// The base of the pair `central_id` ↔ `outlook_id`: none when the entry names another
     /// Outlook contact (a copy, a contact made again), whose agreement says nothing of this one.
     pub fn base(&self, central_id: &str, outlook_id: &str) -> Option<Base<'a>> {
@@ -150,11 +157,15 @@ impl<'a> Bases<'a> {
         if *id != outlook_id {
             return None;
         }
-        Some(match stored {
-            None => Base::default(),
-            Some(Stored::Value(v)) => Base::read(v),
-            Some(Stored::Text(t)) => Base::read_text(t),
-        })
+        Some(read_stored(stored.as_ref()))
+    }
+}
+
+fn read_stored<'a>(stored: Option<&Stored<'a>>) -> Base<'a> {
+    match stored {
+        None => Base::default(),
+        Some(Stored::Value(v)) => Base::read(v),
+        Some(Stored::Text(t)) => Base::read_text(t),
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod body;
 pub mod decide;
+pub mod deletions;
 pub mod diff;
 pub mod email;
 pub mod group;
@@ -30,8 +31,8 @@ pub use ledger::Bases;
 pub use mapping::Field;
 pub use packed::PackedPlan;
 pub use plan::{
-    plan, CentralPatch, ItemWrites, LinkedBy, Orphan, Plan, PlanItem, PlanOptions, State, Summary,
-    Write,
+    plan, CentralDelete, CentralPatch, ItemWrites, LinkedBy, Orphan, Plan, PlanItem, PlanOptions,
+    State, Summary, Write,
 };
 pub use validate::Reason;
 

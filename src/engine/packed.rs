@@ -14,7 +14,7 @@
 //! JavaScript counts) times two, plus one when it is in `wide` — each text's strings follow one
 //! another in the order of the words:
 //! - the name count, then each name's string;
-//! - the item count, `excluded`, the orphan count, and the summary's five counts;
+//! - the item count, `excluded`, the orphan count, and the summary's eight counts;
 //! - each item: its Central id; its Outlook id + 1 (0: none); its state's name; its link's
 //!   name + 1 (0: none); its reason count and each reason's name; its change count and, for
 //!   each change, the field's name, its direction's name times two plus one when it
@@ -43,12 +43,15 @@ pub struct PackedPlan {
 }
 
 /// Every state, in the order the packing numbers them.
-pub const STATES: [State; 5] = [
+pub const STATES: [State; 8] = [
     State::New,
     State::Update,
     State::UpToDate,
     State::NonActionable,
     State::Conflict,
+    State::DeleteInOutlook,
+    State::DeleteInCentral,
+    State::RestoreInOutlook,
 ];
 const LINKS: [LinkedBy; 2] = [LinkedBy::Id, LinkedBy::Email];
 const MATCHES: [MatchedBy; 2] = [MatchedBy::Exact, MatchedBy::Substring];
@@ -106,6 +109,9 @@ pub fn pack_plan_with_ids(plan: &Plan<'_>, central_ids: &Keys, outlook_ids: &Key
         s.up_to_date,
         s.non_actionable,
         s.conflict,
+        s.delete_in_outlook,
+        s.delete_in_central,
+        s.restore_in_outlook,
     ] {
         out.word(count);
     }
@@ -257,15 +263,23 @@ mod tests {
             .enumerate()
             .all(|(i, d)| *d as usize == i));
         assert!(MATCHES.iter().enumerate().all(|(i, m)| *m as usize == i));
-        assert_eq!(names.len(), 42);
+        assert_eq!(names.len(), 46);
         assert_eq!(
-            names[..16],
+            names[..8],
             [
                 "new",
                 "update",
                 "upToDate",
                 "nonActionable",
                 "conflict",
+                "deleteInOutlook",
+                "deleteInCentral",
+                "restoreInOutlook",
+            ]
+        );
+        assert_eq!(
+            names[8..22],
+            [
                 "id",
                 "email",
                 "deceased",
@@ -276,14 +290,16 @@ mod tests {
                 "duplicateEmail",
                 "invalidRecord",
                 "duplicateOutlookEmail",
-                "duplicateOutlookId"
+                "duplicateOutlookId",
+                "editedOnBothSides",
+                "unresolvedCompany",
+                "deletedButEdited",
             ]
         );
-        assert_eq!(names[16..18], ["editedOnBothSides", "unresolvedCompany"]);
         assert_eq!(names[FIELD_AT as usize], "title");
-        assert_eq!(names[35..37], ["businessAddress.postalCode", "companyName"]);
+        assert_eq!(names[39..41], ["businessAddress.postalCode", "companyName"]);
         assert_eq!(
-            names[37..],
+            names[41..],
             ["toOutlook", "toCentral", "conflict", "exact", "substring"]
         );
     }

@@ -13,6 +13,7 @@ use super::decide::{
     decide_to_outlook, decide_two_way, reasons_after, Conflicts, FieldDirections, Knobs,
     OutlookClears, SyncDirection,
 };
+use super::deletions::{gone_in_central, gone_in_outlook, Deletions, ReadOnly};
 use super::diff::{Change, ChangeDirection, EmptyValues};
 use super::email::normalize;
 use super::input::{CentralContact, OutlookContact};
@@ -47,6 +48,15 @@ pub struct PlanOptions {
     #[serde(default)]
     #[tsify(optional, type = "Partial<Record<Field, Master>>")]
     pub field_directions: FieldDirections,
+    /// `"off"` or `"propagate"` (DESIGN §4); unset: off in toOutlook, propagate in twoWay.
+    /// Needs the ledger.
+    #[serde(default)]
+    #[tsify(optional)]
+    pub deletions: Option<Deletions>,
+    /// Types never written in Central: `{ "contact": true }`.
+    #[serde(default)]
+    #[tsify(optional)]
+    pub read_only: ReadOnly,
 }
 
 impl PlanOptions {
@@ -57,7 +67,21 @@ impl PlanOptions {
         conflicts: Conflicts::Ask,
         outlook_clears: OutlookClears::Keep,
         field_directions: FieldDirections([None; super::mapping::FIELD_COUNT]),
+        deletions: None,
+        read_only: ReadOnly {
+            contact: false,
+            individual: false,
+            account: false,
+        },
     };
+
+    /// Whether deletions propagate: as set, else in twoWay only.
+    pub fn deletions_on(&self) -> bool {
+        match self.deletions {
+            Some(d) => d == Deletions::Propagate,
+            None => self.direction == SyncDirection::TwoWay,
+        }
+    }
 
     fn knobs(&self) -> Knobs {
         Knobs {
@@ -90,6 +114,13 @@ pub enum State {
     /// Ambiguous in Outlook, or a field edited on both sides; nothing is written until it is
     /// resolved; `reasons` says why.
     Conflict,
+    /// No longer active in Central (or gone), its Outlook copy would be deleted.
+    DeleteInOutlook,
+    /// Its Outlook contact was deleted (or taken out of the folder): the Central record would
+    /// be deleted.
+    DeleteInCentral,
+    /// Its Outlook contact was deleted but its type is read-only: it would be created again.
+    RestoreInOutlook,
 }
 
 /// How a Central contact was matched to its Outlook contact.
@@ -118,9 +149,10 @@ pub struct PlanItem<'a> {
     pub account: Option<AccountLink>,
     /// What the plan's table shows of the record.
     pub display: ItemDisplay<'a>,
-    /// Index of the Central contact in the input.
+    /// Index of the Central contact in the input (`None`: a record no longer active or gone,
+    /// whose Outlook copy is to be deleted).
     #[serde(skip)]
-    pub central_index: usize,
+    pub central_index: Option<usize>,
     /// Index of the linked Outlook contact in the input.
     #[serde(skip)]
     pub outlook_index: Option<usize>,
@@ -156,6 +188,18 @@ impl<'a> ItemDisplay<'a> {
             ],
             email: Cow::Borrowed(c.email.as_str()),
             company: Cow::Borrowed(c.company.as_deref().unwrap_or("")),
+        }
+    }
+
+    /// What the table shows of an Outlook contact whose Central record is gone.
+    pub fn of_outlook(o: &'a OutlookContact<'_>) -> Self {
+        ItemDisplay {
+            name_parts: [
+                Cow::Borrowed(o.given_name.as_str().trim()),
+                Cow::Borrowed(o.surname.as_str().trim()),
+            ],
+            email: Cow::Borrowed(o.primary_email().trim()),
+            company: Cow::Borrowed(o.company_name.as_str().trim()),
         }
     }
 
@@ -245,6 +289,24 @@ pub struct Summary {
     pub up_to_date: usize,
     pub non_actionable: usize,
     pub conflict: usize,
+    pub delete_in_outlook: usize,
+    pub delete_in_central: usize,
+    pub restore_in_outlook: usize,
+}
+
+impl Summary {
+    fn count(&mut self, state: State) {
+        *match state {
+            State::New => &mut self.new,
+            State::Update => &mut self.update,
+            State::UpToDate => &mut self.up_to_date,
+            State::NonActionable => &mut self.non_actionable,
+            State::Conflict => &mut self.conflict,
+            State::DeleteInOutlook => &mut self.delete_in_outlook,
+            State::DeleteInCentral => &mut self.delete_in_central,
+            State::RestoreInOutlook => &mut self.restore_in_outlook,
+        } += 1;
+    }
 }
 
 /// The whole plan, as `planSync` returns it.
@@ -271,6 +333,17 @@ pub struct Plan<'a> {
 pub struct ItemWrites {
     pub graph: Option<Write>,
     pub central: Option<CentralPatch>,
+    /// The record to delete in Central (its Outlook contact was deleted).
+    pub delete_central: Option<CentralDelete>,
+}
+
+/// `DELETE /contacts/{central_id}` on `If-Match: version`, once the Outlook contact the
+/// ledger named (`outlook_id`) is confirmed gone from the synced folders.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CentralDelete {
+    pub central_id: String,
+    pub version: String,
+    pub outlook_id: String,
 }
 
 /// `PATCH /contacts/{central_id}` on `If-Match: version` with this body (changed fields only).
@@ -279,6 +352,14 @@ pub struct CentralPatch {
     pub central_id: String,
     pub version: String,
     pub body: Value,
+}
+
+/// An Outlook contact to delete: [`Write::Delete`]'s parts, as a run keeps them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutlookDelete {
+    pub central_id: String,
+    pub outlook_id: String,
+    pub etag: String,
 }
 
 /// A write the executor would send to Graph for one plan item.
@@ -292,6 +373,12 @@ pub enum Write {
         central_id: String,
         outlook_id: String,
         body: Value,
+        etag: String,
+    },
+    /// `DELETE …/contacts/{outlook_id}` on `If-Match: etag` (its Central record is gone).
+    Delete {
+        central_id: String,
+        outlook_id: String,
         etag: String,
     },
 }
@@ -434,8 +521,29 @@ pub fn plan_from<'a>(
 
     let emails = ActiveEmails::new(central);
 
+    // Two-way, an active record whose Outlook contact the ledger names is in none of the
+    // synced folders: deleted there (DESIGN §4); the ids of the folder are indexed on first use.
+    let present = std::cell::OnceCell::new();
+    let gone_in_folder = |c: &CentralContact<'_>| {
+        if options.direction != SyncDirection::TwoWay || !options.deletions_on() {
+            return None;
+        }
+        let (outlook_id, base) = bases?.entry(c.id.as_str())?;
+        let present = present.get_or_init(|| {
+            outlook
+                .iter()
+                .map(|o| o.id.as_str())
+                .collect::<std::collections::HashSet<&str>>()
+        });
+        if outlook_id.is_empty() || present.contains(outlook_id) {
+            return None;
+        }
+        let (state, reasons) = gone_in_outlook(c, &base, options.read_only, options.conflicts);
+        Some((outlook_id.to_owned(), state, reasons))
+    };
+
     let mut summary = Summary::default();
-    let items: Vec<PlanItem<'a>> = entries
+    let mut items: Vec<PlanItem<'a>> = entries
         .into_iter()
         .zip(links.links)
         .map(|((i, mut reasons), link)| {
@@ -448,6 +556,7 @@ pub fn plan_from<'a>(
             };
             let mut changes = Vec::new();
             let mut account = None;
+            let mut gone_id = None;
             let state = match (actionable, link, outlook_index) {
                 (false, _, _) => State::NonActionable,
                 (true, Link::Conflict(reason), _) => {
@@ -482,34 +591,87 @@ pub fn plan_from<'a>(
                         }
                     }
                 }
-                (true, _, None) => State::New,
+                (true, _, None) => match gone_in_folder(c) {
+                    Some((outlook_id, state, why)) => {
+                        gone_id = Some(Cow::Owned(outlook_id));
+                        reasons.extend(why);
+                        state
+                    }
+                    None => State::New,
+                },
             };
-            match state {
-                State::New => summary.new += 1,
-                State::Update => summary.update += 1,
-                State::UpToDate => summary.up_to_date += 1,
-                State::NonActionable => summary.non_actionable += 1,
-                State::Conflict => summary.conflict += 1,
-            }
+            summary.count(state);
             PlanItem {
                 central_id: Cow::Borrowed(c.id.as_str()),
-                outlook_id: outlook_index.map(|j| Cow::Borrowed(outlook[j].id.as_str())),
+                outlook_id: outlook_index
+                    .map(|j| Cow::Borrowed(outlook[j].id.as_str()))
+                    .or(gone_id),
                 state,
                 reasons,
                 changes,
                 linked_by,
                 account,
                 display: ItemDisplay::of_central(c),
-                central_index: i,
+                central_index: Some(i),
                 outlook_index,
             }
         })
         .collect();
 
+    // Outlook contacts whose Central record, named by the ledger, is no longer active or
+    // gone: after Central's records, in folder order. A contact no ledger entry names (one a
+    // person made in Outlook) is never deleted.
+    let mut taken = vec![false; outlook.len()];
+    if let (Some(bases), true) = (bases, options.deletions_on()) {
+        let active = std::cell::OnceCell::new();
+        for (j, o) in outlook.iter().enumerate() {
+            let unclaimed = links.usable[j] && !links.claimed[j];
+            let Some(id) = o.central_id.as_deref().map(str::trim) else {
+                continue;
+            };
+            let names_it = || {
+                bases
+                    .entry(id)
+                    .is_some_and(|(named, _)| named == o.id.as_str())
+            };
+            if !unclaimed || id.is_empty() || !names_it() {
+                continue;
+            }
+            let active = active.get_or_init(|| {
+                central
+                    .iter()
+                    .filter(|c| c.is_active())
+                    .map(|c| c.id.as_str())
+                    .collect::<std::collections::HashSet<&str>>()
+            });
+            if active.contains(id) {
+                continue;
+            }
+            let Some((_, base)) = bases.entry(id) else {
+                continue;
+            };
+            let (state, reasons) = gone_in_central(o, &base, options.conflicts);
+            summary.count(state);
+            taken[j] = true;
+            items.push(PlanItem {
+                central_id: Cow::Borrowed(id),
+                outlook_id: Some(Cow::Borrowed(o.id.as_str())),
+                state,
+                reasons,
+                changes: Vec::new(),
+                linked_by: Some(LinkedBy::Id),
+                account: None,
+                display: ItemDisplay::of_outlook(o),
+                central_index: None,
+                outlook_index: Some(j),
+            });
+        }
+    }
+
     let orphans = outlook
         .iter()
         .enumerate()
-        .filter(|(j, _)| links.usable[*j] && !links.claimed[*j])
+        .filter(|(j, _)| links.usable[*j] && !links.claimed[*j] && !taken[*j])
         .map(|(_, o)| Orphan {
             outlook_id: Cow::Borrowed(o.id.as_str()),
             email: Cow::Borrowed(o.primary_email()),
@@ -654,15 +816,37 @@ impl Plan<'_> {
         central: &[CentralContact<'_>],
         outlook: &[OutlookContact<'_>],
     ) -> ItemWrites {
-        let c = &central[item.central_index];
         let central_id = item.central_id.clone().into_owned();
+        let Some(i) = item.central_index else {
+            // A record gone from Central: only its Outlook copy can be written, deleted.
+            return match (item.state, item.outlook_index) {
+                (State::DeleteInOutlook, Some(j)) => ItemWrites {
+                    graph: Some(Write::Delete {
+                        central_id,
+                        outlook_id: outlook[j].id.as_str().to_owned(),
+                        etag: outlook[j].etag.as_str().to_owned(),
+                    }),
+                    ..ItemWrites::default()
+                },
+                _ => ItemWrites::default(),
+            };
+        };
+        let c = &central[i];
         match (item.state, item.outlook_index) {
-            (State::New, _) => ItemWrites {
+            (State::New | State::RestoreInOutlook, _) => ItemWrites {
                 graph: Some(Write::Create {
                     body: create_body(&central_id, &Mapped::from_central(c)),
                     central_id,
                 }),
-                central: None,
+                ..ItemWrites::default()
+            },
+            (State::DeleteInCentral, _) => ItemWrites {
+                delete_central: Some(CentralDelete {
+                    outlook_id: item.outlook_id.as_deref().unwrap_or("").to_owned(),
+                    version: c.version.as_str().to_owned(),
+                    central_id,
+                }),
+                ..ItemWrites::default()
             },
             (_, Some(j)) => {
                 let o = &outlook[j];
@@ -718,7 +902,11 @@ impl Plan<'_> {
                     version: c.version.as_str().to_owned(),
                     body,
                 });
-                ItemWrites { graph, central }
+                ItemWrites {
+                    graph,
+                    central,
+                    delete_central: None,
+                }
             }
             _ => ItemWrites::default(),
         }

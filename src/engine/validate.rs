@@ -35,11 +35,14 @@ pub enum Reason {
     /// The company typed in Outlook names no account (or several): the record is written to
     /// Central without one, and Outlook keeps the company as typed.
     UnresolvedCompany,
+    /// One side deleted the record and the other edited it since they last agreed (a
+    /// conflict: nothing is deleted until the user decides).
+    DeletedButEdited,
 }
 
 impl Reason {
     /// Every reason, in the order of the variants.
-    pub const ALL: [Reason; 11] = [
+    pub const ALL: [Reason; 12] = [
         Reason::Deceased,
         Reason::MissingEmail,
         Reason::MalformedEmail,
@@ -51,6 +54,7 @@ impl Reason {
         Reason::DuplicateOutlookId,
         Reason::EditedOnBothSides,
         Reason::UnresolvedCompany,
+        Reason::DeletedButEdited,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -66,6 +70,7 @@ impl Reason {
             Reason::DuplicateOutlookId => "duplicateOutlookId",
             Reason::EditedOnBothSides => "editedOnBothSides",
             Reason::UnresolvedCompany => "unresolvedCompany",
+            Reason::DeletedButEdited => "deletedButEdited",
         }
     }
 }

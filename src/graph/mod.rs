@@ -160,6 +160,18 @@ impl GraphClient {
         body: Option<&str>,
         cancel: Option<&web_sys::AbortSignal>,
     ) -> Result<Result<HttpResponse, FetchFailure>, SyncError> {
+        self.send_once_on(method, url, body, None, cancel).await
+    }
+
+    /// [`GraphClient::send_once_until`] on a precondition (`("If-Match", etag)`).
+    async fn send_once_on(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&str>,
+        condition: Option<(&str, &str)>,
+        cancel: Option<&web_sys::AbortSignal>,
+    ) -> Result<Result<HttpResponse, FetchFailure>, SyncError> {
         let token = self.tokens.get().await?;
         let attempt = |token: String| {
             let method = method.clone();
@@ -170,7 +182,7 @@ impl GraphClient {
                     bearer: Some(&token),
                     json_body: body,
                     prefer: Some(PREFER_IMMUTABLE_IDS),
-                    condition: None,
+                    condition,
                     cancel,
                     timeout_ms: self.timeout_ms,
                 })
@@ -202,6 +214,40 @@ impl GraphClient {
                     self.retry.delay_seconds(attempt, r.retry_after)
                 }
                 Ok(r) => return Err(error_from_response(&r)),
+                Err(_) if attempt < self.retry.max_attempts => {
+                    self.retry.delay_seconds(attempt, None)
+                }
+                Err(f) => {
+                    return Err(SyncError::new(
+                        ErrorCode::Network,
+                        format!("Graph: {}", f.message),
+                    ))
+                }
+            };
+            sleep(wait, None).await;
+        }
+    }
+
+    /// A request retried as [`GraphClient::request`] is, on `condition` (a DELETE on
+    /// `If-Match`: repeating it is safe, a second one finds 404 or 412); returns whatever
+    /// final answer Graph gave, 404 and 412 included, for the caller to read.
+    pub async fn request_on(
+        &self,
+        method: Method,
+        url: &str,
+        condition: Option<(&str, &str)>,
+    ) -> Result<HttpResponse, SyncError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let wait = match self
+                .send_once_on(method.clone(), url, None, condition, None)
+                .await?
+            {
+                Ok(r) if is_transient(r.status) && attempt < self.retry.max_attempts => {
+                    self.retry.delay_seconds(attempt, r.retry_after)
+                }
+                Ok(r) => return Ok(r),
                 Err(_) if attempt < self.retry.max_attempts => {
                     self.retry.delay_seconds(attempt, None)
                 }

@@ -80,6 +80,15 @@ pub struct SyncSessionConfig {
     #[serde(default)]
     #[tsify(optional, type = "Partial<Record<Field, Master>>")]
     pub field_directions: Option<FieldDirections>,
+    /// `"off"` or `"propagate"`: default off in toOutlook, propagate in twoWay (needs the ledger).
+    #[serde(default)]
+    #[tsify(optional)]
+    pub deletions: Option<engine::deletions::Deletions>,
+    /// Types never written in Central, `{ "contact": true }`: their contacts deleted in Outlook
+    /// are created again.
+    #[serde(default)]
+    #[tsify(optional)]
+    pub read_only: Option<engine::deletions::ReadOnly>,
     /// `$batch` calls in flight at once (1–4, default 1: Graph's advice per mailbox).
     #[serde(default)]
     #[tsify(optional)]
@@ -267,6 +276,8 @@ impl SyncSessionConfig {
                 conflicts: self.conflicts.unwrap_or_default(),
                 outlook_clears: self.outlook_clears.unwrap_or_default(),
                 field_directions: self.field_directions.unwrap_or_default(),
+                deletions: self.deletions,
+                read_only: self.read_only.unwrap_or_default(),
             },
             concurrency,
         })
@@ -381,6 +392,11 @@ pub struct RunOptions {
     #[serde(default)]
     #[tsify(optional, type = "Record<string, \"central\" | \"outlook\">")]
     pub resolutions: Option<HashMap<String, Resolution>>,
+    /// The number of deletions selected, typed by the user, when it is more than a run makes
+    /// without asking (max(10, 5% of the ledger's entries)).
+    #[serde(default)]
+    #[tsify(optional)]
+    pub confirm_deletions: Option<f64>,
 }
 
 /// A side picked for a conflict.
@@ -396,6 +412,7 @@ pub struct RunControls {
     pub on_progress: Option<js_sys::Function>,
     pub signal: Option<web_sys::AbortSignal>,
     pub resolutions: HashMap<String, Conflicts>,
+    pub confirm_deletions: Option<f64>,
 }
 
 impl RunOptions {
@@ -432,6 +449,7 @@ impl RunOptions {
             on_progress,
             signal,
             resolutions,
+            confirm_deletions: options.confirm_deletions,
         })
     }
 }

@@ -13,8 +13,8 @@ use crate::engine::ledger::{base_after, base_json, base_value, Written};
 use crate::engine::mapping::{outlook_value, Field, Mapped};
 use crate::engine::plan::{link_company, ActiveEmails};
 use crate::engine::{
-    self, Accounts, Bases, CentralContact, CentralPatch, Change, ChangeDirection, Conflicts,
-    InputError, ItemWrites, OutlookContact, PackedPlan, Plan, PlanOptions, State, Write,
+    self, Accounts, Bases, CentralContact, CentralDelete, CentralPatch, Change, ChangeDirection,
+    Conflicts, InputError, ItemWrites, OutlookContact, PackedPlan, Plan, PlanOptions, State, Write,
 };
 use crate::error::ErrorCode;
 use crate::sync::{Action, RecordError, RecordResult, WriteKind};
@@ -63,6 +63,19 @@ pub struct Selection {
     pub skipped: Vec<RecordResult>,
     /// Every item's Central id, in plan order (the order of the run's records).
     pub order: Vec<String>,
+    /// Outlook contacts to delete (their Central records are gone), in plan order.
+    pub delete_outlook: Vec<engine::plan::OutlookDelete>,
+    /// Central records to delete (their Outlook contacts are gone), in plan order.
+    pub delete_central: Vec<CentralDelete>,
+    /// The Central ids whose create puts back an Outlook contact a user deleted.
+    pub restores: HashSet<String>,
+}
+
+impl Selection {
+    /// Deletions selected, on both sides (what the mass-delete guard counts).
+    pub fn deletions(&self) -> usize {
+        self.delete_outlook.len() + self.delete_central.len()
+    }
 }
 
 impl Kept {
@@ -126,6 +139,9 @@ impl Kept {
             central: Vec::new(),
             changes: HashMap::new(),
             skipped: Vec::new(),
+            delete_outlook: Vec::new(),
+            delete_central: Vec::new(),
+            restores: HashSet::new(),
             order: self
                 .plan
                 .items
@@ -141,11 +157,47 @@ impl Kept {
             if !wanted.contains(id) || !found.insert(id) {
                 continue;
             }
-            let resolved = match (item.state, resolutions.get(id), item.outlook_index) {
-                (State::Conflict, Some(&side), Some(j))
+            // A deletion against an edit: the side chosen decides (DESIGN §4).
+            let deletion = match (item.state, resolutions.get(id)) {
+                (State::Conflict, Some(&side))
+                    if item.reasons == [engine::Reason::DeletedButEdited] =>
+                {
+                    let state = match (item.central_index, side) {
+                        (Some(_), Conflicts::Central) => State::RestoreInOutlook,
+                        (Some(_), _) => State::DeleteInCentral,
+                        (None, Conflicts::Central) => State::DeleteInOutlook,
+                        (None, _) => {
+                            out.skipped.push(RecordResult {
+                                error: Some(RecordError {
+                                    code: ErrorCode::NotSyncable.as_str().into(),
+                                    message: "keeping Outlook's edit of a record gone from Central would restore it there, which this version does not do: the record is left as it is".into(),
+                                    status: None,
+                                    graph_code: None,
+                                }),
+                                ..skipped(item, item.state, &item.reasons)
+                            });
+                            continue;
+                        }
+                    };
+                    Some(engine::PlanItem {
+                        state,
+                        reasons: Vec::new(),
+                        ..item.clone()
+                    })
+                }
+                _ => None,
+            };
+            let item = deletion.as_ref().unwrap_or(item);
+            let resolved = match (
+                item.state,
+                resolutions.get(id),
+                item.outlook_index,
+                item.central_index,
+            ) {
+                (State::Conflict, Some(&side), Some(j), Some(i))
                     if item.reasons == [engine::Reason::EditedOnBothSides] =>
                 {
-                    let c = &records.central[item.central_index];
+                    let c = &records.central[i];
                     let bases = bases.get_or_init(|| bases_of(self.ledger.as_ref()));
                     let mut changes = engine::plan::decide(
                         c,
@@ -154,8 +206,7 @@ impl Kept {
                         self.plan.options.resolved(side),
                     );
                     let (account, _) = link_company(&mut changes, self.accounts.as_ref());
-                    let reasons =
-                        reasons_after(c, &changes, |e| emails.taken(e, item.central_index));
+                    let reasons = reasons_after(c, &changes, |e| emails.taken(e, i));
                     if !reasons.is_empty() {
                         out.skipped
                             .push(skipped(item, State::NonActionable, &reasons));
@@ -171,7 +222,14 @@ impl Kept {
                     self.plan
                         .writes_for(item, changes, account.as_ref(), central, outlook)
                 }
-                (None, State::New | State::Update) => self.plan.writes_for(
+                (
+                    None,
+                    State::New
+                    | State::Update
+                    | State::RestoreInOutlook
+                    | State::DeleteInOutlook
+                    | State::DeleteInCentral,
+                ) => self.plan.writes_for(
                     item,
                     &item.changes,
                     item.account.as_ref(),
@@ -180,7 +238,8 @@ impl Kept {
                 ),
                 (None, _) => ItemWrites::default(),
             };
-            if writes.graph.is_none() && writes.central.is_none() {
+            if writes.graph.is_none() && writes.central.is_none() && writes.delete_central.is_none()
+            {
                 out.skipped.push(skipped(item, item.state, &item.reasons));
                 continue;
             }
@@ -201,8 +260,21 @@ impl Kept {
                         etag: (!etag.is_empty()).then_some(etag),
                     },
                 )),
+                Some(Write::Delete {
+                    central_id,
+                    outlook_id,
+                    etag,
+                }) => out.delete_outlook.push(engine::plan::OutlookDelete {
+                    central_id,
+                    outlook_id,
+                    etag,
+                }),
                 None => {}
             }
+            if item.state == State::RestoreInOutlook {
+                out.restores.insert(id.to_owned());
+            }
+            out.delete_central.extend(writes.delete_central);
             out.central.extend(writes.central);
             out.changes.insert(
                 id.to_owned(),
@@ -227,6 +299,17 @@ impl Kept {
                 }),
         );
         out
+    }
+
+    /// The number of entries of the ledger the plan read (for the mass-delete guard).
+    pub fn ledger_entries(&self) -> usize {
+        match &self.ledger {
+            Some(Ledger::Present { body, .. }) => body
+                .get("entries")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len),
+            _ => 0,
+        }
     }
 
     /// The Central write of `central_id` planned again over its record as Central holds it now
@@ -273,7 +356,9 @@ impl Kept {
 
     /// The ledger entries of the records both sides now agree on: those the plan found up to
     /// date and those the run wrote (`results`; `changes` as [`Selection::changes`]), each
-    /// with the base of what both sides now hold ([`base_after`]).
+    /// with the base of what both sides now hold ([`base_after`]); the entries of records the
+    /// run did not write stay as they were (an edit waiting in Outlook keeps its base), and
+    /// those of records deleted on either side go.
     pub fn entries(
         &self,
         results: &[RecordResult],
@@ -284,28 +369,52 @@ impl Kept {
         let by_id: HashMap<&str, &RecordResult> =
             results.iter().map(|r| (r.central_id.as_str(), r)).collect();
         let bases = bases_of(self.ledger.as_ref());
+        let old: HashMap<&str, &Value> = match &self.ledger {
+            Some(Ledger::Present { body, .. }) => body
+                .get("entries")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|e| Some((e.get("centralId")?.as_str()?, e)))
+                .collect(),
+            _ => HashMap::new(),
+        };
+        let kept = |id: &str| old.get(id).map(|e| (*e).clone());
         self.records.with_dependent(|_, records| {
             self.plan
                 .items
                 .iter()
                 .filter_map(|item| {
                     let id = item.central_id.as_ref();
-                    let c = &records.central[item.central_index];
                     let result = by_id.get(id).copied();
-                    let (outlook_id, base) = match (item.state, result.map(|r| r.action)) {
-                        (State::New, Some(Action::Created)) => {
+                    let action = result.map(|r| r.action);
+                    if matches!(action, Some(Action::DeletedInOutlook | Action::DeletedInCentral)) {
+                        return None;
+                    }
+                    let Some(i) = item.central_index else {
+                        return kept(id);
+                    };
+                    let c = &records.central[i];
+                    let (outlook_id, base) = match (item.state, action) {
+                        (
+                            State::New | State::RestoreInOutlook | State::Conflict,
+                            Some(Action::Created | Action::Restored),
+                        ) => {
                             let mapped = Mapped::from_central(c);
                             let values = Field::ALL.map(|f| Some(base_value(f, mapped.get(f))));
                             (result?.outlook_id.as_deref()?, values)
                         }
                         _ => {
-                            let o = &records.outlook[item.outlook_index?];
+                            let Some(j) = item.outlook_index else {
+                                return kept(id);
+                            };
+                            let o = &records.outlook[j];
                             let written = match result {
                                 _ if item.state == State::UpToDate => Written {
                                     outlook: false,
                                     central: false,
                                 },
-                                None => return None,
+                                None => return kept(id),
                                 Some(r) => Written {
                                     outlook: r.action == Action::Updated,
                                     central: r
@@ -315,7 +424,7 @@ impl Kept {
                                 },
                             };
                             if item.state != State::UpToDate && !written.outlook && !written.central {
-                                return None;
+                                return kept(id);
                             }
                             let outlook_id = item.outlook_id.as_deref()?;
                             let old = bases.as_ref().and_then(|b| b.base(id, outlook_id));

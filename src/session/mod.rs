@@ -20,6 +20,7 @@ use crate::error::{js_error, ErrorCode, SyncError};
 use crate::graph::GraphClient;
 use crate::plan_sync::plan_to_js;
 use crate::sync::central::write_central;
+use crate::sync::deletions::{delete_in_central, delete_in_outlook};
 use crate::sync::{execute, Progress, RunSettings};
 use config::{invalid, read, Settings};
 pub use config::{MailboxConfig, RunOptions, SyncSessionConfig};
@@ -159,6 +160,21 @@ impl SyncSession {
                 }
             };
             let selection = kept.select(&selected, &resolutions);
+            // The mass-delete guard (DESIGN §4): refused, the plan stays for a confirmed run.
+            let deletions = selection.deletions();
+            let limit = (kept.ledger_entries() * 5 / 100).max(10);
+            if deletions > limit && controls.confirm_deletions != Some(deletions as f64) {
+                *stage.borrow_mut() = Stage::Planned(kept);
+                let e = js_error(
+                    ErrorCode::ConfirmDeletions,
+                    &format!(
+                        "this run would delete {deletions} records, more than the {limit} a run deletes without asking: run again with confirmDeletions: {deletions}"
+                    ),
+                );
+                let _ = js_sys::Reflect::set(&e, &"deletions".into(), &(deletions as f64).into());
+                let _ = js_sys::Reflect::set(&e, &"limit".into(), &(limit as f64).into());
+                return Err(e);
+            }
             // The run claims the ledger its plan read: a plan made before another run wrote
             // it is stale, and writes nothing.
             let run_id = new_run_id();
@@ -171,7 +187,8 @@ impl SyncSession {
             // Graph's progress as last reported, with Central's writes counted beside it.
             let central_patches = selection.central;
             let last = std::cell::Cell::new(Progress {
-                central_total: central_patches.len(),
+                // Central's count includes the deletions, made on either side after the writes.
+                central_total: central_patches.len() + deletions,
                 ..Progress::default()
             });
             let emit = |progress: Progress| {
@@ -232,16 +249,46 @@ impl SyncSession {
                     }
                 };
                 let outcome = futures::join!(graph, central);
+                // Deletions last: a run cancelled or stopped early deletes nothing after.
+                let deleted_outlook = delete_in_outlook(
+                    &settings.graph,
+                    selection.delete_outlook,
+                    signal.as_ref(),
+                    &central_done,
+                )
+                .await;
+                let deleted_central = match &settings.central {
+                    Some(client) => {
+                        delete_in_central(
+                            client,
+                            &settings.graph,
+                            &folder_id,
+                            selection.delete_central,
+                            signal.as_ref(),
+                            &central_done,
+                        )
+                        .await
+                    }
+                    None => Vec::new(),
+                };
                 done.set(true);
-                outcome
+                (outcome, [deleted_outlook, deleted_central].concat())
             };
             let renew = async {
                 if let (Some(lease), Some(client)) = (&lease, &settings.central) {
                     lease.keep_alive(client, &done).await;
                 }
             };
-            let ((outcome, central), ()) = futures::join!(work, renew);
-            let mut result = SyncResult::new(outcome, central, selection.skipped, &selection.order);
+            let (((outcome, central), deleted), ()) = futures::join!(work, renew);
+            let mut records = selection.skipped;
+            records.extend(deleted);
+            let mut result = SyncResult::new(
+                outcome,
+                central,
+                records,
+                &selection.restores,
+                &selection.order,
+            );
             if let (Some(lease), Some(client)) = (&lease, &settings.central) {
                 let at = iso(now_ms());
                 let entries = kept.entries(&result.records, &selection.changes, &folder_id, &at);
@@ -252,7 +299,10 @@ impl SyncSession {
                 let history = serde_json::json!({
                     "runId": run_id, "at": at, "by": settings.graph.mailbox.key(), "mode": mode,
                     "counts": { "created": result.created, "updated": result.updated,
-                                "updatedInCentral": result.updated_in_central },
+                                "updatedInCentral": result.updated_in_central,
+                                "deletedInOutlook": result.deleted_in_outlook,
+                                "deletedInCentral": result.deleted_in_central,
+                                "restored": result.restored },
                     "failed": result.failed,
                 });
                 result.ledger = lease.finish(client, entries, history).await;

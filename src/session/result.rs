@@ -1,7 +1,7 @@
 //! The outcome of `run`, as JavaScript sees it: every selected record's result in plan order,
 //! and the counts.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use tsify::Tsify;
@@ -21,6 +21,12 @@ pub struct SyncResult {
     /// Two-way: records whose Outlook edits were written to Central (only there, or with
     /// Outlook's write too).
     pub updated_in_central: usize,
+    /// Outlook copies of records gone from Central, deleted.
+    pub deleted_in_outlook: usize,
+    /// Central records whose Outlook contacts were deleted, deleted.
+    pub deleted_in_central: usize,
+    /// Contacts deleted in Outlook and created again.
+    pub restored: usize,
     /// Records with a write that failed, on either side.
     pub failed: usize,
     pub skipped: usize,
@@ -42,6 +48,7 @@ impl SyncResult {
         outcome: RunOutcome,
         central: Vec<(String, CentralOutcome)>,
         skipped: Vec<RecordResult>,
+        restores: &HashSet<String>,
         order: &[String],
     ) -> SyncResult {
         let position: HashMap<&str, usize> = order
@@ -81,6 +88,11 @@ impl SyncResult {
             }
         }
         records.extend(skipped);
+        for r in &mut records {
+            if r.action == Action::Created && restores.contains(&r.central_id) {
+                r.action = Action::Restored;
+            }
+        }
         // Stable: ids the plan does not have stay last, in the order they were selected.
         records.sort_by_key(|r| {
             position
@@ -94,6 +106,9 @@ impl SyncResult {
         SyncResult {
             created: count(Action::Created),
             updated: count(Action::Updated),
+            deleted_in_outlook: count(Action::DeletedInOutlook),
+            deleted_in_central: count(Action::DeletedInCentral),
+            restored: count(Action::Restored),
             updated_in_central: records
                 .iter()
                 .filter(|r| central_is(r, Action::Updated))

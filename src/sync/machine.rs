@@ -1060,7 +1060,8 @@ impl Machine {
                     Action::Created => p.created += 1,
                     Action::Updated => p.updated += 1,
                     Action::Failed => p.failed += 1,
-                    Action::Skipped | Action::UpdatedInCentral => {}
+                    // (The machine writes creates and updates only.)
+                    _ => {}
                 }
             }
         }

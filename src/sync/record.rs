@@ -15,6 +15,13 @@ pub enum Action {
     Updated,
     /// Only Central was written (two-way: Outlook edits only).
     UpdatedInCentral,
+    /// The Outlook copy of a record gone from Central was deleted.
+    DeletedInOutlook,
+    /// The Central record of a contact deleted in Outlook was deleted.
+    DeletedInCentral,
+    /// A contact deleted in Outlook, of a read-only type (or whose Central edit won), was
+    /// created again.
+    Restored,
     Skipped,
     Failed,
 }

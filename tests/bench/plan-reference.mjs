@@ -386,7 +386,10 @@ export function planReference(central, outlook, options) {
     e.link = matches.length === 1 ? { kind: "email", j: matches[0] } : { conflict: "duplicateOutlookEmail" };
   }
 
-  const summary = { new: 0, update: 0, upToDate: 0, nonActionable: 0, conflict: 0 };
+  const summary = {
+    new: 0, update: 0, upToDate: 0, nonActionable: 0, conflict: 0,
+    deleteInOutlook: 0, deleteInCentral: 0, restoreInOutlook: 0,
+  };
   const items = entries.map(({ c, id, reasons, link }) => {
     const j = link && link.kind ? link.j : null;
     let changes = [];

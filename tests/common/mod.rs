@@ -90,6 +90,9 @@ impl Folder {
                     .expect("update targets an existing contact");
                 merge(c, body);
             }
+            Write::Delete { outlook_id, .. } => {
+                self.contacts.retain(|c| c["id"] != json!(outlook_id));
+            }
         }
     }
 }

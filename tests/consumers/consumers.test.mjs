@@ -53,7 +53,10 @@ async function loadAndPlan(url, name) {
   const out = JSON.parse(await page.locator("#out").textContent());
   await screenshot(page, `consumer-${name}`);
   assert.equal(out.error, undefined, out.error);
-  assert.deepEqual(out.local, { new: 1, update: 0, upToDate: 0, nonActionable: 0, conflict: 0 });
+  assert.deepEqual(out.local, {
+    new: 1, update: 0, upToDate: 0, nonActionable: 0, conflict: 0,
+    deleteInOutlook: 0, deleteInCentral: 0, restoreInOutlook: 0,
+  });
   assert.ok(out.demo.new > 0 && out.demo.upToDate > 0 && out.demo.nonActionable > 0, JSON.stringify(out.demo));
   assert.deepEqual(seen.errors, []);
   return out;
