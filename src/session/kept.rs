@@ -157,17 +157,15 @@ impl Kept {
             if !wanted.contains(id) || !found.insert(id) {
                 continue;
             }
-            // A deletion against an edit: the side chosen decides (DESIGN §4).
-            let deletion = match (item.state, resolutions.get(id)) {
-                (State::Conflict, Some(&side))
-                    if item.reasons == [engine::Reason::DeletedButEdited] =>
-                {
-                    let state = match (item.central_index, side) {
-                        (Some(_), Conflicts::Central) => State::RestoreInOutlook,
-                        (Some(_), _) => State::DeleteInCentral,
-                        (None, Conflicts::Central) => State::DeleteInOutlook,
-                        (None, _) => {
-                            out.skipped.push(RecordResult {
+            let deletion = match resolved_deletion(item, resolutions.get(id).copied()) {
+                None => None,
+                Some(Some(state)) => Some(engine::PlanItem {
+                    state,
+                    reasons: Vec::new(),
+                    ..item.clone()
+                }),
+                Some(None) => {
+                    out.skipped.push(RecordResult {
                                 error: Some(RecordError {
                                     code: ErrorCode::NotSyncable.as_str().into(),
                                     message: "keeping Outlook's edit of a record gone from Central would restore it there, which this version does not do: the record is left as it is".into(),
@@ -176,16 +174,8 @@ impl Kept {
                                 }),
                                 ..skipped(item, item.state, &item.reasons)
                             });
-                            continue;
-                        }
-                    };
-                    Some(engine::PlanItem {
-                        state,
-                        reasons: Vec::new(),
-                        ..item.clone()
-                    })
+                    continue;
                 }
-                _ => None,
             };
             let item = deletion.as_ref().unwrap_or(item);
             let resolved = match (
@@ -301,6 +291,30 @@ impl Kept {
         out
     }
 
+    /// The deletions, on either side, that running `selected` would make (each id once; a
+    /// conflict counts when its side chosen deletes).
+    pub fn deletions_selected(
+        &self,
+        selected: &[String],
+        resolutions: &HashMap<String, Conflicts>,
+    ) -> usize {
+        let wanted: HashSet<&str> = selected.iter().map(String::as_str).collect();
+        let mut seen = HashSet::new();
+        self.plan
+            .items
+            .iter()
+            .filter(|i| {
+                wanted.contains(i.central_id.as_ref()) && seen.insert(i.central_id.as_ref())
+            })
+            .filter(|i| {
+                let state = resolved_deletion(i, resolutions.get(i.central_id.as_ref()).copied())
+                    .flatten()
+                    .unwrap_or(i.state);
+                matches!(state, State::DeleteInOutlook | State::DeleteInCentral)
+            })
+            .count()
+    }
+
     /// The number of entries of the ledger the plan read (for the mass-delete guard).
     pub fn ledger_entries(&self) -> usize {
         match &self.ledger {
@@ -356,31 +370,30 @@ impl Kept {
 
     /// The ledger entries of the records both sides now agree on: those the plan found up to
     /// date and those the run wrote (`results`; `changes` as [`Selection::changes`]), each
-    /// with the base of what both sides now hold ([`base_after`]); the entries of records the
-    /// run did not write stay as they were (an edit waiting in Outlook keeps its base), and
-    /// those of records deleted on either side go.
+    /// with the base of what both sides now hold ([`base_after`]); then the Central ids of the
+    /// records the run deleted, on either side, whose entries go. (The ledger keeps the
+    /// entries of the others as they were.)
     pub fn entries(
         &self,
         results: &[RecordResult],
         changes: &HashMap<String, Vec<Change>>,
         folder_id: &str,
         at: &str,
-    ) -> Vec<Value> {
+    ) -> (Vec<Value>, Vec<String>) {
+        let deleted = results
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.action,
+                    Action::DeletedInOutlook | Action::DeletedInCentral
+                )
+            })
+            .map(|r| r.central_id.clone())
+            .collect();
         let by_id: HashMap<&str, &RecordResult> =
             results.iter().map(|r| (r.central_id.as_str(), r)).collect();
         let bases = bases_of(self.ledger.as_ref());
-        let old: HashMap<&str, &Value> = match &self.ledger {
-            Some(Ledger::Present { body, .. }) => body
-                .get("entries")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|e| Some((e.get("centralId")?.as_str()?, e)))
-                .collect(),
-            _ => HashMap::new(),
-        };
-        let kept = |id: &str| old.get(id).map(|e| (*e).clone());
-        self.records.with_dependent(|_, records| {
+        let entries = self.records.with_dependent(|_, records| {
             self.plan
                 .items
                 .iter()
@@ -388,12 +401,7 @@ impl Kept {
                     let id = item.central_id.as_ref();
                     let result = by_id.get(id).copied();
                     let action = result.map(|r| r.action);
-                    if matches!(action, Some(Action::DeletedInOutlook | Action::DeletedInCentral)) {
-                        return None;
-                    }
-                    let Some(i) = item.central_index else {
-                        return kept(id);
-                    };
+                    let i = item.central_index?;
                     let c = &records.central[i];
                     let (outlook_id, base) = match (item.state, action) {
                         (
@@ -405,16 +413,13 @@ impl Kept {
                             (result?.outlook_id.as_deref()?, values)
                         }
                         _ => {
-                            let Some(j) = item.outlook_index else {
-                                return kept(id);
-                            };
-                            let o = &records.outlook[j];
+                            let o = &records.outlook[item.outlook_index?];
                             let written = match result {
                                 _ if item.state == State::UpToDate => Written {
                                     outlook: false,
                                     central: false,
                                 },
-                                None => return kept(id),
+                                None => return None,
                                 Some(r) => Written {
                                     outlook: r.action == Action::Updated,
                                     central: r
@@ -424,7 +429,7 @@ impl Kept {
                                 },
                             };
                             if item.state != State::UpToDate && !written.outlook && !written.central {
-                                return kept(id);
+                                return None;
                             }
                             let outlook_id = item.outlook_id.as_deref()?;
                             let old = bases.as_ref().and_then(|b| b.base(id, outlook_id));
@@ -442,8 +447,27 @@ impl Kept {
                     }))
                 })
                 .collect()
-        })
+        });
+        (entries, deleted)
     }
+}
+
+/// A deletion against an edit, resolved (DESIGN §4: the side chosen decides): `None` when the
+/// item is no such conflict or has no side chosen; `Some(None)` when the side chosen needs
+/// what is not built (restoring in Central a record gone from it).
+fn resolved_deletion(
+    item: &engine::PlanItem<'_>,
+    side: Option<Conflicts>,
+) -> Option<Option<State>> {
+    if item.state != State::Conflict || item.reasons != [engine::Reason::DeletedButEdited] {
+        return None;
+    }
+    Some(match (item.central_index, side?) {
+        (Some(_), Conflicts::Central) => Some(State::RestoreInOutlook),
+        (Some(_), _) => Some(State::DeleteInCentral),
+        (None, Conflicts::Central) => Some(State::DeleteInOutlook),
+        (None, _) => None,
+    })
 }
 
 /// The ledger's bases: `None` without a ledger (toOutlook only), none for a new one.

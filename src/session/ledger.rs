@@ -141,12 +141,13 @@ impl Lease {
         &self,
         client: &CentralClient,
         entries: Vec<Value>,
+        deleted: &[String],
         history: Value,
     ) -> LedgerOutcome {
         let body = {
             let mut body = self.body.borrow_mut();
             body.remove("lease");
-            merge_entries(&mut body, entries);
+            merge_entries(&mut body, entries, deleted);
             let mut runs: Vec<Value> = match body.remove("history") {
                 Some(Value::Array(runs)) => runs,
                 _ => Vec::new(),
@@ -205,14 +206,16 @@ fn last_run(body: &Map<String, Value>) -> Option<&str> {
         .as_str()
 }
 
-/// Replaces the entries of the Central ids in `entries`, keeping the others in their order.
-fn merge_entries(body: &mut Map<String, Value>, entries: Vec<Value>) {
+/// Replaces the entries of the Central ids in `entries` and drops those of `deleted`, keeping
+/// the others in their order.
+fn merge_entries(body: &mut Map<String, Value>, entries: Vec<Value>, deleted: &[String]) {
     let id = |e: &Value| {
         e.get("centralId")
             .and_then(Value::as_str)
             .map(str::to_owned)
     };
-    let new_ids: std::collections::HashSet<String> = entries.iter().filter_map(id).collect();
+    let mut new_ids: std::collections::HashSet<String> = entries.iter().filter_map(id).collect();
+    new_ids.extend(deleted.iter().cloned());
     let mut kept: Vec<Value> = match body.remove("entries") {
         Some(Value::Array(old)) => old
             .into_iter()

@@ -151,6 +151,24 @@ impl SyncSession {
                 .folder_id
                 .clone()
                 .ok_or_else(|| invalid("folderId is required to run"))?;
+            // The mass-delete guard (DESIGN §4), before anything is taken: refused, the plan
+            // stays for a confirmed run.
+            if let Stage::Planned(kept) = &*stage.borrow() {
+                let deletions = kept.deletions_selected(&selected, &resolutions);
+                let limit = (kept.ledger_entries() * 5 / 100).max(10);
+                if deletions > limit && controls.confirm_deletions != Some(deletions as f64) {
+                    let e = js_error(
+                        ErrorCode::ConfirmDeletions,
+                        &format!(
+                            "this run would delete {deletions} records, more than the {limit} a run deletes without asking: run again with confirmDeletions: {deletions}"
+                        ),
+                    );
+                    let _ =
+                        js_sys::Reflect::set(&e, &"deletions".into(), &(deletions as f64).into());
+                    let _ = js_sys::Reflect::set(&e, &"limit".into(), &(limit as f64).into());
+                    return Err(e);
+                }
+            }
             let _lock = RunLock::take(&settings.lock_key).await?;
             let kept = match std::mem::replace(&mut *stage.borrow_mut(), Stage::Spent) {
                 Stage::Planned(kept) => kept,
@@ -160,21 +178,7 @@ impl SyncSession {
                 }
             };
             let selection = kept.select(&selected, &resolutions);
-            // The mass-delete guard (DESIGN §4): refused, the plan stays for a confirmed run.
             let deletions = selection.deletions();
-            let limit = (kept.ledger_entries() * 5 / 100).max(10);
-            if deletions > limit && controls.confirm_deletions != Some(deletions as f64) {
-                *stage.borrow_mut() = Stage::Planned(kept);
-                let e = js_error(
-                    ErrorCode::ConfirmDeletions,
-                    &format!(
-                        "this run would delete {deletions} records, more than the {limit} a run deletes without asking: run again with confirmDeletions: {deletions}"
-                    ),
-                );
-                let _ = js_sys::Reflect::set(&e, &"deletions".into(), &(deletions as f64).into());
-                let _ = js_sys::Reflect::set(&e, &"limit".into(), &(limit as f64).into());
-                return Err(e);
-            }
             // The run claims the ledger its plan read: a plan made before another run wrote
             // it is stale, and writes nothing.
             let run_id = new_run_id();
@@ -291,7 +295,8 @@ impl SyncSession {
             );
             if let (Some(lease), Some(client)) = (&lease, &settings.central) {
                 let at = iso(now_ms());
-                let entries = kept.entries(&result.records, &selection.changes, &folder_id, &at);
+                let (entries, deleted) =
+                    kept.entries(&result.records, &selection.changes, &folder_id, &at);
                 let mode = match settings.options.direction {
                     engine::SyncDirection::TwoWay => "twoWay",
                     engine::SyncDirection::ToOutlook => "toOutlook",
@@ -305,7 +310,7 @@ impl SyncSession {
                                 "restored": result.restored },
                     "failed": result.failed,
                 });
-                result.ledger = lease.finish(client, entries, history).await;
+                result.ledger = lease.finish(client, entries, &deleted, history).await;
             }
             drop(kept);
             to_js(&result)
