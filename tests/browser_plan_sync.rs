@@ -195,7 +195,7 @@ fn empty_values_keep_leaves_outlook_values_alone() {
     let clear = plan_sync(js(central), js(outlook), js(r#"{"emptyValues":"clear"}"#)).unwrap();
     assert_eq!(
         text(&Reflect::get(&keep, &"summary".into()).unwrap()),
-        r#"{"new":0,"update":0,"upToDate":1,"nonActionable":0,"conflict":0}"#
+        r#"{"new":0,"update":0,"upToDate":1,"nonActionable":0,"conflict":0,"deleteInOutlook":0,"deleteInCentral":0,"restoreInOutlook":0}"#
     );
     let items = Reflect::get(&clear, &"items".into()).unwrap();
     assert_eq!(
