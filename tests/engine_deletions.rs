@@ -426,3 +426,28 @@ fn a_record_whose_outlook_contact_is_still_in_the_folder_is_not_deleted() {
     let p = plan(vec![ann("active")], vec![o], Some(ledger()), TWO_WAY);
     assert_eq!(ann_item(&p).0, State::UpToDate);
 }
+
+#[test]
+fn a_copy_linked_by_email_and_never_written_is_found_by_the_ledger_entry_that_names_it() {
+    // Linked by email at the last sync and up to date then, so it never got the stored id.
+    let mut o = ann_in_outlook();
+    o.as_object_mut()
+        .unwrap()
+        .remove("singleValueExtendedProperties");
+    let c = serde_json::to_vec(&vec![ann("inactive")]).unwrap();
+    let ol = serde_json::to_vec(&vec![o]).unwrap();
+    let (cs, os) = (parse_central(&c).unwrap(), parse_outlook(&ol).unwrap());
+    let ledger = ledger();
+    let bases = Bases::read(ledger.as_object().unwrap());
+    let p = plan_with(&cs, &os, TWO_WAY, Some(&bases));
+    let item = &p.items[0];
+    assert_eq!(
+        (item.central_id.as_ref(), item.state),
+        ("C-1", State::DeleteInOutlook)
+    );
+    assert_eq!(
+        item.linked_by,
+        Some(central_o365_sync::engine::LinkedBy::Ledger)
+    );
+    assert!(p.orphans.is_empty());
+}

@@ -143,6 +143,13 @@ impl<'a> Bases<'a> {
         self.entries.is_empty()
     }
 
+    /// Every entry's Central id and the Outlook contact it names (`""` when none).
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.entries
+            .iter()
+            .map(|(id, (outlook_id, _))| (id.as_ref(), outlook_id.as_ref()))
+    }
+
     /// The entry of `central_id`: the Outlook contact it names (`""` when none) and its base,
     /// whichever contact that is (for deletions, whose contact is gone or whose record is).
     pub fn entry(&self, central_id: &str) -> Option<(&str, Base<'a>)> {

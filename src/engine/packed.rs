@@ -53,7 +53,7 @@ pub const STATES: [State; 8] = [
     State::DeleteInCentral,
     State::RestoreInOutlook,
 ];
-const LINKS: [LinkedBy; 2] = [LinkedBy::Id, LinkedBy::Email];
+const LINKS: [LinkedBy; 3] = [LinkedBy::Id, LinkedBy::Email, LinkedBy::Ledger];
 const MATCHES: [MatchedBy; 2] = [MatchedBy::Exact, MatchedBy::Substring];
 
 // Where each kind of name starts in the table.
@@ -263,7 +263,7 @@ mod tests {
             .enumerate()
             .all(|(i, d)| *d as usize == i));
         assert!(MATCHES.iter().enumerate().all(|(i, m)| *m as usize == i));
-        assert_eq!(names.len(), 46);
+        assert_eq!(names.len(), 47);
         assert_eq!(
             names[..8],
             [
@@ -278,10 +278,11 @@ mod tests {
             ]
         );
         assert_eq!(
-            names[8..22],
+            names[8..23],
             [
                 "id",
                 "email",
+                "ledger",
                 "deceased",
                 "missingEmail",
                 "malformedEmail",
@@ -297,9 +298,9 @@ mod tests {
             ]
         );
         assert_eq!(names[FIELD_AT as usize], "title");
-        assert_eq!(names[39..41], ["businessAddress.postalCode", "companyName"]);
+        assert_eq!(names[40..42], ["businessAddress.postalCode", "companyName"]);
         assert_eq!(
-            names[41..],
+            names[42..],
             ["toOutlook", "toCentral", "conflict", "exact", "substring"]
         );
     }

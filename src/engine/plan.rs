@@ -131,6 +131,9 @@ pub enum LinkedBy {
     Id,
     /// The email address (the Central id will be stored with the next write).
     Email,
+    /// The ledger entry that names the Outlook contact (one linked by email and never written
+    /// since, so without the stored id).
+    Ledger,
 }
 
 /// One active Central contact and what a sync would do with it.
@@ -619,22 +622,39 @@ pub fn plan_from<'a>(
         .collect();
 
     // Outlook contacts whose Central record, named by the ledger, is no longer active or
-    // gone: after Central's records, in folder order. A contact no ledger entry names (one a
-    // person made in Outlook) is never deleted.
+    // gone: after Central's records, in folder order. The record is the one the contact
+    // carries the id of, else (a contact linked by email, never written) the one whose entry
+    // names it. A contact no ledger entry names (one a person made in Outlook) is never deleted.
     let mut taken = vec![false; outlook.len()];
     if let (Some(bases), true) = (bases, options.deletions_on()) {
         let active = std::cell::OnceCell::new();
+        let named = std::cell::OnceCell::new();
         for (j, o) in outlook.iter().enumerate() {
-            let unclaimed = links.usable[j] && !links.claimed[j];
-            let Some(id) = o.central_id.as_deref().map(str::trim) else {
+            if !links.usable[j] || links.claimed[j] {
                 continue;
+            }
+            let id: Cow<'a, str> = match o.central_id.as_deref().map(str::trim) {
+                Some(id) => Cow::Borrowed(id),
+                None => {
+                    let named = named.get_or_init(|| {
+                        bases
+                            .pairs()
+                            .filter(|(_, outlook_id)| !outlook_id.is_empty())
+                            .map(|(id, outlook_id)| (outlook_id, id))
+                            .collect::<std::collections::HashMap<&str, &str>>()
+                    });
+                    match named.get(o.id.as_str()) {
+                        Some(id) => Cow::Owned((*id).to_owned()),
+                        None => continue,
+                    }
+                }
             };
             let names_it = || {
                 bases
-                    .entry(id)
+                    .entry(&id)
                     .is_some_and(|(named, _)| named == o.id.as_str())
             };
-            if !unclaimed || id.is_empty() || !names_it() {
+            if id.is_empty() || !names_it() {
                 continue;
             }
             let active = active.get_or_init(|| {
@@ -644,22 +664,26 @@ pub fn plan_from<'a>(
                     .map(|c| c.id.as_str())
                     .collect::<std::collections::HashSet<&str>>()
             });
-            if active.contains(id) {
+            if active.contains(id.as_ref()) {
                 continue;
             }
-            let Some((_, base)) = bases.entry(id) else {
+            let Some((_, base)) = bases.entry(&id) else {
                 continue;
             };
             let (state, reasons) = gone_in_central(o, &base, options.conflicts);
             summary.count(state);
             taken[j] = true;
             items.push(PlanItem {
-                central_id: Cow::Borrowed(id),
+                linked_by: Some(if o.central_id.is_some() {
+                    LinkedBy::Id
+                } else {
+                    LinkedBy::Ledger
+                }),
+                central_id: id,
                 outlook_id: Some(Cow::Borrowed(o.id.as_str())),
                 state,
                 reasons,
                 changes: Vec::new(),
-                linked_by: Some(LinkedBy::Id),
                 account: None,
                 display: ItemDisplay::of_outlook(o),
                 central_index: None,
