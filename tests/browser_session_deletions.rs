@@ -15,26 +15,8 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// `n` contacts synced once (toOutlook, ledger written); the two-way config and the folder.
 async fn synced(n: usize) -> (Value, js_sys::Function, String) {
-    reset(false).await;
-    let folder = make_folder(DEMO_USER, "Deletions").await;
-    control("PUT", "central/contacts", Some(central_contacts("del", n))).await;
-    let (get_token, _) = token_callback(DEMO_USER, &["Contacts.ReadWrite"]);
-    let config =
-        json!({ "graphBaseUrl": graph_url(), "folderId": folder, "centralBaseUrl": central_url() });
-    let first = session(config.clone(), &get_token);
-    let p = plan(&first).await;
-    let done = run(&first, &ids_in(&p, &["new"]), JsValue::UNDEFINED)
-        .await
-        .unwrap();
-    assert_eq!(
-        (done["created"].as_u64(), done["ledger"].as_str()),
-        (Some(n as u64), Some("written"))
-    );
-    let mut config = config;
-    config["direction"] = json!("twoWay");
-    (config, get_token, folder)
+    synced_once("del", "Deletions", n).await
 }
 
 fn id(i: usize) -> String {

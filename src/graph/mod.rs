@@ -205,43 +205,29 @@ impl GraphClient {
         url: &str,
         body: Option<&str>,
     ) -> Result<HttpResponse, SyncError> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let wait = match self.send_once(method.clone(), url, body).await? {
-                Ok(r) if r.ok() => return Ok(r),
-                Ok(r) if is_transient(r.status) && attempt < self.retry.max_attempts => {
-                    self.retry.delay_seconds(attempt, r.retry_after)
-                }
-                Ok(r) => return Err(error_from_response(&r)),
-                Err(_) if attempt < self.retry.max_attempts => {
-                    self.retry.delay_seconds(attempt, None)
-                }
-                Err(f) => {
-                    return Err(SyncError::new(
-                        ErrorCode::Network,
-                        format!("Graph: {}", f.message),
-                    ))
-                }
-            };
-            sleep(wait, None).await;
+        let r = self.request_on(method, url, body, None).await?;
+        if r.ok() {
+            Ok(r)
+        } else {
+            Err(error_from_response(&r))
         }
     }
 
-    /// A request retried as [`GraphClient::request`] is, on `condition` (a DELETE on
-    /// `If-Match`: repeating it is safe, a second one finds 404 or 412); returns whatever
-    /// final answer Graph gave, 404 and 412 included, for the caller to read.
+    /// A request retried on throttling, 503/504 and network failures within the retry
+    /// policy, on `condition` (a DELETE on `If-Match`: repeating it is safe, a second one finds
+    /// 404 or 412); returns whatever final answer Graph gave, 404 and 412 included.
     pub async fn request_on(
         &self,
         method: Method,
         url: &str,
+        body: Option<&str>,
         condition: Option<(&str, &str)>,
     ) -> Result<HttpResponse, SyncError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
             let wait = match self
-                .send_once_on(method.clone(), url, None, condition, None)
+                .send_once_on(method.clone(), url, body, condition, None)
                 .await?
             {
                 Ok(r) if is_transient(r.status) && attempt < self.retry.max_attempts => {

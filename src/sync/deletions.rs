@@ -25,29 +25,14 @@ pub async fn delete_in_outlook(
 ) -> Vec<RecordResult> {
     let mut out = Vec::with_capacity(deletes.len());
     for d in deletes {
-        let result = if cancelled(signal) {
-            Err(cancel_error())
-        } else {
-            let url = graph.url(&format!(
-                "{}/contacts/{}",
-                graph.mailbox.path(),
-                encode(&d.outlook_id)
-            ));
-            let condition = (!d.etag.is_empty()).then_some(("If-Match", d.etag.as_str()));
-            match graph.request_on(Method::DELETE, &url, condition).await {
-                Ok(r) if r.ok() || r.status == 404 => Ok(()),
-                Ok(r) if r.status == 412 => Err(error(
-                    ErrorCode::ChangedSincePlan,
-                    "the Outlook contact was edited since the plan, so it was not deleted: plan again",
-                )),
-                Ok(r) => Err(RecordError::from(error_from_response(&r))),
-                Err(e) => Err(RecordError::from(e)),
-            }
+        let result = match cancelled(signal) {
+            true => Err(cancel_error()),
+            false => delete_contact(graph, &d).await,
         };
         on_done();
         out.push(record(
             d.central_id,
-            Some(d.outlook_id),
+            d.outlook_id,
             Action::DeletedInOutlook,
             result,
         ));
@@ -66,20 +51,40 @@ pub async fn delete_in_central(
 ) -> Vec<RecordResult> {
     let mut out = Vec::with_capacity(deletes.len());
     for d in deletes {
-        let result = if cancelled(signal) {
-            Err(cancel_error())
-        } else {
-            delete_one(client, graph, folder_id, &d).await
+        let result = match cancelled(signal) {
+            true => Err(cancel_error()),
+            false => delete_one(client, graph, folder_id, &d).await,
         };
         on_done();
         out.push(record(
             d.central_id,
-            Some(d.outlook_id),
+            d.outlook_id,
             Action::DeletedInCentral,
             result,
         ));
     }
     out
+}
+
+async fn delete_contact(graph: &GraphClient, d: &OutlookDelete) -> Result<(), RecordError> {
+    let url = graph.url(&format!(
+        "{}/contacts/{}",
+        graph.mailbox.path(),
+        encode(&d.outlook_id)
+    ));
+    let condition = (!d.etag.is_empty()).then_some(("If-Match", d.etag.as_str()));
+    match graph
+        .request_on(Method::DELETE, &url, None, condition)
+        .await
+    {
+        Ok(r) if r.ok() || r.status == 404 => Ok(()),
+        Ok(r) if r.status == 412 => Err(error(
+            ErrorCode::ChangedSincePlan,
+            "the Outlook contact was edited since the plan, so it was not deleted: plan again",
+        )),
+        Ok(r) => Err(RecordError::from(error_from_response(&r))),
+        Err(e) => Err(RecordError::from(e)),
+    }
 }
 
 async fn delete_one(
@@ -95,7 +100,7 @@ async fn delete_one(
             encode(&d.outlook_id)
         ));
         let r = graph
-            .request_on(Method::GET, &url, None)
+            .request_on(Method::GET, &url, None, None)
             .await
             .map_err(RecordError::from)?;
         match r.status {
@@ -130,7 +135,7 @@ async fn delete_one(
 
 fn record(
     central_id: String,
-    outlook_id: Option<String>,
+    outlook_id: String,
     done: Action,
     result: Result<(), RecordError>,
 ) -> RecordResult {
@@ -141,7 +146,7 @@ fn record(
     };
     RecordResult {
         central_id,
-        outlook_id,
+        outlook_id: Some(outlook_id),
         action,
         error,
         central: None,

@@ -221,6 +221,29 @@ pub fn central_contacts(prefix: &str, n: usize) -> Value {
     )
 }
 
+/// `n` contacts `C-{prefix}-…` synced once into a new folder (toOutlook, the ledger written);
+/// then the two-way configuration, the token callback and the folder.
+pub async fn synced_once(prefix: &str, folder_name: &str, n: usize) -> (Value, Function, String) {
+    reset(false).await;
+    let folder = make_folder(DEMO_USER, folder_name).await;
+    control("PUT", "central/contacts", Some(central_contacts(prefix, n))).await;
+    let (get_token, _) = token_callback(DEMO_USER, &["Contacts.ReadWrite"]);
+    let config =
+        json!({ "graphBaseUrl": graph_url(), "folderId": folder, "centralBaseUrl": central_url() });
+    let first = session(config.clone(), &get_token);
+    let p = plan(&first).await;
+    let done = run(&first, &ids_in(&p, &["new"]), JsValue::UNDEFINED)
+        .await
+        .unwrap();
+    assert_eq!(
+        (done["created"].as_u64(), done["ledger"].as_str()),
+        (Some(n as u64), Some("written"))
+    );
+    let mut config = config;
+    config["direction"] = json!("twoWay");
+    (config, get_token, folder)
+}
+
 /// Sleeps in the browser.
 pub async fn sleep_ms(ms: u32) {
     gloo_timers::future::TimeoutFuture::new(ms).await;
