@@ -24,6 +24,9 @@ pub struct OutlookSeed {
 #[derive(Debug, Clone, Default)]
 pub struct DemoData {
     pub central: Vec<Value>,
+    /// Central's accounts: two of one exact name created at different dates, names of which
+    /// a typed company is a substring of one or of several, and one no longer active.
+    pub accounts: Vec<Value>,
     pub outlook: Vec<OutlookSeed>,
 }
 
@@ -510,6 +513,18 @@ impl Builder {
     fn regular(&mut self, count: usize) {
         for k in 0..count {
             let mut p = self.next_person();
+            // One in five at an account, one in seven of the others a private person. (By
+            // position, so the rest of the data does not move.)
+            let account = (k % 5 == 1).then(|| ACCOUNTS[(k / 10) % ACCOUNTS.len()]);
+            match account {
+                Some((id, ..)) => {
+                    p.insert("accountId".into(), json!(id));
+                }
+                None if k % 7 == 3 => {
+                    p.insert("type".into(), json!("individual"));
+                }
+                None => {}
+            }
             if k % 41 == 40 {
                 p.insert("status".into(), json!("inactive"));
             } else if k % 97 == 96 {
@@ -526,6 +541,10 @@ impl Builder {
                 if k % 10 == 0 {
                     o["mobilePhone"] = json!("+44 7700 900000");
                 }
+                // As the last sync wrote it: the company is its account's name.
+                if let Some((_, name, _, "active")) = account {
+                    o["companyName"] = json!(name);
+                }
                 self.outlook(o, c["id"].as_str());
             }
             if k % 200 == 199 {
@@ -534,6 +553,41 @@ impl Builder {
             }
         }
     }
+}
+
+/// The demo's accounts: (id, name, createdAt, status). "Acme Ltd" twice (a company typed
+/// "acme ltd" links the earlier), "Northwind Traders" inside "Northwind Traders Scotland" (so
+/// "Northwind" names two and links neither, "Scotland" one), and an account no longer active.
+const ACCOUNTS: [(&str, &str, &str, &str); 6] = [
+    ("A-1", "Acme Ltd", "2019-04-01T09:00:00Z", "active"),
+    ("A-3", "Northwind Traders", "2020-02-10T09:00:00Z", "active"),
+    (
+        "A-4",
+        "Northwind Traders Scotland",
+        "2021-08-23T09:00:00Z",
+        "active",
+    ),
+    (
+        "A-5",
+        "Contoso Pharmaceuticals",
+        "2018-11-05T09:00:00Z",
+        "active",
+    ),
+    ("A-6", "Fabrikam Inc", "2022-01-17T09:00:00Z", "active"),
+    ("A-7", "Tailspin Toys", "2017-06-30T09:00:00Z", "inactive"),
+];
+
+fn accounts() -> Vec<Value> {
+    let later_acme = ("A-2", "Acme Ltd", "2023-06-15T09:00:00Z", "active");
+    ACCOUNTS
+        .iter()
+        .chain([&later_acme])
+        .enumerate()
+        .map(|(n, (id, name, created, status))| {
+            json!({ "id": id, "status": status, "name": name, "version": (n + 1).to_string(),
+                    "createdAt": created, "email": null, "telephone": null, "website": null })
+        })
+        .collect()
 }
 
 /// The demo data set with `size` Central contacts (the special cases first when `size` leaves
@@ -552,6 +606,7 @@ pub fn generate(size: usize) -> DemoData {
             n: 0,
         };
     }
+    b.data.accounts = accounts();
     let rest = size - b.data.central.len();
     b.data.central.reserve(rest);
     b.regular(rest);
@@ -573,6 +628,49 @@ mod tests {
             b.outlook.iter().map(|o| &o.contact).collect::<Vec<_>>()
         );
         assert_eq!(generate(10).central.len(), 10);
+    }
+
+    #[test]
+    fn accounts_hold_both_kinds_of_company_name_and_contacts_use_them() {
+        let d = generate(500);
+        let named = |name: &str| {
+            let mut v: Vec<(&str, &str)> = d
+                .accounts
+                .iter()
+                .filter(|a| a["name"] == name)
+                .map(|a| (a["id"].as_str().unwrap(), a["createdAt"].as_str().unwrap()))
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(
+            named("Acme Ltd"),
+            [
+                ("A-1", "2019-04-01T09:00:00Z"),
+                ("A-2", "2023-06-15T09:00:00Z")
+            ]
+        );
+        let containing = |part: &str| {
+            d.accounts
+                .iter()
+                .filter(|a| a["name"].as_str().unwrap().contains(part))
+                .count()
+        };
+        assert_eq!((containing("Northwind"), containing("Scotland")), (2, 1));
+        let with = |key: &str| d.central.iter().filter(|c| c.get(key).is_some()).count();
+        assert!(
+            with("accountId") > 50 && with("type") > 30,
+            "{} {}",
+            with("accountId"),
+            with("type")
+        );
+        // A synced copy of a contact at an active account carries the account's name.
+        let acme = d
+            .outlook
+            .iter()
+            .filter(|o| o.contact["companyName"] == "Acme Ltd")
+            .count();
+        assert!(acme > 0);
     }
 
     #[test]

@@ -361,6 +361,7 @@ impl Emulator {
     /// of the shared mailbox with the demo user.
     pub fn load_demo(&self, data: &demo::DemoData) {
         self.set_central(&data.central);
+        self.set_accounts(&data.accounts);
         let mut groups: Vec<SeedGroup> = vec![];
         for seed in &data.outlook {
             let pos = groups
