@@ -157,14 +157,13 @@ fn a_record_no_longer_active_in_central_deletes_its_outlook_copy() {
     );
     assert!(p.orphans.is_empty(), "the copy is an item, not an orphan");
     match p.write {
-        Some(Write::Delete {
-            central_id,
-            outlook_id,
-            etag,
-        }) => {
-            assert_eq!((central_id.as_str(), outlook_id.as_str()), ("C-1", "O-1"));
+        Some(Write::Delete(d)) => {
+            assert_eq!(
+                (d.central_id.as_str(), d.outlook_id.as_str()),
+                ("C-1", "O-1")
+            );
             assert!(
-                !etag.is_empty(),
+                !d.etag.is_empty(),
                 "the delete is conditional on the contact as planned"
             );
         }

@@ -357,7 +357,7 @@ pub struct CentralPatch {
     pub body: Value,
 }
 
-/// An Outlook contact to delete: [`Write::Delete`]'s parts, as a run keeps them.
+/// `DELETE …/contacts/{outlook_id}` on `If-Match: etag` (its Central record is gone).
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutlookDelete {
     pub central_id: String,
@@ -369,7 +369,10 @@ pub struct OutlookDelete {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Write {
     /// `POST …/contactFolders/{folder}/contacts` with this body.
-    Create { central_id: String, body: Value },
+    Create {
+        central_id: String,
+        body: Value,
+    },
     /// `PATCH …/contacts/{outlook_id}` with this body, on `If-Match: etag` (the contact as
     /// the plan read it; `""` when Graph sent none).
     Update {
@@ -378,12 +381,7 @@ pub enum Write {
         body: Value,
         etag: String,
     },
-    /// `DELETE …/contacts/{outlook_id}` on `If-Match: etag` (its Central record is gone).
-    Delete {
-        central_id: String,
-        outlook_id: String,
-        etag: String,
-    },
+    Delete(OutlookDelete),
 }
 
 /// The Central side of a plan, gathered one record at a time — in
@@ -649,12 +647,10 @@ pub fn plan_from<'a>(
                     }
                 }
             };
-            let names_it = || {
-                bases
-                    .entry(&id)
-                    .is_some_and(|(named, _)| named == o.id.as_str())
+            let Some((named, base)) = bases.entry(&id) else {
+                continue;
             };
-            if id.is_empty() || !names_it() {
+            if id.is_empty() || named != o.id.as_str() {
                 continue;
             }
             let active = active.get_or_init(|| {
@@ -667,9 +663,6 @@ pub fn plan_from<'a>(
             if active.contains(id.as_ref()) {
                 continue;
             }
-            let Some((_, base)) = bases.entry(&id) else {
-                continue;
-            };
             let (state, reasons) = gone_in_central(o, &base, options.conflicts);
             summary.count(state);
             taken[j] = true;
@@ -845,11 +838,11 @@ impl Plan<'_> {
             // A record gone from Central: only its Outlook copy can be written, deleted.
             return match (item.state, item.outlook_index) {
                 (State::DeleteInOutlook, Some(j)) => ItemWrites {
-                    graph: Some(Write::Delete {
+                    graph: Some(Write::Delete(OutlookDelete {
                         central_id,
                         outlook_id: outlook[j].id.as_str().to_owned(),
                         etag: outlook[j].etag.as_str().to_owned(),
-                    }),
+                    })),
                     ..ItemWrites::default()
                 },
                 _ => ItemWrites::default(),

@@ -72,7 +72,7 @@ pub struct Selection {
 }
 
 impl Selection {
-    /// Deletions selected, on both sides (what the mass-delete guard counts).
+    /// Deletions selected, on both sides (counted in the run's Central progress).
     pub fn deletions(&self) -> usize {
         self.delete_outlook.len() + self.delete_central.len()
     }
@@ -166,14 +166,14 @@ impl Kept {
                 }),
                 Some(None) => {
                     out.skipped.push(RecordResult {
-                                error: Some(RecordError {
-                                    code: ErrorCode::NotSyncable.as_str().into(),
-                                    message: "keeping Outlook's edit of a record gone from Central would restore it there, which this version does not do: the record is left as it is".into(),
-                                    status: None,
-                                    graph_code: None,
-                                }),
-                                ..skipped(item, item.state, &item.reasons)
-                            });
+                        error: Some(RecordError {
+                            code: ErrorCode::NotSyncable.as_str().into(),
+                            message: NOT_RESTORED_IN_CENTRAL.into(),
+                            status: None,
+                            graph_code: None,
+                        }),
+                        ..skipped(item, item.state, &item.reasons)
+                    });
                     continue;
                 }
             };
@@ -250,15 +250,7 @@ impl Kept {
                         etag: (!etag.is_empty()).then_some(etag),
                     },
                 )),
-                Some(Write::Delete {
-                    central_id,
-                    outlook_id,
-                    etag,
-                }) => out.delete_outlook.push(engine::plan::OutlookDelete {
-                    central_id,
-                    outlook_id,
-                    etag,
-                }),
+                Some(Write::Delete(delete)) => out.delete_outlook.push(delete),
                 None => {}
             }
             if item.state == State::RestoreInOutlook {
@@ -451,6 +443,8 @@ impl Kept {
         (entries, deleted)
     }
 }
+
+const NOT_RESTORED_IN_CENTRAL: &str = "keeping Outlook's edit of a record gone from Central would restore it there, which this version does not do: the record is left as it is";
 
 /// A deletion against an edit, resolved (DESIGN §4: the side chosen decides): `None` when the
 /// item is no such conflict or has no side chosen; `Some(None)` when the side chosen needs

@@ -25,9 +25,10 @@ pub async fn delete_in_outlook(
 ) -> Vec<RecordResult> {
     let mut out = Vec::with_capacity(deletes.len());
     for d in deletes {
-        let result = match cancelled(signal) {
-            true => Err(cancel_error()),
-            false => delete_contact(graph, &d).await,
+        let result = if cancelled(signal) {
+            Err(cancel_error())
+        } else {
+            delete_contact(graph, &d).await
         };
         on_done();
         out.push(record(
@@ -51,9 +52,10 @@ pub async fn delete_in_central(
 ) -> Vec<RecordResult> {
     let mut out = Vec::with_capacity(deletes.len());
     for d in deletes {
-        let result = match cancelled(signal) {
-            true => Err(cancel_error()),
-            false => delete_one(client, graph, folder_id, &d).await,
+        let result = if cancelled(signal) {
+            Err(cancel_error())
+        } else {
+            delete_one(client, graph, folder_id, &d).await
         };
         on_done();
         out.push(record(

@@ -90,8 +90,8 @@ impl Folder {
                     .expect("update targets an existing contact");
                 merge(c, body);
             }
-            Write::Delete { outlook_id, .. } => {
-                self.contacts.retain(|c| c["id"] != json!(outlook_id));
+            Write::Delete(d) => {
+                self.contacts.retain(|c| c["id"] != json!(d.outlook_id));
             }
         }
     }
