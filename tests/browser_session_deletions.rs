@@ -268,3 +268,97 @@ async fn more_deletions_than_the_guard_allows_need_their_number_confirmed() {
     assert_eq!(result["deletedInOutlook"], 11, "{result}");
     assert_eq!(folder_contacts(DEMO_USER, &folder).await.len(), 1);
 }
+
+/// The user copy-pastes a synced contact in its folder: the copy carries the same Central id.
+/// Returns the copy's id as the folder lists it.
+async fn copy_paste(folder: &str, central_id: &str) -> String {
+    let o = outlook_id_of(folder, central_id).await;
+    control(
+        "POST",
+        &format!("mailboxes/{DEMO_USER}/contacts/{o}/copy"),
+        None,
+    )
+    .await;
+    folder_contacts(DEMO_USER, folder)
+        .await
+        .into_iter()
+        .find(|c| c["centralId"] == central_id && c["id"] != o.as_str())
+        .and_then(|c| c["id"].as_str().map(str::to_owned))
+        .expect("the copy is in the folder")
+}
+
+#[wasm_bindgen_test]
+async fn a_users_untouched_copy_paste_is_deleted_with_its_record_and_its_entry_stays() {
+    let (config, get_token, folder) = synced(3).await;
+    let original = outlook_id_of(&folder, &id(1)).await;
+    let copy = copy_paste(&folder, &id(1)).await;
+    // One-way too: copies are offered whatever `deletions` says.
+    let mut one_way = config.clone();
+    one_way["direction"] = json!("toOutlook");
+    let s = session(one_way, &get_token);
+    let p = plan(&s).await;
+    let items = p["items"].as_array().unwrap();
+    assert_eq!(items.len(), 4, "{p}");
+    assert_eq!(
+        (&items[1]["outlookId"], &items[1]["state"]),
+        (&json!(original), &json!("upToDate"))
+    );
+    assert_eq!(
+        (
+            &items[3]["centralId"],
+            &items[3]["outlookId"],
+            &items[3]["state"],
+            &items[3]["reasons"]
+        ),
+        (
+            &json!(id(1)),
+            &json!(copy),
+            &json!("deleteInOutlook"),
+            &json!(["duplicateCopy"])
+        )
+    );
+    assert_eq!(p["summary"]["conflict"], 0);
+    let result = run(&s, &[id(1)], JsValue::UNDEFINED).await.unwrap();
+    let records = result["records"].as_array().unwrap();
+    assert_eq!(
+        records
+            .iter()
+            .map(|r| (r["outlookId"].clone(), r["action"].clone()))
+            .collect::<Vec<_>>(),
+        [
+            (json!(original), json!("skipped")),
+            (json!(copy), json!("deletedInOutlook"))
+        ],
+        "{result}"
+    );
+    assert_eq!(result["deletedInOutlook"], 1);
+    let left: Vec<Value> = folder_contacts(DEMO_USER, &folder)
+        .await
+        .into_iter()
+        .filter(|c| c["centralId"] == id(1).as_str())
+        .collect();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0]["id"], original.as_str());
+    assert_eq!(ledger_ids(&folder).await, [id(0), id(1), id(2)]);
+    let again = session(config, &get_token);
+    assert_eq!(plan(&again).await["summary"]["upToDate"], 3);
+}
+
+#[wasm_bindgen_test]
+async fn a_copy_paste_edited_since_stays_a_conflict_and_nothing_is_deleted() {
+    let (config, get_token, folder) = synced(2).await;
+    let copy = copy_paste(&folder, &id(0)).await;
+    control(
+        "PATCH",
+        &format!("mailboxes/{DEMO_USER}/contacts/{copy}"),
+        Some(json!({ "jobTitle": "ignored", "mobilePhone": "+44 7700 900777" })),
+    )
+    .await;
+    let s = session(config, &get_token);
+    let p = plan(&s).await;
+    assert_eq!(states(&p), [(id(0), "conflict".into())], "{p}");
+    assert_eq!(p["items"][0]["reasons"], json!(["duplicateOutlookId"]));
+    let result = run(&s, &[id(0)], JsValue::UNDEFINED).await.unwrap();
+    assert_eq!(result["records"][0]["action"], "skipped", "{result}");
+    assert_eq!(folder_contacts(DEMO_USER, &folder).await.len(), 3);
+}

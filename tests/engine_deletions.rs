@@ -450,3 +450,163 @@ fn a_copy_linked_by_email_and_never_written_is_found_by_the_ledger_entry_that_na
     );
     assert!(p.orphans.is_empty());
 }
+
+/// Ann in Outlook as `id`, created at `created`.
+fn ann_copy(id: &str, created: &str) -> Value {
+    let mut o = ann_in_outlook();
+    o["id"] = json!(id);
+    o["createdDateTime"] = json!(created);
+    o
+}
+
+#[test]
+fn an_extra_copy_equal_to_the_one_the_ledger_names_is_offered_for_deletion() {
+    // O-1 (named by the ledger) was created after its copy: the ledger decides, not the time.
+    let p = plan(
+        vec![ann("active")],
+        vec![
+            ann_copy("O-9", "2026-01-01T00:00:00Z"),
+            ann_copy("O-1", "2026-02-01T00:00:00Z"),
+        ],
+        Some(ledger()),
+        PlanOptions {
+            deletions: Some(Deletions::Off),
+            ..TWO_WAY
+        },
+    );
+    assert_eq!(
+        p.items,
+        vec![
+            ("C-1".into(), Some("O-1".into()), State::UpToDate, vec![]),
+            (
+                "C-1".into(),
+                Some("O-9".into()),
+                State::DeleteInOutlook,
+                vec![Reason::DuplicateCopy]
+            ),
+        ],
+        "whatever `deletions` says"
+    );
+    assert!(p.orphans.is_empty());
+}
+
+#[test]
+fn without_a_ledger_the_earliest_created_copy_is_kept() {
+    let mut later = ann_copy("O-5", "2026-03-01T10:00:00Z");
+    later["mobilePhone"] = json!("  ");
+    let p = plan(
+        vec![ann("active")],
+        vec![
+            later,
+            ann_copy("O-7", "2026-03-01T09:59:59Z"),
+            ann_copy("O-6", ""),
+        ],
+        None,
+        PlanOptions::DEFAULT,
+    );
+    assert_eq!(
+        p.items,
+        vec![
+            ("C-1".into(), Some("O-7".into()), State::UpToDate, vec![]),
+            (
+                "C-1".into(),
+                Some("O-5".into()),
+                State::DeleteInOutlook,
+                vec![Reason::DuplicateCopy]
+            ),
+            (
+                "C-1".into(),
+                Some("O-6".into()),
+                State::DeleteInOutlook,
+                vec![Reason::DuplicateCopy]
+            ),
+        ],
+        "a blank value equals an empty one; a copy without a creation time is not kept"
+    );
+}
+
+#[test]
+fn a_copy_that_differs_stays_a_conflict_and_the_equal_ones_are_still_offered() {
+    let edited_copy = edited(
+        ann_copy("O-8", "2026-01-03T00:00:00Z"),
+        "mobilePhone",
+        "555",
+    );
+    let p = plan(
+        vec![ann("active")],
+        vec![
+            ann_copy("O-1", "2026-01-01T00:00:00Z"),
+            ann_copy("O-2", "2026-01-02T00:00:00Z"),
+            edited_copy,
+        ],
+        Some(ledger()),
+        TWO_WAY,
+    );
+    assert_eq!(
+        p.items,
+        vec![
+            (
+                "C-1".into(),
+                None,
+                State::Conflict,
+                vec![Reason::DuplicateOutlookId]
+            ),
+            (
+                "C-1".into(),
+                Some("O-2".into()),
+                State::DeleteInOutlook,
+                vec![Reason::DuplicateCopy]
+            ),
+        ],
+        "a user's copy-paste, then edited, is never deleted"
+    );
+}
+
+#[test]
+fn a_copy_is_deleted_on_if_match_of_its_own_etag() {
+    let mut copy = ann_copy("O-3", "2026-05-01T00:00:00Z");
+    copy["@odata.etag"] = json!("W/\"copy\"");
+    let c = serde_json::to_vec(&vec![ann("active")]).unwrap();
+    let ol = serde_json::to_vec(&vec![ann_copy("O-1", "2026-01-01T00:00:00Z"), copy]).unwrap();
+    let (cs, os) = (parse_central(&c).unwrap(), parse_outlook(&ol).unwrap());
+    let p = plan_with(&cs, &os, PlanOptions::DEFAULT, None);
+    let item = &p.items[1];
+    assert_eq!(p.summary.delete_in_outlook, 1);
+    match p.writes_for(item, &item.changes, None, &cs, &os).graph {
+        Some(Write::Delete(d)) => {
+            assert_eq!(
+                (
+                    d.central_id.as_str(),
+                    d.outlook_id.as_str(),
+                    d.etag.as_str()
+                ),
+                ("C-1", "O-3", "W/\"copy\"")
+            )
+        }
+        other => panic!("expected the copy's deletion, got {other:?}"),
+    }
+}
+
+#[test]
+fn copies_of_a_record_that_is_never_synced_are_left_alone() {
+    let mut dead = ann("active");
+    dead["lastName"] = json!("Lee (deceased)");
+    let p = plan(
+        vec![dead],
+        vec![
+            ann_copy("O-1", "2026-01-01T00:00:00Z"),
+            ann_copy("O-2", "2026-01-02T00:00:00Z"),
+        ],
+        Some(ledger()),
+        TWO_WAY,
+    );
+    assert_eq!(
+        p.items,
+        vec![(
+            "C-1".into(),
+            None,
+            State::NonActionable,
+            vec![Reason::Deceased]
+        )]
+    );
+}

@@ -397,12 +397,10 @@ fn two_unlinked_outlook_contacts_with_the_same_email_are_a_conflict() {
 }
 
 #[test]
-fn two_outlook_contacts_with_the_same_stored_id_are_a_conflict() {
-    let (p, w) = writes(
-        &json!([john()]),
-        &json!([john_in_outlook("A"), john_in_outlook("B")]),
-        CLEAR,
-    );
+fn two_outlook_contacts_with_the_same_stored_id_that_differ_are_a_conflict() {
+    let mut b = john_in_outlook("B");
+    b["mobilePhone"] = json!("555 0101");
+    let (p, w) = writes(&json!([john()]), &json!([john_in_outlook("A"), b]), CLEAR);
     assert_eq!(p.items[0].state, State::Conflict);
     assert_eq!(p.items[0].reasons, vec![Reason::DuplicateOutlookId]);
     assert!(w.is_empty());
@@ -410,8 +408,9 @@ fn two_outlook_contacts_with_the_same_stored_id_are_a_conflict() {
 
 #[test]
 fn every_outlook_contact_of_a_conflict_is_left_alone_and_none_is_an_orphan() {
-    // Three copies carrying John's id, three copies of Mary's email (none linked by id), and
-    // one unrelated contact: both records conflict, and only the unrelated one is an orphan.
+    // Three contacts carrying John's id (two edited since, so none is a mere copy), three
+    // copies of Mary's email (none linked by id), and one unrelated contact: both records
+    // conflict, and only the unrelated one is an orphan.
     let mary = contact("C-2", "Mary", "Jones", "mary@example.com");
     let mary_copy = |id: &str| {
         outlook_contact(
@@ -423,15 +422,20 @@ fn every_outlook_contact_of_a_conflict_is_left_alone_and_none_is_an_orphan() {
         "Z",
         json!({ "emailAddresses": [{ "address": "zed@example.com" }] }),
     );
+    let edited = |id: &str| {
+        let mut o = john_in_outlook(id);
+        o["title"] = json!(format!("Dr {id}"));
+        o
+    };
     let (p, w) = writes(
         &json!([john(), mary]),
         &json!([
             john_in_outlook("A"),
             mary_copy("M1"),
-            john_in_outlook("B"),
+            edited("B"),
             mary_copy("M2"),
             other,
-            john_in_outlook("C"),
+            edited("C"),
             mary_copy("M3")
         ]),
         CLEAR,

@@ -66,6 +66,26 @@ class Selection {
     this.states = new Set();
     this.byHand = new Map(); // key(item) → { on, state }
     this.resolutions = resolutions; // centralId → "central" | "outlook": a conflict with a side picked
+    // An extra copy of a record (`duplicateCopy`) is deleted by the run that syncs its record
+    // (they share the Central id the run is given): key(copy) → the record's item, whose
+    // selection the copy follows. A copy whose record cannot be selected is ticked on its own.
+    this.owners = new Map();
+  }
+
+  /** Ties each extra copy in `items` to its record's item, where that one can be selected. */
+  tieCopies(items) {
+    this.owners.clear();
+    const copies = items.filter((i) => i.reasons.includes("duplicateCopy"));
+    if (!copies.length) return;
+    const ids = new Set(copies.map((c) => c.centralId));
+    const records = new Map();
+    for (const i of items) {
+      if (ids.has(i.centralId) && !i.reasons.includes("duplicateCopy") && !records.has(i.centralId)) records.set(i.centralId, i);
+    }
+    for (const c of copies) {
+      const owner = records.get(c.centralId);
+      if (owner && SELECTABLE.has(owner.state)) this.owners.set(Selection.key(c), owner);
+    }
   }
 
   /**
@@ -94,10 +114,14 @@ class Selection {
   }
 
   has(item) {
+    const owner = this.owners.get(Selection.key(item));
+    if (owner) return this.has(owner);
     return this.selectable(item) && (this.byHand.get(Selection.key(item))?.on ?? this.states.has(item.state));
   }
 
   set(item, on) {
+    const owner = this.owners.get(Selection.key(item));
+    if (owner) return this.set(owner, on);
     const key = Selection.key(item);
     if (on === this.states.has(item.state)) this.byHand.delete(key);
     else this.byHand.set(key, { on, state: item.state });
@@ -114,6 +138,12 @@ class Selection {
     for (const { on, state } of this.byHand.values()) {
       all += on ? 1 : -1;
       if (DELETIONS.has(state)) deletions += on ? 1 : -1;
+    }
+    // A tied copy is counted as its record is selected, not by its state.
+    for (const [, owner] of this.owners) {
+      const n = (this.has(owner) ? 1 : 0) - (this.states.has("deleteInOutlook") ? 1 : 0);
+      all += n;
+      deletions += n;
     }
     return { all, deletions };
   }
@@ -196,6 +226,7 @@ export class PlanView {
     this.filter = { state: "", query: "" };
     this.search.value = "";
     this.resolutions.clear();
+    this.selected.tieCopies(plan.items);
     this.selected.choose(SELECTABLE, false);
     const s = plan.summary;
     // The summary counts each state; a package without deletions has no such counts.
@@ -203,7 +234,9 @@ export class PlanView {
     const note = [];
     if (plan.excluded) note.push(`${count(plan.excluded)} Central contacts are not active and are left out.`);
     if (plan.orphans.length) note.push(`${count(plan.orphans.length)} Outlook contacts in the folder have no Central contact; they are left alone.`);
-    if (this.deletionCount) note.push(`${count(this.deletionCount)} ${this.deletionCount === 1 ? "deletion is" : "deletions are"} listed apart, below the table; none is selected until you tick it.`);
+    const tied = this.selected.owners.size;
+    if (this.deletionCount > tied) note.push(`${count(this.deletionCount - tied)} ${this.deletionCount - tied === 1 ? "deletion is" : "deletions are"} listed apart, below the table; none is selected until you tick it.`);
+    if (tied) note.push(`${count(tied)} extra ${tied === 1 ? "copy" : "copies"} of records in the folder ${tied === 1 ? "is" : "are"} listed with the deletions and deleted when ${tied === 1 ? "its record is" : "their records are"} synced.`);
     this.note.textContent = note.join(" ");
     this.renderCounts();
     this.refresh();
@@ -315,6 +348,7 @@ export class PlanView {
       "aria-label": selectable ? `Select ${name || id}` : `${name || id} cannot be selected`,
       onchange: (e) => {
         this.selected.set(item, e.target.checked);
+        if (this.selected.owners.size) this.deletions.table.rerender();
         this.updateSelection();
       },
     });
@@ -352,12 +386,15 @@ export class PlanView {
     const id = item.centralId ?? "";
     const side = item.state === "deleteInOutlook" ? "outlook" : "central";
     const what = DELETES_FROM[item.state];
+    const tied = this.selected.owners.has(Selection.key(item));
     const box = h("input", {
       type: "checkbox", class: "cos-delete-box", checked: this.selected.has(item),
-      "aria-label": `${side === "outlook" ? "Delete the Outlook copy of" : "Delete the Central record of"} ${name || id}`,
+      "aria-label": tied ? `Delete this extra copy of ${name || id} (ticked with its record)`
+        : `${side === "outlook" ? "Delete the Outlook copy of" : "Delete the Central record of"} ${name || id}`,
       onchange: (e) => {
         this.selected.set(item, e.target.checked);
-        this.updateSelection();
+        if (tied) this.rerenderRows();
+        else this.updateSelection();
       },
     });
     return h("tr", { "data-id": id, "data-outlook-id": item.outlookId ?? "", "data-state": item.state, "data-deletes": side },

@@ -99,3 +99,41 @@ fn edited_since<'v>(base: &Base<'_>, value: impl Fn(Field) -> Option<&'v str>) -
             (Some(v), None) => !v.trim().is_empty(),
         })
 }
+
+/// What to do with the Outlook contacts (`candidates`, two or more, in folder order) that all
+/// carry one record's Central id (DESIGN §4, `duplicateCopy`): the one the ledger `named` is
+/// kept, else the earliest created (then the first in the folder). Returns the kept one, the
+/// others whose mapped values equal it (copies, to offer for deletion), and whether every
+/// other one is such a copy — then the record links to the kept one; else it stays a conflict.
+/// `None` for no candidates.
+pub fn copies(
+    candidates: &[usize],
+    outlook: &[OutlookContact<'_>],
+    named: Option<&str>,
+) -> Option<(usize, Vec<usize>, bool)> {
+    let first = *candidates.first()?;
+    let keep = candidates
+        .iter()
+        .copied()
+        .find(|&j| named.is_some_and(|id| !id.is_empty() && outlook[j].id.as_str() == id))
+        .or_else(|| {
+            // A contact without a creation time sorts last.
+            candidates.iter().copied().min_by_key(|&j| {
+                let created = outlook[j].created.as_str().trim();
+                (created.is_empty(), created, j)
+            })
+        })
+        .unwrap_or(first);
+    let same = |j: usize| {
+        Field::ALL.into_iter().all(|f| {
+            base_value(f, outlook_value(&outlook[j], f))
+                == base_value(f, outlook_value(&outlook[keep], f))
+        })
+    };
+    let (copies, differ): (Vec<usize>, Vec<usize>) = candidates
+        .iter()
+        .copied()
+        .filter(|&j| j != keep)
+        .partition(|&j| same(j));
+    Some((keep, copies, differ.is_empty()))
+}

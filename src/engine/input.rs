@@ -176,6 +176,8 @@ pub struct OutlookContact<'a> {
     pub central_id: Option<Cow<'a, str>>,
     /// `@odata.etag` as read: an update is sent with `If-Match` on it.
     pub etag: Text<'a>,
+    /// `createdDateTime` (ISO 8601, UTC): of copies of one record, the earliest is kept.
+    pub created: Text<'a>,
 }
 
 impl OutlookContact<'_> {
@@ -470,6 +472,7 @@ fn read_outlook<'a>(r: &mut Reader<'a>, c: &mut OutlookContact<'a>) -> ReadResul
             "businessHomePage",
             "businessPhones",
             "companyName",
+            "createdDateTime",
             "displayName",
             "emailAddresses",
             "givenName",
@@ -491,6 +494,7 @@ fn read_outlook<'a>(r: &mut Reader<'a>, c: &mut OutlookContact<'a>) -> ReadResul
                 "mobilePhone" => &mut c.mobile_phone,
                 "businessHomePage" => &mut c.business_home_page,
                 "companyName" => &mut c.company_name,
+                "createdDateTime" => &mut c.created,
                 "emailAddresses" => {
                     let emails = &mut c.email_addresses;
                     emails.clear();

@@ -263,7 +263,7 @@ mod tests {
             .enumerate()
             .all(|(i, d)| *d as usize == i));
         assert!(MATCHES.iter().enumerate().all(|(i, m)| *m as usize == i));
-        assert_eq!(names.len(), 47);
+        assert_eq!(names.len(), 48);
         assert_eq!(
             names[..8],
             [
@@ -278,7 +278,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            names[8..23],
+            names[8..24],
             [
                 "id",
                 "email",
@@ -295,12 +295,13 @@ mod tests {
                 "editedOnBothSides",
                 "unresolvedCompany",
                 "deletedButEdited",
+                "duplicateCopy",
             ]
         );
         assert_eq!(names[FIELD_AT as usize], "title");
-        assert_eq!(names[40..42], ["businessAddress.postalCode", "companyName"]);
+        assert_eq!(names[41..43], ["businessAddress.postalCode", "companyName"]);
         assert_eq!(
-            names[42..],
+            names[43..],
             ["toOutlook", "toCentral", "conflict", "exact", "substring"]
         );
     }

@@ -2,6 +2,7 @@
 //! Outlook contacts nobody claims (orphans). Deterministic: same input, same plan.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -13,14 +14,15 @@ use super::decide::{
     decide_to_outlook, decide_two_way, reasons_after, Conflicts, FieldDirections, Knobs,
     OutlookClears, SyncDirection,
 };
-use super::deletions::{gone_in_central, gone_in_outlook, Deletions, ReadOnly};
+use super::deletions::{copies, gone_in_central, gone_in_outlook, Deletions, ReadOnly};
 use super::diff::{Change, ChangeDirection, EmptyValues};
 use super::email::normalize;
 use super::input::{CentralContact, OutlookContact};
 use super::ledger::Bases;
-use super::link::{link, CentralKeys, Keys, Link, OutlookSide};
+use super::link::{link, CentralKeys, Keys, Link, Links, OutlookSide};
 use super::mapping::{outlook_value, Field, Mapped, Parts};
 use super::reverse::central_patch;
+use super::text::trim;
 use super::validate::{record_reasons, Reason};
 
 /// Options of [`plan`] (`planSync`'s third argument).
@@ -509,7 +511,7 @@ pub fn plan_from<'a>(
         emails,
         own_invalid: &own_invalid,
     };
-    let links = link(&keys, outlook_side);
+    let mut links = link(&keys, outlook_side);
     for (k, (_, reasons)) in entries.iter_mut().enumerate() {
         if links.shared_id[k] && !own_invalid[k] {
             reasons.push(Reason::InvalidRecord);
@@ -519,6 +521,14 @@ pub fn plan_from<'a>(
         }
         reasons.sort_unstable();
     }
+    // Outlook contact → the Central record it is an extra copy of (of actionable records
+    // only: nothing of a record that is never synced is touched).
+    let actionable: Vec<bool> = entries.iter().map(|(_, r)| r.is_empty()).collect();
+    let copy_of: HashMap<usize, usize> =
+        settle_copies(&mut links, ids, &actionable, outlook, bases)
+            .into_iter()
+            .map(|(j, k)| (j, entries[k].0))
+            .collect();
 
     let emails = ActiveEmails::new(central);
 
@@ -623,11 +633,33 @@ pub fn plan_from<'a>(
     // gone: after Central's records, in folder order. The record is the one the contact
     // carries the id of, else (a contact linked by email, never written) the one whose entry
     // names it. A contact no ledger entry names (one a person made in Outlook) is never deleted.
+    // Extra copies of a record (`duplicateCopy`) are offered among them, whatever
+    // `deletions` says.
     let mut taken = vec![false; outlook.len()];
-    if let (Some(bases), true) = (bases, options.deletions_on()) {
+    let gone_pass = bases.filter(|_| options.deletions_on());
+    if gone_pass.is_some() || !copy_of.is_empty() {
         let active = std::cell::OnceCell::new();
         let named = std::cell::OnceCell::new();
         for (j, o) in outlook.iter().enumerate() {
+            if let Some(&i) = copy_of.get(&j) {
+                summary.count(State::DeleteInOutlook);
+                items.push(PlanItem {
+                    central_id: Cow::Borrowed(central[i].id.as_str()),
+                    outlook_id: Some(Cow::Borrowed(o.id.as_str())),
+                    state: State::DeleteInOutlook,
+                    reasons: vec![Reason::DuplicateCopy],
+                    changes: Vec::new(),
+                    linked_by: Some(LinkedBy::Id),
+                    account: None,
+                    display: ItemDisplay::of_outlook(o),
+                    central_index: None,
+                    outlook_index: Some(j),
+                });
+                continue;
+            }
+            let Some(bases) = gone_pass else {
+                continue;
+            };
             if !links.usable[j] || links.claimed[j] {
                 continue;
             }
@@ -704,6 +736,53 @@ pub fn plan_from<'a>(
         options,
         display_copies: std::mem::take(&mut side.display),
     }
+}
+
+/// Records in conflict because several Outlook contacts carry their Central id: the extra
+/// copies among them ([`copies`]), as (Outlook contact, record) pairs; a record whose other
+/// contacts are all copies is linked to the one kept.
+fn settle_copies(
+    links: &mut Links,
+    ids: &Keys,
+    actionable: &[bool],
+    outlook: &[OutlookContact<'_>],
+    bases: Option<&Bases<'_>>,
+) -> Vec<(usize, usize)> {
+    let in_conflict: HashMap<&str, usize> = links
+        .links
+        .iter()
+        .enumerate()
+        .filter(|(k, l)| {
+            **l == Link::Conflict(Reason::DuplicateOutlookId) && actionable.get(*k) == Some(&true)
+        })
+        .filter_map(|(k, _)| Some((ids.get(k)?, k)))
+        .collect();
+    if in_conflict.is_empty() {
+        return Vec::new();
+    }
+    let mut candidates: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (j, o) in outlook.iter().enumerate() {
+        let stored = o.central_id.as_deref().map(trim);
+        if let Some(&k) = stored.and_then(|id| in_conflict.get(id)) {
+            if links.usable[j] {
+                candidates.entry(k).or_default().push(j);
+            }
+        }
+    }
+    let mut pairs = Vec::new();
+    for (k, js) in candidates {
+        let named = bases
+            .and_then(|b| b.entry(ids.get(k)?))
+            .map(|(outlook_id, _)| outlook_id);
+        let Some((keep, copies, all)) = copies(&js, outlook, named) else {
+            continue;
+        };
+        if all {
+            links.links[k] = Link::ById(keep);
+        }
+        pairs.extend(copies.into_iter().map(|j| (j, k)));
+    }
+    pairs
 }
 
 /// The normalised emails of Central's active records, indexed on first use: only when an

@@ -38,11 +38,14 @@ pub enum Reason {
     /// One side deleted the record and the other edited it since they last agreed (a
     /// conflict: nothing is deleted until the user decides).
     DeletedButEdited,
+    /// An extra Outlook contact carrying a record's Central id, whose mapped values equal the
+    /// one kept (a create that landed twice, an untouched copy-paste): offered for deletion.
+    DuplicateCopy,
 }
 
 impl Reason {
     /// Every reason, in the order of the variants.
-    pub const ALL: [Reason; 12] = [
+    pub const ALL: [Reason; 13] = [
         Reason::Deceased,
         Reason::MissingEmail,
         Reason::MalformedEmail,
@@ -55,6 +58,7 @@ impl Reason {
         Reason::EditedOnBothSides,
         Reason::UnresolvedCompany,
         Reason::DeletedButEdited,
+        Reason::DuplicateCopy,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +75,7 @@ impl Reason {
             Reason::EditedOnBothSides => "editedOnBothSides",
             Reason::UnresolvedCompany => "unresolvedCompany",
             Reason::DeletedButEdited => "deletedButEdited",
+            Reason::DuplicateCopy => "duplicateCopy",
         }
     }
 }

@@ -22,7 +22,7 @@ use odata::{encode, literal};
 pub const PREFER_IMMUTABLE_IDS: &str = "IdType=\"ImmutableId\"";
 
 /// The contact properties the engine reads — nothing else is fetched.
-pub const CONTACT_SELECT: &str = "id,title,givenName,surname,displayName,mobilePhone,businessHomePage,companyName,emailAddresses,businessPhones,homeAddress,businessAddress";
+pub const CONTACT_SELECT: &str = "id,title,givenName,surname,displayName,mobilePhone,businessHomePage,companyName,emailAddresses,businessPhones,homeAddress,businessAddress,createdDateTime";
 
 /// Whose contacts: the signed-in user's, or another mailbox shared with them.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -154,7 +154,20 @@ impl Kept {
         let emails = ActiveEmails::new(&records.central);
         for item in &self.plan.items {
             let id = item.central_id.as_ref();
-            if !wanted.contains(id) || !found.insert(id) {
+            if !wanted.contains(id) {
+                continue;
+            }
+            // A record's extra copies go with it: they share its id.
+            if is_copy(item) {
+                let writes =
+                    self.plan
+                        .writes_for(item, &[], None, &records.central, &records.outlook);
+                if let Some(Write::Delete(delete)) = writes.graph {
+                    out.delete_outlook.push(delete);
+                }
+                continue;
+            }
+            if !found.insert(id) {
                 continue;
             }
             let deletion = match resolved_deletion(item, resolutions.get(id).copied()) {
@@ -296,7 +309,8 @@ impl Kept {
             .items
             .iter()
             .filter(|i| {
-                wanted.contains(i.central_id.as_ref()) && seen.insert(i.central_id.as_ref())
+                wanted.contains(i.central_id.as_ref())
+                    && (is_copy(i) || seen.insert(i.central_id.as_ref()))
             })
             .filter(|i| {
                 let state = resolved_deletion(i, resolutions.get(i.central_id.as_ref()).copied())
@@ -372,6 +386,18 @@ impl Kept {
         folder_id: &str,
         at: &str,
     ) -> (Vec<Value>, Vec<String>) {
+        // The results of deleting a record's extra copies say nothing of its entry.
+        let copies: HashSet<&str> = self
+            .plan
+            .items
+            .iter()
+            .filter(|i| is_copy(i))
+            .filter_map(|i| i.outlook_id.as_deref())
+            .collect();
+        let results: Vec<&RecordResult> = results
+            .iter()
+            .filter(|r| !r.outlook_id.as_deref().is_some_and(|o| copies.contains(o)))
+            .collect();
         let deleted = results
             .iter()
             .filter(|r| {
@@ -382,8 +408,10 @@ impl Kept {
             })
             .map(|r| r.central_id.clone())
             .collect();
-        let by_id: HashMap<&str, &RecordResult> =
-            results.iter().map(|r| (r.central_id.as_str(), r)).collect();
+        let by_id: HashMap<&str, &RecordResult> = results
+            .iter()
+            .map(|r| (r.central_id.as_str(), *r))
+            .collect();
         let bases = bases_of(self.ledger.as_ref());
         let entries = self.records.with_dependent(|_, records| {
             self.plan
@@ -462,6 +490,11 @@ fn resolved_deletion(
         (None, Conflicts::Central) => Some(State::DeleteInOutlook),
         (None, _) => None,
     })
+}
+
+/// An extra Outlook copy of a record, offered for deletion (`duplicateCopy`).
+fn is_copy(item: &engine::PlanItem<'_>) -> bool {
+    item.reasons.contains(&engine::Reason::DuplicateCopy)
 }
 
 /// The ledger's bases: `None` without a ledger (toOutlook only), none for a new one.

@@ -51,11 +51,11 @@ impl SyncResult {
         restores: &HashSet<String>,
         order: &[String],
     ) -> SyncResult {
-        let position: HashMap<&str, usize> = order
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (id.as_str(), i))
-            .collect();
+        // A record's place is its first item's (its extra copies come later in the plan).
+        let mut position: HashMap<&str, usize> = HashMap::new();
+        for (i, id) in order.iter().enumerate() {
+            position.entry(id.as_str()).or_insert(i);
+        }
         let mut records: Vec<RecordResult> = outcome.records;
         let mut index: HashMap<String, usize> = records
             .iter()

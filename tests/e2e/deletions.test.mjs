@@ -3,7 +3,7 @@
 // asks for the number to be typed before anything is deleted.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startEmulator, launch, newPage, screenshot, openAndPlan, demoFolder } from "./support.mjs";
+import { startEmulator, launch, newPage, screenshot, openAndPlan, demoFolder, DEMO_USER } from "./support.mjs";
 
 let emu, browser;
 before(async () => {
@@ -71,5 +71,49 @@ test("deletions are listed apart, never selected by Select all, and over the gua
   assert.equal(left.length, folder.contacts.length - gone.length);
   assert.ok(left.every((c) => !gone.includes(c.centralId)));
   await screenshot(page, "deletions-3-results");
+  assert.deepEqual(seen.errors, []);
+});
+
+test("extra copies are listed with the deletions and follow their record's selection, or are ticked on their own", async () => {
+  const { page, seen } = await newPage(browser);
+  await openAndPlan(page, emu.url);
+  // (The test before may have synced everything already.)
+  if (await page.locator(".cos-syncbar button").isEnabled()) {
+    await page.locator(".cos-syncbar button").click();
+    await page.locator(".cos-results:not([hidden])").waitFor({ timeout: 60_000 });
+  }
+  const folder = await demoFolder(emu);
+  // Two synced contacts, each copy-pasted by the user; one of the two is then edited in Central.
+  const [still, edited] = folder.contacts.filter((c) => c.centralId).slice(-2);
+  const user = encodeURIComponent(DEMO_USER);
+  for (const c of [still, edited]) await emu.api("POST", `/_emulator/mailboxes/${user}/contacts/${encodeURIComponent(c.id)}/copy`, {});
+  await emu.api("PATCH", `/_emulator/central/contacts/${encodeURIComponent(edited.centralId)}`, { title: "Prof" });
+
+  await page.getByRole("button", { name: "Plan again" }).filter({ visible: true }).first().click();
+  const section = page.locator(".cos-deletions");
+  await section.waitFor();
+  const copyRow = (c) => section.locator(`tbody tr[data-id="${c.centralId}"]`);
+  assert.equal(await section.locator("tbody tr").count(), 2);
+  assert.match(await copyRow(still).textContent(), /extra copy/i);
+  const box = (c) => copyRow(c).locator(".cos-delete-box");
+  // The edited record's update is selected, and its copy with it; the other's record has nothing
+  // to write, so its copy waits to be ticked.
+  assert.equal(await box(edited).isChecked(), true);
+  assert.equal(await box(still).isChecked(), false);
+  await page.locator(`.cos-plan tbody tr[data-id="${edited.centralId}"] input`).uncheck();
+  assert.equal(await box(edited).isChecked(), false);
+  await box(edited).check();
+  assert.equal(await page.locator(`.cos-plan tbody tr[data-id="${edited.centralId}"] input`).isChecked(), true);
+  await box(still).check();
+  assert.match(await page.locator(".cos-syncbar button").textContent(), /\(2 deletions\)/);
+  await screenshot(page, "deletions-4-copies");
+
+  await page.locator(".cos-syncbar button").click();
+  await page.locator(".cos-results:not([hidden])").waitFor({ timeout: 60_000 });
+  assert.equal(await page.locator(".cos-results [data-deleted-in-outlook]").getAttribute("data-deleted-in-outlook"), "2");
+  const left = (await demoFolder(emu)).contacts;
+  for (const c of [still, edited]) {
+    assert.deepEqual(left.filter((o) => o.centralId === c.centralId).map((o) => o.id), [c.id]);
+  }
   assert.deepEqual(seen.errors, []);
 });

@@ -38,7 +38,7 @@ test("every reason is said as what is wrong with this record", async () => {
   assert.deepEqual(await reasons("X-LIST"), ["A field holds a list or object instead of text"]);
   const dup = page.locator('.cos-plan tbody tr[data-id="X-DUP"]');
   assert.equal(await dup.getAttribute("data-state"), "conflict");
-  assert.deepEqual(await reasons("X-DUP"), ["Two Outlook contacts in the folder carry this Central id"]);
+  assert.deepEqual(await reasons("X-DUP"), ["Two Outlook contacts in the folder carry this Central id and differ: keep one by deleting the other in Outlook"]);
   await screenshot(page, "reasons-1-in-words");
 
   // The non-syncable CSV carries the same words and the codes.
@@ -47,7 +47,7 @@ test("every reason is said as what is wrong with this record", async () => {
   let csv = "";
   for await (const chunk of await (await download).createReadStream()) csv += chunk;
   const lines = csv.replace(/^\ufeff/, "").split("\r\n");
-  assert.ok(lines.some((l) => l.startsWith('"X-DUP","Dee Dupe","dee.dupe@example.com","Conflict","Two Outlook contacts in the folder carry this Central id","duplicateOutlookId"')), lines.slice(0, 8).join("\n"));
+  assert.ok(lines.some((l) => l.startsWith('"X-DUP","Dee Dupe","dee.dupe@example.com","Conflict","Two Outlook contacts in the folder carry this Central id and differ: keep one by deleting the other in Outlook","duplicateOutlookId"')), lines.slice(0, 8).join("\n"));
   assert.ok(lines.some((l) => l.endsWith('"The record has no Central id","invalidRecord"')));
   assert.deepEqual(seen.errors, []);
 });

@@ -238,6 +238,7 @@ object_visitor!(OutlookContact, "a Graph contact object", |c, key, map| {
         "displayName" => c.display_name = text(&mut map)?,
         "mobilePhone" => c.mobile_phone = text(&mut map)?,
         "@odata.etag" => c.etag = text(&mut map)?,
+        "createdDateTime" => c.created = text(&mut map)?,
         "businessHomePage" => c.business_home_page = text(&mut map)?,
         "emailAddresses" => {
             c.email_addresses = map
