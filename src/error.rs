@@ -57,6 +57,9 @@ pub enum ErrorCode {
     /// A run with more deletions than it makes without asking: `confirmDeletions` must be
     /// their number.
     ConfirmDeletions,
+    /// A write whose request is larger than Graph accepts (413 `RequestEntityTooLarge`, or
+    /// over the limit before it was sent): not written; the rest of its batch is.
+    RecordTooLarge,
 }
 
 impl ErrorCode {
@@ -84,6 +87,7 @@ impl ErrorCode {
             ErrorCode::PossibleDuplicate => "possibleDuplicate",
             ErrorCode::CentralRejected => "centralRejected",
             ErrorCode::ConfirmDeletions => "confirmDeletions",
+            ErrorCode::RecordTooLarge => "recordTooLarge",
         }
     }
 }

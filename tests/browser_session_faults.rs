@@ -456,6 +456,49 @@ async fn paging_past_1000_on_both_sides_with_minimal_requests() {
     assert_eq!(stats().await["graphRequests"], n_central.div_ceil(1000));
 }
 
+/// DESIGN §8: a Central without ledgers. Each batch of creates is preceded by one `$batch` of
+/// lookups of its Central ids: 45 new contacts are 3 batches of lookups (45 filtered GETs) and
+/// 3 of creates — six Graph requests, nothing else — and each contact is created once.
+#[wasm_bindgen_test]
+async fn without_a_ledger_each_batch_of_creates_follows_one_batch_of_its_lookups() {
+    reset(false).await;
+    let folder = make_folder(DEMO_USER, "Sync no ledger").await;
+    let central = central_contacts("noledger", 45);
+    control("PUT", "central/contacts", Some(central.clone())).await;
+    control(
+        "PUT",
+        "central/settings",
+        Some(json!({ "ledger": "notImplemented" })),
+    )
+    .await;
+    let (get_token, _) = token_callback(DEMO_USER, &["Contacts.ReadWrite"]);
+    let s = session(
+        json!({ "graphBaseUrl": graph_url(), "folderId": folder, "centralBaseUrl": central_url(), "retry": fast_retry() }),
+        &get_token,
+    );
+    let p = plan(&s).await;
+    assert_eq!(
+        (&p["ledger"], &p["summary"]["new"]),
+        (&json!("none"), &json!(45))
+    );
+    reset_stats().await;
+    let result = run(&s, &ids_in(&p, &["new"]), JsValue::UNDEFINED)
+        .await
+        .expect("run");
+    assert_eq!(
+        (&result["created"], &result["failed"]),
+        (&json!(45), &json!(0)),
+        "{result}"
+    );
+    let st = stats().await;
+    assert_eq!(st["graphRequests"], 6, "{st}");
+    assert_eq!(kind(&st, "graphRequestsByKind", "batch"), 6, "{st}");
+    assert_eq!(kind(&st, "batchItemsByKind", "listContacts"), 45, "{st}");
+    assert_eq!(kind(&st, "batchItemsByKind", "createContact"), 45, "{st}");
+    assert_eq!(st["batchItems"], 90, "{st}");
+    assert_folder_exact(DEMO_USER, &folder, central.as_array().unwrap()).await;
+}
+
 // ───────────────────────── Graph faults on writes ─────────────────────────
 
 /// Top-level 429 on `$batch` with `Retry-After` readable (exposed under CORS): the executor
@@ -476,7 +519,8 @@ async fn batch_429_with_exposed_retry_after_waits_as_told() {
     assert_eq!(kind(&st, "statusCounts", "429"), 2, "{st}");
     assert_eq!(kind(&st, "batchItemsByKind", "createContact"), 40, "{st}");
     assert_eq!(
-        kind(&st, "graphRequestsByKind", "listContacts"),
+        kind(&st, "batchItemsByKind", "listContacts")
+            + kind(&st, "graphRequestsByKind", "listContacts"),
         0,
         "a 429 is not an unknown outcome: no lookups"
     );
@@ -519,7 +563,8 @@ async fn item_429_with_retry_after_is_retried_as_told() {
         "{st}"
     );
     assert_eq!(
-        kind(&st, "graphRequestsByKind", "listContacts"),
+        kind(&st, "batchItemsByKind", "listContacts")
+            + kind(&st, "graphRequestsByKind", "listContacts"),
         0,
         "429 items are not looked up"
     );
@@ -544,13 +589,15 @@ async fn batch_503_with_retry_after() {
     assert_eq!(kind(&st, "batchItemsByKind", "createContact"), 40, "{st}");
 }
 
-/// Top-level 503 without `Retry-After`: exponential backoff.
+/// Top-level 503 without `Retry-After`: exponential backoff. The rule hits every other
+/// `$batch`: the second batch of writes three times, while the lookups of its creates, one
+/// `$batch` before each resend, go through.
 #[wasm_bindgen_test]
 async fn batch_503_without_retry_after() {
     let fx = Fx::new("t503", 10, 40, json!({})).await;
     let (result, events) = run_with_faults(
         &fx,
-        json!({ "kind": "unavailable", "pathContains": "$batch", "everyNth": 1, "maxCount": 3 }),
+        json!({ "kind": "unavailable", "pathContains": "$batch", "everyNth": 2, "maxCount": 3 }),
     )
     .await;
     assert_eq!(fired_per_rule().await, vec![3]);
@@ -631,8 +678,13 @@ async fn batch_item_dropped_before_write() {
         faults_state().await["log"]
     ));
     assert_eq!(kind(&st, "statusCounts", "dropped"), 1, "{st}");
-    // The 20 creates of the dropped batch are looked up before anything is sent again.
-    assert_eq!(kind(&st, "graphRequestsByKind", "listContacts"), 20, "{st}");
+    // The 20 creates of the dropped batch are looked up before anything is sent again, as one
+    // `$batch`, and once more at the end: 3 batches of writes, 1 resend of the missing one,
+    // 2 of lookups.
+    assert_eq!(kind(&st, "graphRequestsByKind", "listContacts"), 0, "{st}");
+    assert_eq!(kind(&st, "batchItemsByKind", "listContacts"), 40, "{st}");
+    assert_eq!(kind(&st, "graphRequestsByKind", "batch"), 6, "{st}");
+    assert_eq!(st["graphRequests"], 6, "{st}");
     fx.assert_complete(&result, &events).await;
 }
 
@@ -730,10 +782,11 @@ async fn slow_batch_beyond_timeout_is_an_unknown_outcome() {
         "no create was sent twice: {st}"
     );
     assert_eq!(
-        kind(&st, "graphRequestsByKind", "listContacts"),
-        10,
-        "the 10 creates of the slow batch were looked up: {st}"
+        kind(&st, "batchItemsByKind", "listContacts"),
+        20,
+        "the 10 creates of the slow batch were looked up (in one `$batch`), and again at the end: {st}"
     );
+    assert_eq!(kind(&st, "graphRequestsByKind", "listContacts"), 0, "{st}");
     fx.assert_complete(&result, &events).await;
 }
 
@@ -821,6 +874,64 @@ async fn always_unavailable_record_fails_after_bounded_tries() {
     assert_eq!(r["error"]["status"], 503, "{r}");
     assert_eq!(r["error"]["graphCode"], "ServiceUnavailable", "{r}");
     assert_eq!(r["error"]["code"], "graphError", "{r}");
+}
+
+/// Graph refuses a request body over its limit with 413, a `$batch` counted whole. The limit
+/// is lowered to 256 KB and one of 20 new contacts has a 300 KB first name: the batch is split
+/// in two, and the half holding that record again, until it alone is refused — it fails with
+/// `recordTooLarge` — while the other 19 are created, each once.
+#[wasm_bindgen_test]
+async fn a_record_too_large_for_graph_fails_alone_and_its_batch_mates_are_written() {
+    let mut fx = Fx::new("big", 0, 20, json!({})).await;
+    let big = "B".repeat(300 * 1024);
+    fx.central[7]["firstName"] = json!(big);
+    fx.config["contacts"][7]["firstName"] = json!(big);
+    set_limits(json!({ "maxRequestBytes": 256 * 1024 })).await;
+    let s = fx.session();
+    fx.plan(&s).await;
+    reset_stats().await;
+    let result = run(&s, &fx.ids(), JsValue::UNDEFINED).await.expect("run");
+    assert_eq!(
+        (&result["created"], &result["failed"], &result["skipped"]),
+        (&json!(19), &json!(1), &json!(0)),
+        "{}",
+        result["records"][7]
+    );
+    assert!(result["error"].is_null(), "{}", result["error"]);
+    let records = result["records"].as_array().unwrap();
+    for (i, r) in records.iter().enumerate() {
+        assert_eq!(r["centralId"], fx.central[i]["id"]);
+        if i == 7 {
+            assert_eq!(r["action"], "failed", "{}", r["centralId"]);
+            assert_eq!(r["error"]["code"], "recordTooLarge");
+            assert_eq!(r["error"]["status"], 413);
+            assert_eq!(r["error"]["graphCode"], "RequestEntityTooLarge");
+            assert!(r["outlookId"].is_null());
+        } else {
+            assert_eq!(r["action"], "created", "{r}");
+            assert!(r["error"].is_null(), "{r}");
+        }
+    }
+    let stored = folder_contacts(DEMO_USER, &fx.folder).await;
+    assert_eq!(stored.len(), 19);
+    let others: Vec<Value> = (fx.central.iter().enumerate())
+        .filter(|(i, _)| *i != 7)
+        .map(|(_, c)| c.clone())
+        .collect();
+    assert_contacts_exact(&stored, &others);
+    // 20 → 10 + 10, 10 → 5 + 5, 5 → 2 + 3, 3 → 1 + 2, and the one alone: five 413s and the
+    // four halves that went through; no lookups (nothing of a refused batch ran).
+    let st = stats().await;
+    assert_eq!(kind(&st, "statusCounts", "413"), 5, "{st}");
+    assert_eq!(
+        kind(&st, "graphRequestsByKind", "requestTooLarge"),
+        5,
+        "{st}"
+    );
+    assert_eq!(kind(&st, "graphRequestsByKind", "batch"), 4, "{st}");
+    assert_eq!(st["graphRequests"], 9, "{st}");
+    assert_eq!(kind(&st, "batchItemsByKind", "createContact"), 19, "{st}");
+    assert_eq!(kind(&st, "batchItemsByKind", "listContacts"), 0, "{st}");
 }
 
 // ───────────────────────── Graph faults on reads (plan) ─────────────────────────

@@ -9,6 +9,7 @@ mod executor_model;
 use std::collections::{HashMap, HashSet};
 
 use central_o365_sync::engine::CENTRAL_ID_PROPERTY;
+use central_o365_sync::sync::batch::MAX_BATCH_BYTES;
 use central_o365_sync::sync::machine::{Method, RetryPolicy, Target};
 use central_o365_sync::sync::{
     Action, RecordResult, RunOutcome, WriteKind, OUTCOME_UNKNOWN, POSSIBLE_DUPLICATE,
@@ -179,18 +180,22 @@ fn lookup_url_is_graphs_filter_on_the_property_with_the_value_compared_later() {
         url_encode(&filter),
         url_encode(&expand)
     );
-    let lookup = &report.requests[1];
-    assert_eq!(
-        (lookup.method, &lookup.url, &lookup.body),
-        (Method::Get, &Target::Relative(expected.clone()), &None)
-    );
-    // The final lookups are the same GETs, inside a `$batch`, without a body.
-    let sweep: Value = serde_json::from_str(report.requests[3].body.as_deref().unwrap()).unwrap();
-    assert_eq!(
-        sweep,
-        json!({ "requests": [{ "id": "0", "method": "GET", "url": expected,
-                               "headers": { "Prefer": "IdType=\"ImmutableId\"" } }] })
-    );
+    // The lookup before the resend and the final one: that GET inside a `$batch`, without a
+    // body.
+    assert_eq!(report.requests.len(), 4, "{:?}", report.log);
+    for i in [1, 3] {
+        let lookup = &report.requests[i];
+        assert_eq!(
+            (lookup.method, &lookup.url),
+            (Method::Post, &Target::Relative("/$batch".into()))
+        );
+        let body: Value = serde_json::from_str(lookup.body.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            body,
+            json!({ "requests": [{ "id": "0", "method": "GET", "url": expected,
+                                   "headers": { "Prefer": "IdType=\"ImmutableId\"" } }] })
+        );
+    }
     assert_created_once(&mb, &report.outcome, "o'neil");
 }
 
@@ -254,7 +259,7 @@ fn batch_503_is_an_unknown_outcome_looked_up_before_the_resend_and_once_more_at_
         [
             "$batch [POST c0 #0, PATCH AAMk1+/= #1]",
             "wait 0.25 (cancellable)",
-            "GET lookup c0",
+            "$batch [GET c0 #0]",
             "$batch [POST c0 #0, PATCH AAMk1+/= #1]",
             "$batch [GET c0 #0]"
         ]
@@ -279,7 +284,7 @@ fn item_504_after_the_write_is_found_by_the_lookup_and_not_resent() {
         [
             "$batch [POST c0 #0, POST c1 #1]",
             "wait 0.75 (cancellable)",
-            "GET lookup c1",
+            "$batch [GET c1 #1]",
             "$batch [GET c1 #1]"
         ]
     );
@@ -308,7 +313,7 @@ fn item_429_and_503_with_their_own_retry_after() {
         [
             "$batch [POST c0 #0, POST c1 #1]",
             "wait 0.5 (cancellable)",
-            "GET lookup c1",
+            "$batch [GET c1 #1]",
             "$batch [POST c0 #0, POST c1 #1]",
             "$batch [GET c1 #1]"
         ]
@@ -330,7 +335,7 @@ fn answer_lost_before_the_write_looks_up_then_resends() {
         [
             "$batch [POST c0 #0]",
             "wait 0.75 (cancellable)",
-            "GET lookup c0",
+            "$batch [GET c0 #0]",
             "$batch [POST c0 #0]",
             "$batch [GET c0 #0]"
         ]
@@ -351,7 +356,7 @@ fn answer_lost_after_the_write_finds_the_contact_and_never_resends() {
         [
             "$batch [POST c0 #0]",
             "wait 0.75 (cancellable)",
-            "GET lookup c0",
+            "$batch [GET c0 #0]",
             "$batch [GET c0 #0]"
         ]
     );
@@ -374,7 +379,7 @@ fn late_commit_is_found_by_the_final_lookup_and_its_copy_deleted() {
         [
             "$batch [POST c0 #0]",
             "wait 0.75 (cancellable)",
-            "GET lookup c0",
+            "$batch [GET c0 #0]",
             "$batch [POST c0 #0]",
             "$batch [GET c0 #0]",
             "DELETE AAMk1+/="
@@ -403,7 +408,7 @@ fn item_late_commit_is_found_by_the_final_lookup() {
         [
             "$batch [POST c0 #0]",
             "wait 0.75 (cancellable)",
-            "GET lookup c0",
+            "$batch [GET c0 #0]",
             "$batch [POST c0 #0]",
             "$batch [GET c0 #0]",
             "DELETE AAMk1+/="
@@ -578,7 +583,7 @@ fn items_missing_from_the_answer_are_unknown() {
             vec![create("c0"), create("c1")],
             faults(&[TopFault::MissingItems { count: 1, ran }], &[]),
         );
-        let mut expected = vec!["$batch [POST c0 #0, POST c1 #1]", "GET lookup c1"];
+        let mut expected = vec!["$batch [POST c0 #0, POST c1 #1]", "$batch [GET c1 #1]"];
         if !ran {
             expected.push("$batch [POST c1 #1]");
         }
@@ -595,7 +600,11 @@ fn created_without_an_id_is_looked_up() {
     let report = run(&mut mb, vec![create("c0")], faults(&[], &[ItemFault::NoId]));
     assert_eq!(
         log(&report),
-        ["$batch [POST c0 #0]", "GET lookup c0", "$batch [GET c0 #0]"]
+        [
+            "$batch [POST c0 #0]",
+            "$batch [GET c0 #0]",
+            "$batch [GET c0 #0]"
+        ]
     );
     assert_created_once(&mb, &report.outcome, "c0");
 }
@@ -631,7 +640,7 @@ fn lookups_read_every_page() {
         [
             "$batch [POST ab0 #0]",
             "wait 0.75 (cancellable)",
-            "GET lookup ab0",
+            "$batch [GET ab0 #0]",
             "GET lookup ab0 $skip=2",
             "$batch [GET ab0 #0]",
             "GET lookup ab0 $skip=2"
@@ -694,9 +703,9 @@ fn lookups_that_keep_failing_leave_the_create_to_the_final_lookup() {
         [
             "$batch [POST c0 #0]",
             "wait 0.75 (cancellable)",
-            "GET lookup c0",
+            "$batch [GET c0 #0]",
             "wait 0.75",
-            "GET lookup c0",
+            "$batch [GET c0 #0]",
             "$batch [GET c0 #0]"
         ]
     );
@@ -854,7 +863,8 @@ fn item_400_fails_the_record_only() {
 
 /// One generated run: the records (a Central id from a small pool in which ids differ only by
 /// case, and whether it updates a linked contact), other contacts already in the folder, the
-/// faults, and the run's settings.
+/// faults, and the run's settings. `padded[i]`: record i carries 3 KB more, so that under a
+/// mailbox limit of a few KB Graph refuses its batches as too large and they are split.
 #[derive(Debug, Clone)]
 struct Case {
     records: Vec<(u8, bool, bool)>,
@@ -865,6 +875,9 @@ struct Case {
     concurrency: usize,
     cancel_at_step: Option<usize>,
     refresh_fails: bool,
+    padded: Vec<bool>,
+    max_request_bytes: Option<usize>,
+    look_before_create: bool,
 }
 
 fn central_id((group, upper): (u8, bool)) -> String {
@@ -905,6 +918,7 @@ fn item_fault() -> impl Strategy<Value = ItemFault> {
         1 => Just(ItemFault::Unauthorized),
         2 => Just(ItemFault::NoId),
         1 => Just(ItemFault::BadRequest),
+        1 => Just(ItemFault::TooLarge),
     ]
 }
 
@@ -918,6 +932,10 @@ fn case() -> impl Strategy<Value = Case> {
         1usize..=3,
         prop::option::weighted(0.15, 0usize..40),
         prop::bool::weighted(0.1),
+        prop::collection::vec(prop::bool::weighted(0.2), 0..45),
+        // Above one padded write alone (~3.3 KB), below a batch of several.
+        prop::option::weighted(0.3, 4_000usize..12_000),
+        prop::bool::weighted(0.3),
     )
         .prop_map(
             |(
@@ -929,6 +947,9 @@ fn case() -> impl Strategy<Value = Case> {
                 concurrency,
                 cancel_at_step,
                 refresh_fails,
+                padded,
+                max_request_bytes,
+                look_before_create,
             )| {
                 Case {
                     records,
@@ -939,6 +960,9 @@ fn case() -> impl Strategy<Value = Case> {
                     concurrency,
                     cancel_at_step,
                     refresh_fails,
+                    padded,
+                    max_request_bytes,
+                    look_before_create,
                 }
             },
         )
@@ -975,24 +999,32 @@ fn check(case: Case) -> Result<Vec<&'static str>, TestCaseError> {
     let mut linked: HashMap<String, String> = HashMap::new();
     let writes: Vec<(String, WriteKind)> = records
         .iter()
-        .map(|(id, is_update)| {
-            if *is_update {
+        .enumerate()
+        .map(|(i, (id, is_update))| {
+            let (id, mut write) = if *is_update {
                 let outlook_id = mb.seed(Some(id), json!({ "givenName": "old" }));
                 linked.insert(id.clone(), outlook_id.clone());
                 update(id, &outlook_id)
             } else {
                 create(id)
+            };
+            if case.padded.get(i) == Some(&true) {
+                let (WriteKind::Create { body } | WriteKind::Update { body, .. }) = &mut write;
+                body["personalNotes"] = json!("x".repeat(3_000));
             }
+            (id, write)
         })
         .collect();
     let before: Vec<_> = mb.contacts.clone();
+    mb.max_request_bytes = case.max_request_bytes;
 
     let retry = retry(case.max_attempts);
-    let report = drive(
+    let mut run_settings = settings(retry, case.concurrency);
+    run_settings.look_before_create = case.look_before_create;
+    let report = drive_with(
         &mut mb,
         writes,
-        retry,
-        case.concurrency,
+        run_settings,
         Faults {
             top: case.top.iter().copied().collect(),
             items: case.items.iter().copied().collect(),
@@ -1123,7 +1155,7 @@ fn check(case: Case) -> Result<Vec<&'static str>, TestCaseError> {
             .any(|r| r.error.as_ref().is_some_and(|e| e.code == code))
     };
     let paths = [
-        ("lookup before a resend", logged("GET lookup")),
+        ("lookup before a resend", report.round_lookups > 0),
         ("final lookups", logged("$batch [GET")),
         ("next page", logged("$skip=")),
         ("wait", logged("wait")),
@@ -1134,6 +1166,11 @@ fn check(case: Case) -> Result<Vec<&'static str>, TestCaseError> {
         ("possible duplicate", coded(POSSIBLE_DUPLICATE)),
         ("throttled record", coded("throttled")),
         ("refused record", coded("graphError")),
+        (
+            "batch refused as too large",
+            report.refused_as_too_large > 0,
+        ),
+        ("record too large", coded("recordTooLarge")),
         ("cancelled", outcome.cancelled),
         ("stopped by an error", outcome.error.is_some()),
         (
@@ -1152,7 +1189,7 @@ fn check(case: Case) -> Result<Vec<&'static str>, TestCaseError> {
 }
 
 /// Every path [`check`] names, which the generated runs must all reach.
-const PATHS: [&str; 14] = [
+const PATHS: [&str; 16] = [
     "lookup before a resend",
     "final lookups",
     "next page",
@@ -1164,6 +1201,8 @@ const PATHS: [&str; 14] = [
     "possible duplicate",
     "throttled record",
     "refused record",
+    "batch refused as too large",
+    "record too large",
     "cancelled",
     "stopped by an error",
     "all written",
@@ -1197,7 +1236,8 @@ proptest! {
 
 /// Without a ledger each create is looked up before it is first sent: one another run made
 /// since the plan is skipped (`alreadyInFolder`, naming it) and never created again; nothing
-/// is deleted; the others are created once. A lookup that fails uses a try, never a write.
+/// is deleted; the others are created once. A lookup that fails uses a try, never a write:
+/// the round's lookups go again (as one `$batch`), then its writes.
 #[test]
 fn looking_before_create_skips_what_another_run_made_and_creates_the_rest_once() {
     let mut mb = Mailbox::default();
@@ -1212,6 +1252,15 @@ fn looking_before_create_skips_what_another_run_made_and_creates_the_rest_once()
         faults(&[TopFault::Unavailable(None)], &[]),
     );
     assert!(report.terminated, "{:?}", report.log);
+    assert_eq!(
+        log(&report),
+        [
+            "$batch [GET c0 #0, GET c1 #1]",
+            "wait 0.75",
+            "$batch [GET c0 #0, GET c1 #1]",
+            "$batch [POST c0 #0, PATCH AAMk2+/= #2]"
+        ]
+    );
     let r = record(&report.outcome, "c1");
     assert_eq!(r.action, Action::Skipped, "{r:?}");
     assert_eq!(r.outlook_id.as_deref(), Some(theirs.as_str()));
@@ -1336,4 +1385,263 @@ fn a_lost_update_then_a_cancel_is_outcome_unknown_not_skipped() {
     let never = record(&report.outcome, "c20");
     assert_eq!(never.action, Action::Skipped, "{never:?}");
     assert_eq!(never.error.as_ref().unwrap().code, "cancelled");
+}
+
+/// `$batch [GET c{a} #{a}, …]` or `$batch [POST …]` for the records `range`, as the log says it.
+fn batch_of(verb: &str, range: std::ops::Range<usize>) -> String {
+    let items: Vec<String> = range.map(|i| format!("{verb} c{i} #{i}")).collect();
+    format!("$batch [{}]", items.join(", "))
+}
+
+/// DESIGN §8, a run without a ledger: each batch of creates is preceded by ONE `$batch` of
+/// lookups of its Central ids — 20 creates are two requests, 45 are six — and nothing else.
+#[test]
+fn without_a_ledger_each_batch_of_creates_follows_one_batch_of_its_lookups() {
+    for (n, concurrency, expected) in [
+        (
+            20usize,
+            1,
+            vec![batch_of("GET", 0..20), batch_of("POST", 0..20)],
+        ),
+        (
+            45,
+            1,
+            vec![
+                batch_of("GET", 0..20),
+                batch_of("POST", 0..20),
+                batch_of("GET", 20..40),
+                batch_of("POST", 20..40),
+                batch_of("GET", 40..45),
+                batch_of("POST", 40..45),
+            ],
+        ),
+        // Two batches in flight: the round's 40 lookups (one `$batch` after the other), then
+        // its two write batches at once.
+        (
+            45,
+            2,
+            vec![
+                batch_of("GET", 0..20),
+                batch_of("GET", 20..40),
+                batch_of("POST", 0..20),
+                batch_of("POST", 20..40),
+                batch_of("GET", 40..45),
+                batch_of("POST", 40..45),
+            ],
+        ),
+    ] {
+        let mut mb = Mailbox::default();
+        let mut s = settings(retry(6), concurrency);
+        s.look_before_create = true;
+        let writes = (0..n).map(|i| create(&format!("c{i}"))).collect();
+        let report = drive_with(&mut mb, writes, s, Faults::default());
+        assert!(report.terminated);
+        assert_eq!(report.log, expected, "{n} creates, {concurrency} at once");
+        for i in 0..n {
+            assert_created_once(&mb, &report.outcome, &format!("c{i}"));
+        }
+        assert_eq!(report.round_lookups, n.div_ceil(20));
+    }
+}
+
+/// A lookup before a create that needs more pages reads them (one request at a time) before
+/// the round's writes go; a copy found is linked, never created again.
+#[test]
+fn a_lookup_before_create_with_more_pages_reads_them_before_the_writes() {
+    let mut mb = Mailbox::default();
+    mb.seed(Some("AB1"), json!({}));
+    mb.seed(Some("Ab1"), json!({}));
+    let theirs = mb.seed(Some("ab1"), json!({ "givenName": "made by another run" }));
+    let mut s = settings(retry(6), 1);
+    s.look_before_create = true;
+    let report = drive_with(
+        &mut mb,
+        vec![create("ab0"), create("ab1")],
+        s,
+        Faults::default(),
+    );
+    assert_eq!(
+        log(&report),
+        [
+            "$batch [GET ab0 #0, GET ab1 #1]",
+            "GET lookup ab1 $skip=2",
+            "$batch [POST ab0 #0]"
+        ]
+    );
+    let r = record(&report.outcome, "ab1");
+    assert_eq!(
+        (r.action, r.outlook_id.as_deref()),
+        (Action::Skipped, Some(theirs.as_str()))
+    );
+    assert_created_once(&mb, &report.outcome, "ab0");
+}
+
+/// A body for `central_id` whose given name has `bytes` characters.
+fn big_body(central_id: &str, bytes: usize) -> Value {
+    let mut b = body(central_id);
+    b["givenName"] = json!("x".repeat(bytes));
+    b
+}
+
+fn big_create(central_id: &str, bytes: usize) -> (String, WriteKind) {
+    (
+        central_id.to_owned(),
+        WriteKind::Create {
+            body: big_body(central_id, bytes),
+        },
+    )
+}
+
+fn assert_too_large(outcome: &RunOutcome, central_id: &str, status: Option<u16>) {
+    let r = record(outcome, central_id);
+    let e = r.error.as_ref().unwrap();
+    assert_eq!(
+        (r.action, e.code.as_str(), e.status),
+        (Action::Failed, "recordTooLarge", status),
+        "{r:?}"
+    );
+    assert_eq!(r.outlook_id, None);
+}
+
+/// Graph's limit is lower than ours (413 for the whole batch): the batch is split in two and
+/// both halves go again — no lookup (nothing of it ran), no try used — until the batch of one
+/// that holds the large record says it alone is too large. The 19 others are written once.
+#[test]
+fn a_batch_refused_as_too_large_is_split_and_only_the_large_record_fails() {
+    let mut mb = Mailbox::default();
+    mb.max_request_bytes = Some(20_000);
+    let writes: Vec<(String, WriteKind)> = (0..20)
+        .map(|i| {
+            let id = format!("c{i}");
+            if i == 7 {
+                big_create(&id, 30_000)
+            } else {
+                create(&id)
+            }
+        })
+        .collect();
+    let report = run(&mut mb, writes, Faults::default());
+    let post = |r: std::ops::Range<usize>| batch_of("POST", r);
+    assert_eq!(
+        report.log,
+        [
+            post(0..20),  // 413
+            post(0..10),  // 413
+            post(0..5),   // written
+            post(5..10),  // 413
+            post(5..7),   // written
+            post(7..10),  // 413
+            post(7..8),   // 413: c7 alone is too large
+            post(8..10),  // written
+            post(10..20), // written
+        ]
+    );
+    assert_too_large(&report.outcome, "c7", Some(413));
+    let e = record(&report.outcome, "c7").error.clone().unwrap();
+    assert_eq!(e.graph_code.as_deref(), Some("RequestEntityTooLarge"));
+    assert!(mb.exact("c7").is_empty());
+    for i in (0..20).filter(|&i| i != 7) {
+        assert_created_once(&mb, &report.outcome, &format!("c{i}"));
+    }
+    assert_eq!(mb.contacts.len(), 19);
+    let mut writes = vec![1; 20];
+    writes[7] = 0;
+    assert_eq!(report.writes, writes, "a refused batch is no write");
+    let last = report.progress.last().unwrap();
+    assert_eq!((last.done, last.created, last.failed), (20, 19, 1));
+}
+
+/// A write whose request is over the limit even alone is never sent: it fails at once with
+/// `recordTooLarge` (no status: Graph never saw it). One exactly at the limit goes alone in its
+/// batch, and its neighbours in theirs.
+#[test]
+fn a_write_over_the_request_limit_is_never_sent_and_one_at_it_goes_alone() {
+    // The bytes of a batch of one create around its given name.
+    let mut mb = Mailbox::default();
+    let probe = run(&mut mb, vec![big_create("c1", 1)], Faults::default());
+    let around = probe.requests[0].body.as_ref().unwrap().len() - 1;
+    let at_limit = MAX_BATCH_BYTES - around;
+
+    let mut mb = Mailbox::default();
+    let report = run(
+        &mut mb,
+        vec![create("c0"), big_create("c1", at_limit + 1), create("c2")],
+        Faults::default(),
+    );
+    assert_eq!(log(&report), ["$batch [POST c0 #0, POST c2 #2]"]);
+    assert_too_large(&report.outcome, "c1", None);
+    assert_eq!(report.writes, [1, 0, 1]);
+    assert_created_once(&mb, &report.outcome, "c0");
+    assert_created_once(&mb, &report.outcome, "c2");
+
+    let mut mb = Mailbox::default();
+    let report = run(
+        &mut mb,
+        vec![create("c0"), big_create("c1", at_limit), create("c2")],
+        Faults::default(),
+    );
+    assert_eq!(
+        log(&report),
+        [
+            "$batch [POST c0 #0]",
+            "$batch [POST c1 #1]",
+            "$batch [POST c2 #2]"
+        ]
+    );
+    assert_eq!(
+        report.requests[1].body.as_ref().unwrap().len(),
+        MAX_BATCH_BYTES
+    );
+    for id in ["c0", "c1", "c2"] {
+        assert_created_once(&mb, &report.outcome, id);
+    }
+}
+
+/// One item answered 413 on its own: that record fails with `recordTooLarge`, is not sent
+/// again, and its batch-mates are written.
+#[test]
+fn an_item_refused_as_too_large_fails_its_record_only() {
+    let mut mb = Mailbox::default();
+    let report = run(
+        &mut mb,
+        vec![create("c0"), create("c1")],
+        faults(&[], &[ItemFault::None, ItemFault::TooLarge]),
+    );
+    assert_eq!(log(&report), ["$batch [POST c0 #0, POST c1 #1]"]);
+    assert_too_large(&report.outcome, "c1", Some(413));
+    assert!(mb.exact("c1").is_empty());
+    assert_created_once(&mb, &report.outcome, "c0");
+}
+
+/// A `$batch` of lookups refused as too large goes again as two of half the size (no try
+/// used); the writes follow.
+#[test]
+fn a_batch_of_lookups_refused_as_too_large_is_sent_in_halves() {
+    // 20 lookups are over it (~9.5 KB), 10 are not, nor are 20 creates (~6.3 KB).
+    let limit = 7_000;
+    let mut mb = Mailbox::default();
+    mb.max_request_bytes = Some(limit);
+    let mut s = settings(retry(1), 1);
+    s.look_before_create = true;
+    let writes = (0..20).map(|i| create(&format!("c{i}"))).collect();
+    let report = drive_with(&mut mb, writes, s, Faults::default());
+    assert_eq!(
+        report.log,
+        [
+            batch_of("GET", 0..20),
+            batch_of("GET", 0..10),
+            batch_of("GET", 10..20),
+            batch_of("POST", 0..20)
+        ]
+    );
+    let bytes: Vec<usize> = (report.requests.iter())
+        .map(|r| r.body.as_ref().unwrap().len())
+        .collect();
+    assert!(
+        bytes[0] > limit && bytes[1..].iter().all(|&b| b <= limit),
+        "{bytes:?}"
+    );
+    for i in 0..20 {
+        assert_created_once(&mb, &report.outcome, &format!("c{i}"));
+    }
 }

@@ -88,6 +88,8 @@ pub struct TopRequest {
     pub prefer: Option<String>,
     pub if_match: Option<String>,
     pub body: Vec<u8>,
+    /// The body's length when it was over `maxRequestBytes` (`body` is then empty).
+    pub too_large: Option<usize>,
     /// The `Host` header, for absolute links.
     pub host: String,
 }
@@ -107,6 +109,18 @@ pub async fn handle(emu: Emulator, req: TopRequest) -> Outcome {
 }
 
 async fn handle_inner(emu: &Emulator, req: TopRequest) -> Outcome {
+    // Refused whole before anything else, as Graph's front door does: a `$batch` runs none of
+    // its items.
+    if let Some(bytes) = req.too_large {
+        let mut store = emu.lock();
+        Stats::bump(&mut store.stats.graph_requests_by_kind, "requestTooLarge");
+        let limit = store.limits.max_request_bytes;
+        return Outcome::respond(GraphResponse::error(
+            413,
+            "RequestEntityTooLarge",
+            &format!("The request body has {bytes} bytes; at most {limit} are accepted."),
+        ));
+    }
     let base = format!("http://{}/v1.0", req.host);
     let token = match authenticate(emu, req.authorization.as_deref()) {
         Ok(t) => t,

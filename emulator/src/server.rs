@@ -10,6 +10,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, delete, get, post};
 use axum::Router;
+use futures_util::StreamExt;
 use std::path::{Component, Path, PathBuf};
 
 /// Marker on a response: close the connection instead of sending it.
@@ -248,13 +249,41 @@ fn host_of(headers: &HeaderMap, emu: &Emulator) -> String {
         .unwrap_or_else(|| emu.addr_string())
 }
 
+/// A Graph request's body, read to its end: the bytes, or how many there were when more than
+/// `limit` (those are not kept). Reading on past the limit lets the client finish its upload
+/// and read the 413, instead of seeing the connection break under it.
+async fn read_graph_body(body: Body, limit: usize) -> Result<(Vec<u8>, Option<usize>), ()> {
+    let mut chunks = body.into_data_stream();
+    let (mut kept, mut total) = (Vec::new(), 0usize);
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|_| ())?;
+        total += chunk.len();
+        if total <= limit {
+            kept.extend_from_slice(&chunk);
+        } else {
+            kept = Vec::new();
+        }
+    }
+    Ok(if total > limit {
+        (Vec::new(), Some(total))
+    } else {
+        (kept, None)
+    })
+}
+
 async fn graph_entry(
     State(emu): State<Emulator>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
+    let limit = emu.lock().limits.max_request_bytes;
+    let Ok((body, too_large)) = read_graph_body(body, limit).await else {
+        return graph_response(crate::error::GraphResponse::bad_request(
+            "The request body could not be read.",
+        ));
+    };
     let path = uri.path().strip_prefix("/v1.0/").unwrap_or("").to_string();
     let text = |name: header::HeaderName| {
         headers
@@ -281,7 +310,8 @@ async fn graph_entry(
                 (!all.is_empty()).then(|| all.join(", "))
             },
             if_match: text(header::IF_MATCH),
-            body: body.to_vec(),
+            body,
+            too_large,
             host,
         },
     ));

@@ -44,10 +44,18 @@ pub struct Limits {
     /// `ErrorIrresolvableConflict`. Any other value is taken as 412.
     #[serde(default = "default_conflict_status")]
     pub if_match_conflict_status: u16,
+    /// A Graph request (a `$batch` counted whole) whose body has more bytes than this → 413
+    /// `RequestEntityTooLarge`, nothing run. Graph's is 4 MB; tests lower it.
+    #[serde(default = "default_max_request_bytes")]
+    pub max_request_bytes: usize,
 }
 
 fn default_conflict_status() -> u16 {
     412
+}
+
+fn default_max_request_bytes() -> usize {
+    4 * 1024 * 1024
 }
 
 impl Default for Limits {
@@ -61,6 +69,7 @@ impl Default for Limits {
             expose_retry_after: false,
             shuffle_batch_responses: true,
             if_match_conflict_status: 412,
+            max_request_bytes: default_max_request_bytes(),
         }
     }
 }

@@ -391,6 +391,71 @@ async fn request_budget_per_window_answers_429_with_retry_after() {
     );
 }
 
+/// Graph refuses a request whose body is over its limit (4 MiB here) with 413
+/// `RequestEntityTooLarge`, and counts a `$batch` whole: none of its items runs, however small
+/// each is. Exactly the limit goes through, one byte more does not.
+#[tokio::test]
+async fn a_body_over_the_request_limit_is_413_and_a_batch_over_it_runs_no_item() {
+    let emu = start().await;
+    let t = emu.token().await;
+    let f = emu.folder(&t, "F").await;
+    let create = format!("/v1.0/me/contactFolders/{f}/contacts");
+    // `{"givenName":"…"}` is 16 bytes around the name.
+    let named = |bytes: usize| json!({ "givenName": "x".repeat(bytes - 16) });
+    assert_eq!(
+        emu.control("GET", "/_emulator/limits", None).await.json()["maxRequestBytes"],
+        4_194_304
+    );
+    // Above the 2 MB an HTTP framework would refuse by default, below Graph's limit.
+    let r = emu.graph(&t, "POST", &create, Some(named(3_000_000))).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let r = emu.graph(&t, "POST", &create, Some(named(4_194_305))).await;
+    assert_eq!(r.status, 413);
+    assert_eq!(r.error_code(), "RequestEntityTooLarge");
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("4194305 bytes; at most 4194304"),
+        "{}",
+        r.text()
+    );
+
+    emu.set_limits(json!({"maxRequestBytes": 2000})).await;
+    let r = emu.graph(&t, "POST", &create, Some(named(2000))).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let r = emu.graph(&t, "POST", &create, Some(named(2001))).await;
+    assert_eq!(r.status, 413, "{}", r.text());
+
+    let batch = |n: usize| {
+        let requests: Vec<Value> = (0..n)
+            .map(|i| json!({"id": format!("{i}"), "method": "POST", "url": format!("/me/contactFolders/{f}/contacts"),
+                            "headers": {"Content-Type": "application/json"}, "body": person("B", &format!("{i}"), &format!("b{i}@x.com"))}))
+            .collect();
+        json!({ "requests": requests })
+    };
+    let over = batch(20);
+    assert!(serde_json::to_vec(&over).unwrap().len() > 2000);
+    let r = emu.graph(&t, "POST", "/v1.0/$batch", Some(over)).await;
+    assert_eq!(r.status, 413, "{}", r.text());
+    assert_eq!(r.error_code(), "RequestEntityTooLarge");
+    let under = batch(3);
+    assert!(serde_json::to_vec(&under).unwrap().len() <= 2000);
+    let r = emu.graph(&t, "POST", "/v1.0/$batch", Some(under)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.json()["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["status"] == 201));
+
+    assert_eq!(emu.stored(USER, &f).await.len(), 2 + 3);
+    let stats = emu.stats().await;
+    assert_eq!(stats["batchItems"], 3, "the refused batch ran no item");
+    assert_eq!(stats["graphRequestsByKind"]["requestTooLarge"], 3);
+    assert_eq!(stats["statusCounts"]["413"], 3);
+}
+
 #[tokio::test]
 async fn cors_preflight_allows_any_origin_and_retry_after_is_exposed_only_when_switched_on() {
     let emu = start().await;

@@ -412,7 +412,7 @@ async fn limits_and_shares_can_be_read_back_and_cleared() {
         l,
         json!({"maxConcurrentPerMailbox": 4, "latencyMs": 0, "budgetPerWindow": null, "windowSeconds": 600,
                "concurrencyRetryAfterSeconds": 1, "exposeRetryAfter": false, "shuffleBatchResponses": true,
-               "ifMatchConflictStatus": 412})
+               "ifMatchConflictStatus": 412, "maxRequestBytes": 4_194_304})
     );
     emu.set_limits(json!({"latencyMs": 5})).await;
     assert_eq!(

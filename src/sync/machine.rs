@@ -19,7 +19,10 @@ use std::collections::VecDeque;
 
 use serde_json::Value;
 
-use super::batch::{batch_body, parse_batch_response, BatchRequest, ItemResponse, MAX_BATCH};
+use super::batch::{
+    alone_bytes, batch_body, body_of, item_text, pack, parse_batch_response, BatchRequest,
+    ItemResponse, MAX_BATCH, MAX_BATCH_BYTES,
+};
 use super::lookup::{Checker, Context, Deleter, FirstPage, Next, PageReader};
 use super::record::{
     Action, Progress, RecordError, RecordResult, RunOutcome, WriteKind, OUTCOME_UNKNOWN,
@@ -100,8 +103,9 @@ pub struct MachineSettings {
     pub base_url: String,
     /// Batches in flight at once.
     pub concurrency: usize,
-    /// Look each create up by its Central id before it is first sent: a run without a ledger
-    /// cannot tell that another run created it since the plan (DESIGN §8).
+    /// Look each create up by its Central id before it is first sent — one `$batch` of lookups
+    /// before each batch of creates: a run without a ledger cannot tell that another run
+    /// created it since the plan (DESIGN §8).
     pub look_before_create: bool,
     pub retry: RetryPolicy,
     /// Numbers in 0..1 for the backoff's jitter.
@@ -143,7 +147,8 @@ impl Job {
 enum Phase {
     /// Between rounds.
     Start,
-    /// Looking up the round's creates of unknown outcome, one after the other.
+    /// Reading back the round's updates whose earlier try may have landed (one after the
+    /// other), then looking up its creates of unknown outcome (in `$batch`es).
     Lookups,
     /// The round's batches are out.
     Batches,
@@ -156,20 +161,28 @@ enum Phase {
     Done,
 }
 
-/// One round: up to `MAX_BATCH · concurrency` jobs.
+/// One round: up to `MAX_BATCH · concurrency` jobs, or up to `concurrency` batches formed
+/// before it.
 #[derive(Default)]
 struct Round {
     jobs: Vec<usize>,
-    looked_at: usize,
-    to_send: Vec<usize>,
+    /// Jobs of `jobs` seen for a read-back.
+    checked: usize,
+    /// Its creates of unknown outcome were handed to the lookups.
+    looked_up: bool,
+    /// Batches formed before the round (taken from `Machine::ready`), sent as they are.
+    formed: Vec<Vec<usize>>,
     wait: f64,
     retry_later: Vec<usize>,
+    /// Halves of batches Graph refused as too large, to go first in the next round.
+    split: Vec<Vec<usize>>,
     saw_unauthorized: bool,
     chunks: Vec<Vec<usize>>,
     answers: Vec<Option<Answer>>,
 }
 
-/// A lookup, or the deletes of a job's extra copies: one request at a time.
+/// The pages of a lookup after its first, a read-back, or the deletes of a job's extra copies:
+/// one request at a time.
 struct Errand {
     job: usize,
     in_sweep: bool,
@@ -239,8 +252,8 @@ struct Running {
 enum Slot {
     Chunk(usize),
     Errand,
-    /// A `$batch` of lookups: indices into the sweep's items.
-    Sweep(Vec<usize>),
+    /// A `$batch` of lookups: indices into the lookups' items.
+    Lookups(Vec<usize>),
 }
 
 #[derive(PartialEq)]
@@ -251,19 +264,53 @@ enum Expect {
     Token,
 }
 
-struct SweepItem {
+struct LookupItem {
     job: usize,
     tries: u32,
     queued: bool,
 }
 
+/// Creates looked up by their Central id, in `$batch`es of filtered GETs (a lookup that needs
+/// more pages reads them one request at a time): a round's creates of unknown outcome before
+/// its writes go, and in the sweep every create whose outcome was ever unknown.
 #[derive(Default)]
-struct Sweep {
-    items: Vec<SweepItem>,
+struct Lookups {
+    /// The sweep's (the run's final lookups), not a round's: decides what a result settles.
+    in_sweep: bool,
+    items: Vec<LookupItem>,
+    /// Lookups per `$batch`: [`MAX_BATCH`], halved when Graph refuses one as too large.
+    per_batch: usize,
     wait: f64,
     refresh: bool,
     refreshed: bool,
     errands: VecDeque<Errand>,
+}
+
+impl Lookups {
+    fn new(jobs: impl IntoIterator<Item = usize>, in_sweep: bool) -> Self {
+        Lookups {
+            in_sweep,
+            items: jobs
+                .into_iter()
+                .map(|job| LookupItem {
+                    job,
+                    tries: 0,
+                    queued: true,
+                })
+                .collect(),
+            per_batch: MAX_BATCH,
+            ..Lookups::default()
+        }
+    }
+}
+
+/// What the lookups do next.
+enum Looking {
+    Step(Step),
+    /// An errand was started (the next request is its own).
+    Errand,
+    /// Every lookup is settled.
+    Over,
 }
 
 /// The executor of one run (see the module doc).
@@ -271,10 +318,14 @@ pub struct Machine {
     cx: Context,
     jobs: Vec<Job>,
     queue: VecDeque<usize>,
+    /// Batches formed and not yet sent (the halves of one Graph refused as too large, a
+    /// round's batches beyond `concurrency`): sent as they are, before the queue.
+    ready: VecDeque<Vec<usize>>,
+    concurrency: usize,
     per_round: usize,
     phase: Phase,
     round: Round,
-    sweep: Sweep,
+    lookups: Lookups,
     running: Option<Running>,
     out: VecDeque<Step>,
     outstanding: Vec<(Tag, Slot)>,
@@ -314,6 +365,8 @@ impl Machine {
         Machine {
             queue: (0..jobs.len()).collect(),
             jobs,
+            ready: VecDeque::new(),
+            concurrency: s.concurrency.max(1),
             per_round: MAX_BATCH * s.concurrency.max(1),
             cx: Context {
                 mailbox: s.mailbox,
@@ -324,7 +377,7 @@ impl Machine {
             },
             phase: Phase::Start,
             round: Round::default(),
-            sweep: Sweep::default(),
+            lookups: Lookups::default(),
             running: None,
             out: VecDeque::new(),
             outstanding: Vec::new(),
@@ -405,6 +458,12 @@ impl Machine {
     /// Stops the run before its next round; what is unknown is still looked up.
     pub fn cancel(&mut self) {
         self.cancel_requested = true;
+    }
+
+    /// Whether the run's writes are over and it is making its final lookups (DESIGN §8: every
+    /// create whose outcome was ever unknown is looked up once more after the run settles).
+    pub fn in_final_lookups(&self) -> bool {
+        matches!(self.phase, Phase::Sweep)
     }
 
     /// The run's outcome (once [`Step::Done`] has been handed out).
@@ -515,7 +574,14 @@ impl Machine {
                     cancellable: true,
                 })
             }
-            Phase::Sweep => self.sweep_step(),
+            Phase::Sweep => match self.lookup_step() {
+                Looking::Step(step) => Some(step),
+                Looking::Errand => None,
+                Looking::Over => {
+                    self.phase = Phase::Done;
+                    None
+                }
+            },
             Phase::Done => Some(Step::Done),
         }
     }
@@ -525,13 +591,13 @@ impl Machine {
             match slot {
                 Slot::Chunk(i) => self.round.answers[i] = Some(answer),
                 Slot::Errand => self.errand_answer(answer),
-                Slot::Sweep(items) => self.sweep_answer(&items, answer),
+                Slot::Lookups(items) => self.lookups_answer(&items, answer),
             }
         }
     }
 
     fn take_waited(&mut self, completed: bool) {
-        // An errand's or the sweep's wait simply ends; a round's wait may be cut by a cancel.
+        // An errand's or the lookups' wait simply ends; a round's wait may be cut by a cancel.
         if self.running.is_some() {
             return;
         }
@@ -555,12 +621,13 @@ impl Machine {
                 }
                 self.end_round();
             }
-            Phase::Sweep => {
+            // The lookups asked for it.
+            Phase::Lookups | Phase::Sweep => {
                 if let Err(e) = result {
-                    for i in 0..self.sweep.items.len() {
-                        if self.sweep.items[i].queued {
-                            self.sweep.items[i].queued = false;
-                            self.sweep_settle(self.sweep.items[i].job, Err(e.clone()));
+                    for i in 0..self.lookups.items.len() {
+                        if self.lookups.items[i].queued {
+                            self.lookups.items[i].queued = false;
+                            self.lookup_settle(self.lookups.items[i].job, Err(e.clone()));
                         }
                     }
                 }
@@ -572,71 +639,100 @@ impl Machine {
     // ───────────────────────── rounds ─────────────────────────
 
     fn start_round(&mut self) {
-        if self.queue.is_empty() {
+        if self.queue.is_empty() && self.ready.is_empty() {
             return self.start_sweep();
         }
         if self.cancel_requested {
             self.cancelled = true;
             return self.start_sweep();
         }
-        let n = self.per_round.min(self.queue.len());
-        self.round = Round {
-            jobs: self.queue.drain(..n).collect(),
-            ..Round::default()
+        self.round = if self.ready.is_empty() {
+            let n = self.per_round.min(self.queue.len());
+            Round {
+                jobs: self.queue.drain(..n).collect(),
+                ..Round::default()
+            }
+        } else {
+            // Their jobs are pending (nothing of a batch refused as too large was written):
+            // nothing to read back or look up.
+            let n = self.concurrency.min(self.ready.len());
+            let formed: Vec<Vec<usize>> = self.ready.drain(..n).collect();
+            Round {
+                jobs: formed.concat(),
+                formed,
+                ..Round::default()
+            }
         };
         self.phase = Phase::Lookups;
     }
 
-    /// Creates of unknown outcome are looked up first (found ones are done); then the
-    /// round's batches go out at once.
+    /// Updates whose earlier try may have landed are read back, and creates of unknown
+    /// outcome looked up (found ones are done); then the round's batches go out at once.
     fn look_up_or_send(&mut self) -> Option<Step> {
-        while self.round.looked_at < self.round.jobs.len() {
-            let j = self.round.jobs[self.round.looked_at];
-            self.round.looked_at += 1;
-            if self.jobs[j].state == JobState::CheckUpdate {
-                let WriteKind::Update { outlook_id, .. } = &self.jobs[j].write else {
-                    continue;
-                };
-                let checker = Checker::new(&self.cx, outlook_id);
-                self.running = Some(Running {
-                    errand: Errand {
-                        job: j,
-                        in_sweep: false,
-                        work: Work::Check(checker),
-                    },
-                    wait: None,
-                });
-                return None;
+        while self.round.checked < self.round.jobs.len() {
+            let j = self.round.jobs[self.round.checked];
+            self.round.checked += 1;
+            if self.jobs[j].state != JobState::CheckUpdate {
+                continue;
             }
-            if self.jobs[j].state == JobState::UnknownCreate {
-                let reader = PageReader::new(&self.cx, &self.jobs[j].central_id);
-                self.running = Some(Running {
-                    errand: Errand {
-                        job: j,
-                        in_sweep: false,
-                        work: Work::Find(reader),
-                    },
-                    wait: None,
-                });
-                return None;
-            }
-            self.round.to_send.push(j);
+            let WriteKind::Update { outlook_id, .. } = &self.jobs[j].write else {
+                continue;
+            };
+            let checker = Checker::new(&self.cx, outlook_id);
+            self.running = Some(Running {
+                errand: Errand {
+                    job: j,
+                    in_sweep: false,
+                    work: Work::Check(checker),
+                },
+                wait: None,
+            });
+            return None;
         }
-        let chunks: Vec<Vec<usize>> = self
-            .round
-            .to_send
-            .chunks(MAX_BATCH)
-            .map(<[usize]>::to_vec)
-            .collect();
+        if !self.round.looked_up {
+            self.round.looked_up = true;
+            let unknown: Vec<usize> = (self.round.jobs.iter().copied())
+                .filter(|&j| self.jobs[j].state == JobState::UnknownCreate)
+                .collect();
+            self.lookups = Lookups::new(unknown, false);
+        }
+        match self.lookup_step() {
+            Looking::Step(step) => return Some(step),
+            Looking::Errand => return None,
+            Looking::Over => {}
+        }
+        self.send_writes()
+    }
+
+    /// The round's batches: those formed before it, or its pending writes cut to size. Graph's
+    /// advice is `concurrency` batches in flight per mailbox; more wait in `ready`.
+    fn send_writes(&mut self) -> Option<Step> {
+        let mut chunks: Vec<(Vec<usize>, Option<String>)> = if self.round.formed.is_empty() {
+            self.form_chunks()
+        } else {
+            std::mem::take(&mut self.round.formed)
+                .into_iter()
+                .map(|chunk| (chunk, None))
+                .collect()
+        };
+        if chunks.len() > self.concurrency {
+            for (chunk, _) in chunks.split_off(self.concurrency).into_iter().rev() {
+                self.ready.push_front(chunk);
+            }
+        }
         if chunks.is_empty() {
             self.end_round();
             return None;
         }
         let mut requests = Vec::with_capacity(chunks.len());
-        for (i, chunk) in chunks.iter().enumerate() {
-            let items: Vec<BatchRequest<'_>> =
-                chunk.iter().map(|&j| self.write_request(j)).collect();
-            let body = batch_body(&items);
+        let mut sent = Vec::with_capacity(chunks.len());
+        for (i, (chunk, body)) in chunks.into_iter().enumerate() {
+            let body = body.unwrap_or_else(|| {
+                let items: Vec<String> = (chunk.iter())
+                    .map(|&j| item_text(&self.write_request(j)))
+                    .collect();
+                body_of(items.iter().map(String::as_str))
+            });
             let tag = self.tag();
             self.outstanding.push((tag, Slot::Chunk(i)));
             requests.push(Request {
@@ -645,12 +741,41 @@ impl Machine {
                 url: Target::Relative("/$batch".to_owned()),
                 body: Some(body),
             });
+            sent.push(chunk);
         }
-        self.round.answers = vec![None; chunks.len()];
-        self.round.chunks = chunks;
+        self.round.answers = vec![None; sent.len()];
+        self.round.chunks = sent;
         self.phase = Phase::Batches;
         self.expect = Expect::Answers;
         Some(Step::Send(requests))
+    }
+
+    /// The round's pending writes as `$batch` bodies, in order, at most [`MAX_BATCH`] items and
+    /// [`MAX_BATCH_BYTES`] each. A write too large to go even alone fails here, never sent.
+    fn form_chunks(&mut self) -> Vec<(Vec<usize>, Option<String>)> {
+        let pending: Vec<usize> = (self.round.jobs.iter().copied())
+            .filter(|&j| self.jobs[j].state == JobState::Pending)
+            .collect();
+        let mut items: Vec<(usize, String)> = Vec::with_capacity(pending.len());
+        for j in pending {
+            let text = item_text(&self.write_request(j));
+            let bytes = alone_bytes(text.len());
+            if bytes > MAX_BATCH_BYTES {
+                self.jobs[j].state =
+                    JobState::Done(Action::Failed, None, Some(too_large_unsent(bytes)));
+            } else {
+                items.push((j, text));
+            }
+        }
+        let lengths: Vec<usize> = items.iter().map(|(_, text)| text.len()).collect();
+        pack(&lengths)
+            .into_iter()
+            .map(|range| {
+                let chunk = &items[range];
+                let body = body_of(chunk.iter().map(|(_, text)| text.as_str()));
+                (chunk.iter().map(|(j, _)| *j).collect(), Some(body))
+            })
+            .collect()
     }
 
     fn write_request(&self, j: usize) -> BatchRequest<'_> {
@@ -681,10 +806,8 @@ impl Machine {
     /// A round's lookup has its answer.
     fn round_found(&mut self, j: usize, found: Result<Vec<String>, SyncError>) {
         match found {
-            Ok(hits) if hits.is_empty() => {
-                self.jobs[j].state = JobState::Pending;
-                self.round.to_send.push(j);
-            }
+            // Not written: it goes in this round's batches.
+            Ok(hits) if hits.is_empty() => self.jobs[j].state = JobState::Pending,
             // Found before this run sent it: another run created it since the plan. It is
             // left as it is and never created again.
             Ok(hits) if self.jobs[j].sends == 0 => {
@@ -701,16 +824,11 @@ impl Machine {
                 let keep = hits.remove(0);
                 match Deleter::new(&self.cx, hits) {
                     None => self.jobs[j].state = JobState::Done(Action::Created, Some(keep), None),
-                    Some(deleter) => {
-                        self.running = Some(Running {
-                            errand: Errand {
-                                job: j,
-                                in_sweep: false,
-                                work: Work::Delete { keep, deleter },
-                            },
-                            wait: None,
-                        })
-                    }
+                    Some(deleter) => self.lookups.errands.push_back(Errand {
+                        job: j,
+                        in_sweep: false,
+                        work: Work::Delete { keep, deleter },
+                    }),
                 }
             }
             Err(e) => self.round_lookup_failed(j, e),
@@ -770,12 +888,20 @@ impl Machine {
         let chunks = std::mem::take(&mut self.round.chunks);
         let answers = std::mem::take(&mut self.round.answers);
         for (chunk, answer) in chunks.iter().zip(answers) {
-            for &j in chunk {
-                self.jobs[j].attempts += 1;
-            }
             let answer = answer.unwrap_or(Answer::Lost {
                 message: "no answer was given".to_owned(),
             });
+            // Too large for Graph: none of it ran, so this is no try and needs no lookup.
+            if let Answer::Http {
+                status: 413, body, ..
+            } = &answer
+            {
+                self.refused_as_too_large(chunk, body);
+                continue;
+            }
+            for &j in chunk {
+                self.jobs[j].attempts += 1;
+            }
             if !matches!(answer, Answer::NoToken(_)) {
                 for &j in chunk {
                     self.jobs[j].sends += 1;
@@ -838,6 +964,19 @@ impl Machine {
             }
         }
         self.end_round_after_batches();
+    }
+
+    /// A batch Graph refused as too large (its limit is lower than ours): its halves go again,
+    /// first in the next round, until a batch of one says which write is too large.
+    fn refused_as_too_large(&mut self, chunk: &[usize], body: &[u8]) {
+        if let [j] = *chunk {
+            let cause = error_from_status(413, body);
+            self.jobs[j].state = JobState::Done(Action::Failed, None, Some(too_large(cause)));
+        } else {
+            let (first, second) = chunk.split_at(chunk.len() / 2);
+            self.round.split.push(first.to_vec());
+            self.round.split.push(second.to_vec());
+        }
     }
 
     /// No readable answer: every write of the batch may or may not have happened.
@@ -916,6 +1055,11 @@ impl Machine {
             412 | 409 if !is_create && self.jobs[j].ever_unknown => {
                 self.jobs[j].state = JobState::CheckUpdate;
                 self.round.retry_later.push(j);
+            }
+            // This write alone is too large for Graph: it is not sent again.
+            413 => {
+                self.jobs[j].state =
+                    JobState::Done(Action::Failed, None, Some(too_large(item_error(item))))
             }
             412 | 409 if !is_create => {
                 let cause = item_error(item);
@@ -1024,13 +1168,16 @@ impl Machine {
         }
     }
 
-    /// Retries go first in the next round, in their original order; then progress, and the
-    /// wait the round's throttling asked for.
+    /// The halves of batches refused as too large go first in the next round, then retries,
+    /// in their original order; then progress, and the wait the round's throttling asked for.
     fn end_round(&mut self) {
         let mut retry = std::mem::take(&mut self.round.retry_later);
         retry.sort_unstable();
         for j in retry.into_iter().rev() {
             self.queue.push_front(j);
+        }
+        for chunk in std::mem::take(&mut self.round.split).into_iter().rev() {
+            self.ready.push_front(chunk);
         }
         if self.fatal.is_some() {
             return self.start_sweep();
@@ -1038,7 +1185,7 @@ impl Machine {
         let progress = self.progress();
         self.out.push_back(Step::Progress(progress));
         let wait = self.round.wait;
-        if wait > 0.0 && !self.queue.is_empty() {
+        if wait > 0.0 && !(self.queue.is_empty() && self.ready.is_empty()) {
             self.out.push_back(Step::Progress(Progress {
                 waiting_seconds: wait,
                 ..progress
@@ -1069,54 +1216,47 @@ impl Machine {
         p
     }
 
-    // ───────────────────────── the sweep ─────────────────────────
+    // ───────────────────────── lookups and the sweep ─────────────────────────
 
-    /// Before reporting, every create whose outcome was ever unknown is looked up (in
-    /// `$batch`es of lookups): a still-unknown one is settled, and a late commit of one that
-    /// was settled meanwhile is found and its extra copy deleted.
+    /// Before reporting, every create whose outcome was ever unknown is looked up: a
+    /// still-unknown one is settled, and a late commit of one that was settled meanwhile is
+    /// found and its extra copy deleted.
     fn start_sweep(&mut self) {
-        self.sweep = Sweep {
-            items: (0..self.jobs.len())
-                .filter(|&j| self.jobs[j].is_create() && self.jobs[j].ever_unknown)
-                .map(|job| SweepItem {
-                    job,
-                    tries: 0,
-                    queued: true,
-                })
-                .collect(),
-            ..Sweep::default()
-        };
+        let unknown =
+            (0..self.jobs.len()).filter(|&j| self.jobs[j].is_create() && self.jobs[j].ever_unknown);
+        self.lookups = Lookups::new(unknown, true);
         self.phase = Phase::Sweep;
     }
 
-    fn sweep_step(&mut self) -> Option<Step> {
-        if let Some(errand) = self.sweep.errands.pop_front() {
+    /// The lookups' next request: an errand's (more pages, deletes), a fresh token, a wait
+    /// before lookups are tried again, or the next `$batch` of lookups.
+    fn lookup_step(&mut self) -> Looking {
+        if let Some(errand) = self.lookups.errands.pop_front() {
             self.running = Some(Running { errand, wait: None });
-            return None;
+            return Looking::Errand;
         }
-        if std::mem::take(&mut self.sweep.refresh) {
+        if std::mem::take(&mut self.lookups.refresh) {
             self.expect = Expect::Token;
-            return Some(Step::RefreshToken);
+            return Looking::Step(Step::RefreshToken);
         }
-        let batch: Vec<usize> = (0..self.sweep.items.len())
-            .filter(|&i| self.sweep.items[i].queued)
-            .take(MAX_BATCH)
+        let batch: Vec<usize> = (0..self.lookups.items.len())
+            .filter(|&i| self.lookups.items[i].queued)
+            .take(self.lookups.per_batch)
             .collect();
         if batch.is_empty() {
-            self.phase = Phase::Done;
-            return None;
+            return Looking::Over;
         }
-        let wait = std::mem::take(&mut self.sweep.wait);
+        let wait = std::mem::take(&mut self.lookups.wait);
         if wait > 0.0 {
             self.expect = Expect::Waited;
-            return Some(Step::Wait {
+            return Looking::Step(Step::Wait {
                 seconds: wait,
                 cancellable: false,
             });
         }
         let mut items = Vec::with_capacity(batch.len());
         for &i in &batch {
-            let item = &mut self.sweep.items[i];
+            let item = &mut self.lookups.items[i];
             item.queued = false;
             item.tries += 1;
             items.push(BatchRequest {
@@ -1129,9 +1269,9 @@ impl Machine {
         }
         let body = batch_body(&items);
         let tag = self.tag();
-        self.outstanding.push((tag, Slot::Sweep(batch)));
+        self.outstanding.push((tag, Slot::Lookups(batch)));
         self.expect = Expect::Answers;
-        Some(Step::Send(vec![Request {
+        Looking::Step(Step::Send(vec![Request {
             tag,
             method: Method::Post,
             url: Target::Relative("/$batch".to_owned()),
@@ -1139,12 +1279,12 @@ impl Machine {
         }]))
     }
 
-    fn sweep_answer(&mut self, batch: &[usize], answer: Answer) {
+    fn lookups_answer(&mut self, batch: &[usize], answer: Answer) {
         let lost = || SyncError::new(ErrorCode::Network, "Graph's answer to a batch was lost");
         match answer {
             Answer::NoToken(e) => {
                 for &i in batch {
-                    self.sweep_settle(self.sweep.items[i].job, Err(e.clone()));
+                    self.lookup_settle(self.lookups.items[i].job, Err(e.clone()));
                 }
             }
             Answer::Http {
@@ -1153,39 +1293,49 @@ impl Machine {
                 Ok(answers) => {
                     let mut refused = Vec::new();
                     for &i in batch {
-                        let job = self.sweep.items[i].job;
+                        let job = self.lookups.items[i].job;
                         match answers.get(&job.to_string()) {
                             Some(item) if item.status == 401 => refused.push((i, item_error(item))),
-                            Some(item) => self.sweep_item(i, item),
+                            Some(item) => self.lookup_item(i, item),
                             None => {
                                 let e = SyncError::new(
                                     ErrorCode::InvalidGraphData,
                                     "Graph's batch answer left this lookup out",
                                 );
-                                self.sweep_retry(i, e, None);
+                                self.lookup_retry(i, e, None);
                             }
                         }
                     }
-                    // Refused tokens: one fresh token for the sweep, then those lookups fail.
-                    let again = !refused.is_empty() && !self.sweep.refreshed;
+                    // Refused tokens: one fresh token for these lookups, then they fail.
+                    let again = !refused.is_empty() && !self.lookups.refreshed;
                     if again {
-                        self.sweep.refreshed = true;
-                        self.sweep.refresh = true;
+                        self.lookups.refreshed = true;
+                        self.lookups.refresh = true;
                     }
                     for (i, e) in refused {
                         if again {
-                            self.sweep_retry(i, e, Some(0.0));
+                            self.lookup_retry(i, e, Some(0.0));
                         } else {
-                            self.sweep_settle(self.sweep.items[i].job, Err(e));
+                            self.lookup_settle(self.lookups.items[i].job, Err(e));
                         }
                     }
                 }
                 Err(_) => {
                     for &i in batch {
-                        self.sweep_retry(i, lost(), None);
+                        self.lookup_retry(i, lost(), None);
                     }
                 }
             },
+            // Graph's limit is lower than this batch: none of it ran; fewer lookups per batch,
+            // and no try used.
+            Answer::Http { status: 413, .. } if batch.len() > 1 => {
+                self.lookups.per_batch = batch.len() / 2;
+                for &i in batch {
+                    let item = &mut self.lookups.items[i];
+                    item.tries -= 1;
+                    item.queued = true;
+                }
+            }
             Answer::Http {
                 status,
                 retry_after,
@@ -1194,49 +1344,58 @@ impl Machine {
                 let err = self.cx.folder_error(error_from_status(status, &body));
                 for &i in batch {
                     if is_transient(status) {
-                        self.sweep_retry(i, err.clone(), retry_after);
+                        self.lookup_retry(i, err.clone(), retry_after);
                     } else {
-                        self.sweep_settle(self.sweep.items[i].job, Err(err.clone()));
+                        self.lookup_settle(self.lookups.items[i].job, Err(err.clone()));
                     }
                 }
             }
             Answer::Http { .. } | Answer::Lost { .. } => {
                 for &i in batch {
-                    self.sweep_retry(i, lost(), None);
+                    self.lookup_retry(i, lost(), None);
                 }
             }
         }
     }
 
-    fn sweep_item(&mut self, i: usize, item: &ItemResponse) {
-        let job = self.sweep.items[i].job;
+    fn lookup_item(&mut self, i: usize, item: &ItemResponse) {
+        let job = self.lookups.items[i].job;
         if (200..300).contains(&item.status) {
             let page = serde_json::to_vec(&item.body).unwrap_or_default();
             match PageReader::from_first_page(&self.cx, &self.jobs[job].central_id, &page) {
-                Ok(FirstPage::Hits(hits)) => self.sweep_settle(job, Ok(hits)),
-                Ok(FirstPage::More(reader)) => self.sweep.errands.push_back(Errand {
+                Ok(FirstPage::Hits(hits)) => self.lookup_settle(job, Ok(hits)),
+                Ok(FirstPage::More(reader)) => self.lookups.errands.push_back(Errand {
                     job,
-                    in_sweep: true,
+                    in_sweep: self.lookups.in_sweep,
                     work: Work::Find(reader),
                 }),
-                Err(e) => self.sweep_settle(job, Err(e)),
+                Err(e) => self.lookup_settle(job, Err(e)),
             }
         } else if is_transient(item.status) {
-            self.sweep_retry(i, item_error(item), item.retry_after);
+            self.lookup_retry(i, item_error(item), item.retry_after);
         } else {
             let e = self.cx.folder_error(item_error(item));
-            self.sweep_settle(job, Err(e));
+            self.lookup_settle(job, Err(e));
         }
     }
 
-    fn sweep_retry(&mut self, i: usize, error: SyncError, retry_after: Option<f64>) {
-        let tries = self.sweep.items[i].tries;
+    fn lookup_retry(&mut self, i: usize, error: SyncError, retry_after: Option<f64>) {
+        let tries = self.lookups.items[i].tries;
         if tries < self.cx.retry.max_attempts {
-            self.sweep.items[i].queued = true;
+            self.lookups.items[i].queued = true;
             let wait = self.delay(tries, retry_after);
-            self.sweep.wait = self.sweep.wait.max(wait);
+            self.lookups.wait = self.lookups.wait.max(wait);
         } else {
-            self.sweep_settle(self.sweep.items[i].job, Err(error));
+            self.lookup_settle(self.lookups.items[i].job, Err(error));
+        }
+    }
+
+    /// A lookup's result: the contacts carrying the job's Central id, or why it failed.
+    fn lookup_settle(&mut self, j: usize, found: Result<Vec<String>, SyncError>) {
+        if self.lookups.in_sweep {
+            self.sweep_settle(j, found)
+        } else {
+            self.round_found(j, found)
         }
     }
 
@@ -1282,7 +1441,7 @@ impl Machine {
             _ => return,
         };
         if let Some(deleter) = Deleter::new(&self.cx, extras) {
-            self.sweep.errands.push_back(Errand {
+            self.lookups.errands.push_back(Errand {
                 job: j,
                 in_sweep: true,
                 work: Work::Delete { keep, deleter },
@@ -1306,6 +1465,31 @@ fn already_in_folder() -> RecordError {
         message: "a contact with this Central id was already in the folder (another sync created it since this plan was made); it was not created again".to_owned(),
         status: None,
         graph_code: None,
+    }
+}
+
+/// A write whose request is over Graph's limit, found before it was sent.
+fn too_large_unsent(bytes: usize) -> RecordError {
+    RecordError {
+        code: ErrorCode::RecordTooLarge.as_str().to_owned(),
+        message: format!(
+            "its request would be {bytes} bytes, more than the {MAX_BATCH_BYTES} one Graph request may hold; it was not sent"
+        ),
+        status: None,
+        graph_code: None,
+    }
+}
+
+/// A write Graph refused as too large (413): not written.
+fn too_large(cause: SyncError) -> RecordError {
+    RecordError {
+        code: ErrorCode::RecordTooLarge.as_str().to_owned(),
+        message: format!(
+            "Graph refused its request as too large, so it was not written ({})",
+            cause.message
+        ),
+        status: cause.status,
+        graph_code: cause.graph_code,
     }
 }
 

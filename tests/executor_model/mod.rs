@@ -3,7 +3,8 @@
 //!
 //! The mailbox runs `$batch` items in order (POST create, PATCH of an existing id or 404, GET
 //! lookups), answers lookups case-insensitively on the Central id as Graph does — two to a
-//! page, so next-page links are followed — and deletes. Faults are taken in order, one per
+//! page, so next-page links are followed — and deletes; a request body over its limit (when
+//! set) is refused whole with 413, as Graph does past 4 MB. Faults are taken in order, one per
 //! request that reaches it (`TopFault`) and one per batch item (`ItemFault`); once a list is
 //! used up, everything succeeds. A late commit lands after N more requests, or at the latest
 //! when the run's final lookups arrive (the run has settled: DESIGN §8 looks again then).
@@ -89,6 +90,8 @@ pub enum ItemFault {
     NoId,
     /// 400: refused for good.
     BadRequest,
+    /// 413: this item alone is too large; nothing ran.
+    TooLarge,
 }
 
 #[derive(Debug, Default)]
@@ -120,6 +123,8 @@ pub struct Mailbox {
     token_expired: bool,
     /// Contacts deleted, by id.
     pub deleted: Vec<String>,
+    /// A request whose body has more bytes → 413 `RequestEntityTooLarge`, nothing run.
+    pub max_request_bytes: Option<usize>,
 }
 
 impl Mailbox {
@@ -384,6 +389,10 @@ pub struct Report {
     pub terminated: bool,
     /// Requests as the machine emitted them.
     pub requests: Vec<Request>,
+    /// `$batch`es of lookups sent in the rounds (not the final lookups).
+    pub round_lookups: usize,
+    /// Requests answered 413 (too large) as a whole.
+    pub refused_as_too_large: usize,
 }
 
 pub fn settings(retry: RetryPolicy, concurrency: usize) -> MachineSettings {
@@ -431,6 +440,8 @@ pub fn drive_with(
         steps: 0,
         terminated: false,
         requests: vec![],
+        round_lookups: 0,
+        refused_as_too_large: 0,
     };
     let mut host_cancelled = false;
     for step_no in 0..MAX_STEPS {
@@ -442,13 +453,22 @@ pub fn drive_with(
         }
         match m.next_step() {
             Step::Send(requests) => {
+                let settled = m.in_final_lookups();
                 for r in &requests {
                     report.log.push(describe(r));
-                    count_writes(r, &mut report.writes);
                     report.requests.push(r.clone());
+                    if is_lookup_batch(r) && !settled {
+                        report.round_lookups += 1;
+                    }
                 }
                 for r in requests {
-                    let answer = mailbox.serve(&r, &mut faults, &mut report.log);
+                    let answer = mailbox.serve(&r, settled, &mut faults, &mut report.log);
+                    // A batch refused as too large ran nothing: not a write of its records.
+                    if matches!(answer, Answer::Http { status: 413, .. }) {
+                        report.refused_as_too_large += 1;
+                    } else {
+                        count_writes(&r, &mut report.writes);
+                    }
                     m.answer(r.tag, answer);
                 }
             }
@@ -493,9 +513,16 @@ impl Mailbox {
     }
 
     /// `send_once`: the current token; on a 401, one fresh token and the request again.
-    fn serve(&mut self, r: &Request, faults: &mut Faults, log: &mut Vec<String>) -> Answer {
+    /// `settled`: the run is making its final lookups.
+    fn serve(
+        &mut self,
+        r: &Request,
+        settled: bool,
+        faults: &mut Faults,
+        log: &mut Vec<String>,
+    ) -> Answer {
         // The run's final lookups: it has settled, so every late commit has landed.
-        if is_lookup_batch(r) {
+        if settled && is_lookup_batch(r) {
             self.land_all();
         }
         let first = self.receive(r, faults);
@@ -524,6 +551,10 @@ impl Mailbox {
         }
         if self.token_expired {
             return http(401, None, error_body("InvalidAuthenticationToken"));
+        }
+        let bytes = r.body.as_ref().map_or(0, String::len);
+        if self.max_request_bytes.is_some_and(|limit| bytes > limit) {
+            return http(413, None, error_body("RequestEntityTooLarge"));
         }
         match fault {
             TopFault::Throttle(ra) => return http(429, ra, error_body("TooManyRequests")),
@@ -651,6 +682,7 @@ impl Mailbox {
             ItemFault::Unavailable(ra) => return refused(503, ra, "ServiceUnavailable"),
             ItemFault::Unauthorized => return refused(401, None, "InvalidAuthenticationToken"),
             ItemFault::BadRequest => return refused(400, None, "ErrorInvalidRequest"),
+            ItemFault::TooLarge => return refused(413, None, "RequestEntityTooLarge"),
             ItemFault::GatewayTimeout { ran: false } => {
                 return refused(504, None, "GatewayTimeout")
             }
