@@ -1030,6 +1030,8 @@ fn check(case: Case) -> Result<Vec<&'static str>, TestCaseError> {
             items: case.items.iter().copied().collect(),
             cancel_at_step: case.cancel_at_step,
             refresh_fails: case.refresh_fails,
+            // The host's new plan never holds here: a user edit is never written over.
+            replan: None,
         },
     );
     let log = &report.log;
@@ -1277,8 +1279,9 @@ fn looking_before_create_skips_what_another_run_made_and_creates_the_rest_once()
 }
 
 /// An update goes with `If-Match` on the etag the plan read: a contact the user edited since
-/// is not overwritten — its record fails with `changedSincePlan`, the user's edit stays, and
-/// nothing is sent again; one nobody touched is updated.
+/// is read again and handed to the host to plan anew; when the plan does not hold, it is not
+/// overwritten — its record fails with `changedSincePlan`, the user's edit stays, and nothing
+/// is sent again; one nobody touched is updated.
 #[test]
 fn an_update_of_a_contact_the_user_edited_since_the_plan_is_not_written() {
     let mut mb = Mailbox::default();
@@ -1300,7 +1303,14 @@ fn an_update_of_a_contact_the_user_edited_since_the_plan_is_not_written() {
     let r = record(&report.outcome, "e0");
     assert_eq!(r.action, Action::Failed, "{r:?}");
     assert_eq!(r.error.as_ref().unwrap().code, "changedSincePlan");
-    assert_eq!(r.error.as_ref().unwrap().status, Some(412));
+    assert!(
+        report
+            .log
+            .contains(&format!("GET contact {edited} (to plan again)"))
+            && report.log.contains(&"replan e0: does not hold".to_owned()),
+        "{:#?}",
+        report.log
+    );
     let kept = mb.by_id(&edited).unwrap();
     assert_eq!(kept.fields["givenName"], "old", "not overwritten");
     assert_eq!(
@@ -1644,4 +1654,68 @@ fn a_batch_of_lookups_refused_as_too_large_is_sent_in_halves() {
     for i in 0..20 {
         assert_created_once(&mb, &report.outcome, &format!("c{i}"));
     }
+}
+
+/// The same edit, but the host's new plan holds (the user changed a field the update does not
+/// write): the update goes once more, on the etag just read, and keeps the user's edit; a
+/// second 412 is final.
+#[test]
+fn an_update_planned_again_after_a_412_is_sent_once_more_on_the_fresh_etag() {
+    fn same_change(_: &str, contact: &Value) -> Option<(Value, String)> {
+        let etag = contact["@odata.etag"].as_str()?.to_owned();
+        Some((json!({ "givenName": "new e0" }), etag))
+    }
+    let mut mb = Mailbox::default();
+    let edited = mb.seed(Some("e0"), json!({ "givenName": "old" }));
+    let e0 = mb.by_id(&edited).unwrap().etag();
+    mb.user_edit(&edited, json!({ "mobilePhone": "+44 1 typed in Outlook" }));
+    let report = run(
+        &mut mb,
+        vec![update_if_match("e0", &edited, e0)],
+        Faults {
+            replan: Some(same_change),
+            ..Faults::default()
+        },
+    );
+    let r = record(&report.outcome, "e0");
+    assert_eq!(
+        (r.action, r.error.as_ref()),
+        (Action::Updated, None),
+        "{r:?}"
+    );
+    let kept = mb.by_id(&edited).unwrap();
+    assert_eq!(kept.fields["givenName"], "new e0");
+    assert_eq!(kept.fields["mobilePhone"], "+44 1 typed in Outlook");
+    assert_eq!(report.writes, [2]);
+    assert_eq!(
+        log(&report),
+        [
+            format!("$batch [PATCH {edited} #0]").as_str(),
+            format!("GET contact {edited} (to plan again)").as_str(),
+            "replan e0: holds",
+            format!("$batch [PATCH {edited} #0]").as_str(),
+        ]
+    );
+
+    // The user edits it again between the read and the resend: final.
+    fn stale(_: &str, _: &Value) -> Option<(Value, String)> {
+        Some((json!({ "givenName": "new e0" }), "W/\"stale\"".to_owned()))
+    }
+    let mut mb = Mailbox::default();
+    let edited = mb.seed(Some("e0"), json!({ "givenName": "old" }));
+    let e0 = mb.by_id(&edited).unwrap().etag();
+    mb.user_edit(&edited, json!({ "mobilePhone": "+44 2" }));
+    let report = run(
+        &mut mb,
+        vec![update_if_match("e0", &edited, e0)],
+        Faults {
+            replan: Some(stale),
+            ..Faults::default()
+        },
+    );
+    let r = record(&report.outcome, "e0");
+    assert_eq!(r.action, Action::Failed);
+    assert_eq!(r.error.as_ref().unwrap().code, "changedSincePlan");
+    assert_eq!(report.writes, [2], "planned again once only");
+    assert_eq!(mb.by_id(&edited).unwrap().fields["givenName"], "old");
 }

@@ -290,14 +290,10 @@ impl GraphClient {
     /// Every contact of the folder as a JSON array (Graph contact JSON with our property).
     pub async fn read_contacts(&self, folder_id: &str) -> Result<Vec<u8>, SyncError> {
         let url = self.url(&format!(
-            "{}/contactFolders/{}/contacts?$top=1000&$select={}&$expand={}",
+            "{}/contactFolders/{}/contacts?$top=1000&{}",
             self.mailbox.path(),
             encode(folder_id),
-            encode(CONTACT_SELECT),
-            encode(&format!(
-                "singleValueExtendedProperties($filter=id eq {})",
-                literal(CENTRAL_ID_PROPERTY)
-            )),
+            contact_query(),
         ));
         self.get_all_pages(url)
             .await
@@ -514,6 +510,18 @@ pub fn error_from_status(status: u16, body: &[u8]) -> SyncError {
     SyncError::new(code, format!("Graph: {detail}"))
         .with_status(status)
         .with_graph_code(graph_code)
+}
+
+/// The query that reads a contact as the plan does: the mapped fields and our property.
+pub fn contact_query() -> String {
+    format!(
+        "$select={}&$expand={}",
+        encode(CONTACT_SELECT),
+        encode(&format!(
+            "singleValueExtendedProperties($filter=id eq {})",
+            literal(CENTRAL_ID_PROPERTY)
+        ))
+    )
 }
 
 #[cfg(test)]

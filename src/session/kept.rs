@@ -374,6 +374,75 @@ impl Kept {
         })
     }
 
+    /// The Graph update of `central_id` planned again over its Outlook contact as Graph holds
+    /// it now (`fresh`, read after a 412: DESIGN §6): the body to send on `If-Match` of the
+    /// returned etag when the changes to Outlook are still those the plan showed (same fields,
+    /// same values before and after), else `None` and nothing is overwritten. What the user
+    /// changed meanwhile in fields the plan does not write (a third email address, a note) is
+    /// kept: the body is built over the fresh contact.
+    pub fn replan_outlook(
+        &self,
+        fresh: &Value,
+        central_id: &str,
+        resolution: Option<Conflicts>,
+    ) -> Option<(Value, String)> {
+        let text = Value::Array(vec![fresh.clone()]).to_string();
+        let fresh_contacts = engine::parse_outlook(text.as_bytes()).ok()?;
+        let o = fresh_contacts.first()?;
+        self.records.with_dependent(|_, records| {
+            let item = self
+                .plan
+                .items
+                .iter()
+                .find(|i| i.central_id == central_id && !is_copy(i))?;
+            let c = &records.central[item.central_index?];
+            let planned = &records.outlook[item.outlook_index?];
+            if o.id.as_str() != planned.id.as_str() {
+                return None;
+            }
+            let bases = bases_of(self.ledger.as_ref());
+            let options = match resolution {
+                Some(side) => self.plan.options.resolved(side),
+                None => self.plan.options,
+            };
+            let to_outlook = |o: &OutlookContact<'_>| {
+                let mut changes = engine::plan::decide(c, o, bases.as_ref(), options);
+                let (account, _) = link_company(&mut changes, self.accounts.as_ref());
+                (changes, account)
+            };
+            let (before, _) = to_outlook(planned);
+            let (after, account) = to_outlook(o);
+            let sent = |changes: &[Change]| -> Vec<Change> {
+                changes
+                    .iter()
+                    .filter(|ch| ch.direction == ChangeDirection::ToOutlook)
+                    .cloned()
+                    .collect()
+            };
+            let conflict = after
+                .iter()
+                .any(|ch| ch.direction == ChangeDirection::Conflict);
+            if conflict || sent(&before) != sent(&after) || sent(&after).is_empty() {
+                return None;
+            }
+            let again = engine::PlanItem {
+                outlook_index: Some(0),
+                ..item.clone()
+            };
+            let writes = self.plan.writes_for(
+                &again,
+                &after,
+                account.as_ref(),
+                &records.central,
+                std::slice::from_ref(o),
+            );
+            match writes.graph? {
+                Write::Update { body, etag, .. } => Some((body, etag)),
+                _ => None,
+            }
+        })
+    }
+
     /// The ledger entries of the records both sides now agree on: those the plan found up to
     /// date and those the run wrote (`results`; `changes` as [`Selection::changes`]), each
     /// with the base of what both sides now hold ([`base_after`]); then the Central ids of the

@@ -221,6 +221,9 @@ impl SyncSession {
             };
             let done = std::cell::Cell::new(false);
             let work = async {
+                let replan_outlook = |central_id: &str, fresh: &serde_json::Value| {
+                    kept.replan_outlook(fresh, central_id, resolutions.get(central_id).copied())
+                };
                 let graph = execute(
                     &settings.graph,
                     selection.writes,
@@ -232,6 +235,7 @@ impl SyncSession {
                         look_before_create: settings.central.is_some() && lease.is_none(),
                         signal: signal.clone(),
                         on_progress: &report,
+                        replan: &replan_outlook,
                     },
                 );
                 let replan = |fresh: &serde_json::Value, sent: &engine::CentralPatch| {

@@ -335,6 +335,52 @@ impl Checker {
     }
 }
 
+/// Reads one contact as the plan read it (mapped fields and our property), after its update
+/// met 412: the record is planned again over it (DESIGN §6). `None`: the contact is gone.
+pub(crate) struct Reader {
+    current: Retried,
+}
+
+impl Reader {
+    pub fn new(cx: &Context, outlook_id: &str) -> Self {
+        let url = format!(
+            "{}/contacts/{}?{}",
+            cx.mailbox,
+            encode(outlook_id),
+            crate::graph::contact_query()
+        );
+        Reader {
+            current: Retried::new(Method::Get, Target::Relative(url)),
+        }
+    }
+
+    pub fn request(&mut self, tag: Tag) -> Request {
+        self.current.request(tag)
+    }
+
+    pub fn answer(
+        &mut self,
+        answer: Answer,
+        cx: &mut Context,
+    ) -> Next<Result<Option<serde_json::Value>, SyncError>> {
+        match self.current.judge(answer, cx) {
+            Try::Again(wait) => Next::Again(wait),
+            Try::Failed(e) if e.status == Some(404) => Next::Finished(Ok(None)),
+            Try::Failed(e) => Next::Finished(Err(e)),
+            Try::Answered(text) => Next::Finished(
+                serde_json::from_slice::<serde_json::Value>(&text)
+                    .map(Some)
+                    .map_err(|e| {
+                        SyncError::new(
+                            ErrorCode::InvalidGraphData,
+                            format!("Graph sent a contact that is not JSON: {e}"),
+                        )
+                    }),
+            ),
+        }
+    }
+}
+
 /// The contact holds each value the update body sent.
 pub fn holds(contact: &serde_json::Value, body: &serde_json::Value) -> bool {
     use serde_json::Value;

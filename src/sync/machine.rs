@@ -23,7 +23,7 @@ use super::batch::{
     alone_bytes, batch_body, body_of, item_text, pack, parse_batch_response, BatchRequest,
     ItemResponse, MAX_BATCH, MAX_BATCH_BYTES,
 };
-use super::lookup::{Checker, Context, Deleter, FirstPage, Next, PageReader};
+use super::lookup::{Checker, Context, Deleter, FirstPage, Next, PageReader, Reader};
 use super::record::{
     Action, Progress, RecordError, RecordResult, RunOutcome, WriteKind, OUTCOME_UNKNOWN,
     POSSIBLE_DUPLICATE,
@@ -90,6 +90,13 @@ pub enum Step {
     RefreshToken,
     /// Report progress; nothing to give back.
     Progress(Progress),
+    /// An update met 412 and its contact was read again (`contact`): plan the record once
+    /// more over it, then call [`Machine::replanned`] with the body and etag to send instead,
+    /// or `None` when the plan no longer holds.
+    Replan {
+        central_id: String,
+        contact: serde_json::Value,
+    },
     /// Finished: read [`Machine::outcome`].
     Done,
 }
@@ -120,6 +127,9 @@ enum JobState {
     /// An update resent after an unknown outcome met 412: read the contact back to tell
     /// whether its own earlier try landed.
     CheckUpdate,
+    /// An update met 412 on its first try (the contact changed since the plan): read it
+    /// again, and plan the record once more over it.
+    Replan,
     Done(Action, Option<String>, Option<RecordError>),
 }
 
@@ -136,6 +146,8 @@ struct Job {
     ever_unknown: bool,
     /// A warning on a created record (an extra copy may be left).
     note: Option<RecordError>,
+    /// It was planned again after a 412: a second 412 is final.
+    replanned: bool,
 }
 
 impl Job {
@@ -193,6 +205,8 @@ enum Work {
     Find(PageReader),
     /// An update met 412 after an earlier try of it may have landed: read the contact back.
     Check(Checker),
+    /// An update met 412 on its first try: read the contact again, to plan the record anew.
+    Read(Reader),
     Delete {
         keep: String,
         deleter: Deleter,
@@ -203,6 +217,8 @@ enum Finished {
     Found(Result<Vec<String>, SyncError>),
     /// Whether the contact holds what the update sent.
     Checked(Result<bool, SyncError>),
+    /// The contact as it is now (`None`: gone).
+    Read(Result<Option<serde_json::Value>, SyncError>),
     Deleted {
         keep: String,
         removed: usize,
@@ -215,6 +231,7 @@ impl Errand {
         match &mut self.work {
             Work::Find(reader) => reader.request(tag),
             Work::Check(checker) => checker.request(tag),
+            Work::Read(reader) => reader.request(tag),
             Work::Delete { deleter, .. } => deleter.request(tag),
         }
     }
@@ -229,6 +246,7 @@ impl Errand {
                 };
                 checker.answer(answer, cx, sent).map(Finished::Checked)
             }
+            Work::Read(reader) => reader.answer(answer, cx).map(Finished::Read),
             Work::Delete { keep, deleter } => {
                 deleter
                     .answer(answer, cx)
@@ -262,6 +280,7 @@ enum Expect {
     Answers,
     Waited,
     Token,
+    Replanned,
 }
 
 struct LookupItem {
@@ -333,6 +352,9 @@ pub struct Machine {
     expect: Expect,
     wait_result: Option<bool>,
     token_result: Option<Result<(), SyncError>>,
+    /// The job handed out in [`Step::Replan`], and what came back.
+    replanning: Option<usize>,
+    replan_result: Option<Option<(serde_json::Value, String)>>,
     next_tag: Tag,
     cancel_requested: bool,
     cancelled: bool,
@@ -360,6 +382,7 @@ impl Machine {
                 last_error: None,
                 ever_unknown: false,
                 note: None,
+                replanned: false,
             })
             .collect();
         Machine {
@@ -385,6 +408,8 @@ impl Machine {
             expect: Expect::Nothing,
             wait_result: None,
             token_result: None,
+            replanning: None,
+            replan_result: None,
             next_tag: 0,
             cancel_requested: false,
             cancelled: false,
@@ -422,6 +447,12 @@ impl Machine {
                 });
                 self.take_token(result);
             }
+            Expect::Replanned => {
+                let result = self.replan_result.take().flatten();
+                if let Some(j) = self.replanning.take() {
+                    self.take_replanned(j, result);
+                }
+            }
         }
         loop {
             if let Some(step) = self.out.pop_front() {
@@ -452,6 +483,14 @@ impl Machine {
     pub fn token_refreshed(&mut self, result: Result<(), SyncError>) {
         if self.expect == Expect::Token {
             self.token_result = Some(result);
+        }
+    }
+
+    /// The host's answer to [`Step::Replan`]: the update's new body and the etag to send it on,
+    /// or `None` (the record then fails with `changedSincePlan`).
+    pub fn replanned(&mut self, write: Option<(serde_json::Value, String)>) {
+        if self.expect == Expect::Replanned {
+            self.replan_result = Some(write);
         }
     }
 
@@ -672,18 +711,19 @@ impl Machine {
         while self.round.checked < self.round.jobs.len() {
             let j = self.round.jobs[self.round.checked];
             self.round.checked += 1;
-            if self.jobs[j].state != JobState::CheckUpdate {
-                continue;
-            }
             let WriteKind::Update { outlook_id, .. } = &self.jobs[j].write else {
                 continue;
             };
-            let checker = Checker::new(&self.cx, outlook_id);
+            let work = match self.jobs[j].state {
+                JobState::CheckUpdate => Work::Check(Checker::new(&self.cx, outlook_id)),
+                JobState::Replan => Work::Read(Reader::new(&self.cx, outlook_id)),
+                _ => continue,
+            };
             self.running = Some(Running {
                 errand: Errand {
                     job: j,
                     in_sweep: false,
-                    work: Work::Check(checker),
+                    work,
                 },
                 wait: None,
             });
@@ -861,6 +901,7 @@ impl Machine {
             }
             Next::Go => self.running = Some(running),
             Next::Finished(Finished::Checked(result)) => self.update_checked(job, result),
+            Next::Finished(Finished::Read(result)) => self.contact_read(job, result),
             Next::Finished(Finished::Found(found)) if in_sweep => self.sweep_settle(job, found),
             Next::Finished(Finished::Found(found)) => self.round_found(job, found),
             Next::Finished(Finished::Deleted {
@@ -1061,6 +1102,11 @@ impl Machine {
                 self.jobs[j].state =
                     JobState::Done(Action::Failed, None, Some(too_large(item_error(item))))
             }
+            // First met: the contact is read again and the record planned once more over it.
+            412 | 409 if !is_create && !self.jobs[j].replanned => {
+                self.jobs[j].state = JobState::Replan;
+                self.round.retry_later.push(j);
+            }
             412 | 409 if !is_create => {
                 let cause = item_error(item);
                 self.jobs[j].state = JobState::Done(
@@ -1080,6 +1126,63 @@ impl Machine {
             _ => {
                 self.jobs[j].state =
                     JobState::Done(Action::Failed, None, Some(item_error(item).into()))
+            }
+        }
+    }
+
+    /// The contact of an update that met 412, read again: handed to the host to plan anew;
+    /// gone, or unreadable, the record fails and nothing is overwritten.
+    fn contact_read(&mut self, j: usize, result: Result<Option<serde_json::Value>, SyncError>) {
+        match result {
+            Ok(Some(contact)) => {
+                self.replanning = Some(j);
+                self.expect = Expect::Replanned;
+                self.out.push_back(Step::Replan {
+                    central_id: self.jobs[j].central_id.clone(),
+                    contact,
+                });
+            }
+            Ok(None) => {
+                self.jobs[j].state = JobState::Done(
+                    Action::Failed,
+                    None,
+                    Some(changed_since_plan(
+                        "the Outlook contact was deleted after the plan was made",
+                    )),
+                )
+            }
+            Err(e) => {
+                self.jobs[j].state = JobState::Done(
+                    Action::Failed,
+                    None,
+                    Some(changed_since_plan(&format!(
+                        "the Outlook contact changed after the plan was made, and it could not be read again ({})",
+                        e.message
+                    ))),
+                )
+            }
+        }
+    }
+
+    /// The host planned the record again: its update goes once more, in this round, on the
+    /// etag read; or the plan no longer holds and nothing is overwritten.
+    fn take_replanned(&mut self, j: usize, write: Option<(serde_json::Value, String)>) {
+        let job = &mut self.jobs[j];
+        job.replanned = true;
+        match (write, &mut job.write) {
+            (Some((new_body, new_etag)), WriteKind::Update { body, etag, .. }) => {
+                *body = new_body;
+                *etag = Some(new_etag);
+                job.state = JobState::Pending;
+            }
+            _ => {
+                job.state = JobState::Done(
+                    Action::Failed,
+                    None,
+                    Some(changed_since_plan(
+                        "the Outlook contact was changed after the plan was made in a field this sync writes",
+                    )),
+                )
             }
         }
     }

@@ -30,7 +30,13 @@ pub struct RunSettings<'a> {
     pub look_before_create: bool,
     pub signal: Option<web_sys::AbortSignal>,
     pub on_progress: &'a dyn Fn(Progress),
+    /// Plans a record again over its Outlook contact as read after a 412 (Central id, the
+    /// contact): the update's new body and the etag to send it on, or `None`.
+    pub replan: &'a Replan<'a>,
 }
+
+/// See [`RunSettings::replan`].
+pub type Replan<'a> = dyn Fn(&str, &serde_json::Value) -> Option<(serde_json::Value, String)> + 'a;
 
 /// How long requests in flight may still answer after a cancel, in ms.
 const GRACE_MS: u32 = 1200;
@@ -90,6 +96,10 @@ pub async fn execute(
                 machine.waited(sleep(seconds, signal).await);
             }
             Step::RefreshToken => machine.token_refreshed(graph.refresh_token().await),
+            Step::Replan {
+                central_id,
+                contact,
+            } => machine.replanned((s.replan)(&central_id, &contact)),
             Step::Progress(p) => (s.on_progress)(p),
             Step::Done => return machine.outcome(),
         }

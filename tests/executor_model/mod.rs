@@ -102,6 +102,9 @@ pub struct Faults {
     pub cancel_at_step: Option<usize>,
     /// The host cannot give a fresh token.
     pub refresh_fails: bool,
+    /// The host's plan of a record again over its contact read after a 412 (`Step::Replan`):
+    /// none plans nothing (the record fails).
+    pub replan: Option<fn(&str, &Value) -> Option<(Value, String)>>,
 }
 
 #[derive(Debug, Clone)]
@@ -488,6 +491,21 @@ pub fn drive_with(
                 report.log.push("refresh token".to_owned());
                 m.token_refreshed(mailbox.refresh(&faults));
             }
+            Step::Replan {
+                central_id,
+                contact,
+            } => {
+                let write = faults.replan.and_then(|f| f(&central_id, &contact));
+                report.log.push(format!(
+                    "replan {central_id}: {}",
+                    if write.is_some() {
+                        "holds"
+                    } else {
+                        "does not hold"
+                    }
+                ));
+                m.replanned(write);
+            }
             Step::Progress(p) => report.progress.push(p),
             Step::Done => {
                 report.terminated = true;
@@ -769,7 +787,13 @@ pub fn describe(r: &Request) -> String {
     }
     match (&r.method, &r.url) {
         (Method::Get, Target::Relative(url)) if url.starts_with("/me/contacts/") => {
-            format!("GET contact {}", decode(url.rsplit('/').next().unwrap()))
+            let (path, query) = url.split_once('?').unwrap_or((url, ""));
+            let id = decode(path.rsplit('/').next().unwrap());
+            if query.contains("$select=") {
+                format!("GET contact {id} (to plan again)")
+            } else {
+                format!("GET contact {id}")
+            }
         }
         (Method::Get, Target::Relative(url)) => format!("GET lookup {}", looked_up(url)),
         (Method::Get, Target::Absolute(url)) => {
