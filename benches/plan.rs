@@ -1,6 +1,7 @@
 //! Native benchmark: plan 100,000 Central × 100,000 Outlook contacts (`cargo bench --bench
 //! plan`; `BENCH_N` changes the size). Reports the median of several runs for parsing,
-//! planning and packing the plan, the three steps `planSync` takes.
+//! planning and packing the plan, the three steps `planSync` takes. `BENCH_LEDGER` plans
+//! `planSync`'s whole path with a ledger instead (see [`ledger_json`]).
 
 mod fixture;
 
@@ -8,7 +9,10 @@ use std::time::{Duration, Instant};
 
 use central_o365_sync::engine::link::Keys;
 use central_o365_sync::engine::packed::pack_plan_with_ids;
-use central_o365_sync::engine::{parse_central, parse_outlook, plan, PlanOptions};
+use central_o365_sync::engine::{
+    parse_central, parse_outlook, plan, plan_packed_with, Bases, PlanOptions, SyncDirection,
+};
+use serde_json::{json, Value};
 
 fn median(mut runs: Vec<Duration>) -> Duration {
     runs.sort();
@@ -40,11 +44,78 @@ fn repeat<T>(label: &str, mut step: impl FnMut() -> T) {
     );
 }
 
+/// A full ledger of the fixture, as a sync leaves it: an entry for every contact that carries
+/// a Central id, with what it holds as base (the browser bench's ledger); with `all`, also for
+/// the contacts linked by email and not written since, which carry no id (the fixture's synced
+/// contact `i` is `AAMkADc{i:08}AAA=`, of record `C-{i + 1:06}`).
+fn ledger_json(outlook: &[Value], all: bool) -> Vec<u8> {
+    let text = |v: &Value| v.as_str().unwrap_or("").to_owned();
+    let entries: Vec<Value> = outlook
+        .iter()
+        .filter_map(|o| {
+            let id = o["id"].as_str()?;
+            let central_id = match o["singleValueExtendedProperties"][0]["value"].as_str() {
+                Some(stored) => stored.to_owned(),
+                None if all => {
+                    let i: usize = id.strip_prefix("AAMkADc")?.get(..8)?.parse().ok()?;
+                    format!("C-{:06}", i + 1)
+                }
+                None => return None,
+            };
+            let mut base = json!({
+                "title": text(&o["title"]), "givenName": text(&o["givenName"]),
+                "surname": text(&o["surname"]), "mobilePhone": text(&o["mobilePhone"]),
+                "email": text(&o["emailAddresses"][0]["address"]).to_lowercase(),
+                "businessPhone": text(&o["businessPhones"][0]),
+                "businessHomePage": text(&o["businessHomePage"]), "companyName": "",
+            });
+            for (prefix, address) in [
+                ("homeAddress", "homeAddress"),
+                ("businessAddress", "businessAddress"),
+            ] {
+                for key in ["street", "city", "state", "countryOrRegion", "postalCode"] {
+                    base[format!("{prefix}.{key}")] = json!(text(&o[address][key]));
+                }
+            }
+            Some(
+                json!({ "centralId": central_id, "kind": "contact", "outlookId": id,
+                         "base": base, "centralVersion": "1" }),
+            )
+        })
+        .collect();
+    serde_json::to_vec(&json!({ "schema": 1, "entries": entries, "history": [] })).unwrap()
+}
+
 fn main() {
     let n: usize = std::env::var("BENCH_N")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
+    if let Some(which) = std::env::var_os("BENCH_LEDGER") {
+        // `stored` or `all` (see `ledger_json`); `BENCH_TWO_WAY=1` plans two-way.
+        let (central, outlook) = fixture::fixture(n);
+        let ledger = ledger_json(&outlook, which == "all");
+        let central = fixture::to_json(&central, fixture::CENTRAL_ORDER);
+        let outlook = fixture::to_json(&outlook, fixture::GRAPH_ORDER);
+        let bases = Bases::read_json(&ledger).unwrap();
+        let options = PlanOptions {
+            direction: match std::env::var_os("BENCH_TWO_WAY") {
+                Some(_) => SyncDirection::TwoWay,
+                None => SyncDirection::ToOutlook,
+            },
+            ..PlanOptions::DEFAULT
+        };
+        println!(
+            "ledger {which:?}: {} entries ({:.1} MB JSON), {:?}",
+            bases.len(),
+            ledger.len() as f64 / 1e6,
+            options.direction
+        );
+        repeat("packed plan with a ledger", || {
+            plan_packed_with(&central, &outlook, options, Some(&bases)).unwrap()
+        });
+        return;
+    }
     let (central, outlook) = fixture::fixture_json(n);
     println!(
         "fixture: {n} Central ({:.1} MB JSON) x {n} Outlook ({:.1} MB JSON)",

@@ -150,6 +150,13 @@ impl<'a> Bases<'a> {
             .map(|(id, (outlook_id, _))| (id.as_ref(), outlook_id.as_ref()))
     }
 
+    /// The Outlook contact the entry of `central_id` names, if it names one (its base is not
+    /// read: linking asks this of every record no stored id links).
+    pub fn named(&self, central_id: &str) -> Option<&str> {
+        let (id, _) = self.entries.get(central_id)?;
+        (!id.is_empty()).then_some(id.as_ref())
+    }
+
     /// The entry of `central_id`: the Outlook contact it names (`""` when none) and its base,
     /// whichever contact that is (for deletions, whose contact is gone or whose record is).
     pub fn entry(&self, central_id: &str) -> Option<(&str, Base<'a>)> {

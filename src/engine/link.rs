@@ -1,7 +1,8 @@
 //! Linking Central contacts to Outlook contacts (DESIGN §4): first by the Central id stored on
-//! the Outlook contact, then — for Outlook contacts step one left unlinked — by normalised
-//! primary email. An Outlook contact is linked to at most one Central contact; an ambiguous
-//! match is a conflict and links nothing.
+//! the Outlook contact or, for a record that finds none, by the Outlook contact its ledger
+//! entry names; then — for Outlook contacts step one left unlinked — by normalised primary
+//! email. An Outlook contact is linked to at most one Central contact; an ambiguous match is
+//! a conflict and links nothing.
 //!
 //! Linking works on the keys of both sides, copied into compact strings as the records are
 //! read ([`Keys`], [`OutlookSide`]); it never reads the records themselves. The keys are
@@ -94,18 +95,28 @@ impl OutlookSide {
 use super::validate::Reason;
 
 /// The Central side of linking: the active records' ids and normalised emails (an email only
-/// for a record with no reason of its own), and which records have `invalidRecord` of their own.
+/// for a record with no reason of its own), which records have `invalidRecord` of their own,
+/// and — with a ledger — the Outlook id that record `k`'s entry names (`None`: no entry, or
+/// one naming no contact). That is asked only of the records the stored ids leave unlinked,
+/// so that a plan where every record carries its id looks nothing up.
 pub struct CentralKeys<'m> {
     pub ids: &'m Keys,
     pub emails: &'m Keys,
     pub own_invalid: &'m [bool],
+    pub named: Option<&'m Named<'m>>,
 }
+
+/// See [`CentralKeys::named`].
+pub type Named<'m> = dyn Fn(usize) -> Option<&'m str> + 'm;
 
 /// How one Central contact was linked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Link {
     Unlinked,
     ById(usize),
+    /// The contact the record's ledger entry names (one linked by email and not written
+    /// since, so without the stored id).
+    ByLedger(usize),
     ByEmail(usize),
     /// Ambiguous: the Outlook contacts that matched are left alone.
     Conflict(Reason),
@@ -170,6 +181,11 @@ impl Found {
 /// step one) or an email (for step two) with another. Every Outlook contact is looked up once
 /// per step, so the cost does not depend on how many conflicts there are. The keys are
 /// matched group by group ([`Grouped`]), with the results of one map per step.
+///
+/// A record that no stored id links (and that is not invalid, nor shares its id) links to
+/// the contact its ledger entry names, if that contact is usable and carries no stored id: one
+/// carrying another record's id is that record's, whatever an old entry says. A contact the
+/// entries of two such records name is ambiguous and links neither of them by the ledger.
 pub fn link(central: &CentralKeys<'_>, outlook: &OutlookSide) -> Links {
     let n = central.own_invalid.len();
     let m = outlook.len();
@@ -196,6 +212,34 @@ pub fn link(central: &CentralKeys<'_>, outlook: &OutlookSide) -> Links {
         },
     );
     found.settle(&mut links, Link::ById, Reason::DuplicateOutlookId);
+
+    // Step one, by the ledger. The Outlook ids are grouped only when some entry names a
+    // contact; each usable id is unique, so a record finds at most one.
+    let wanted: Vec<(usize, &str)> = match central.named {
+        Some(named) => (0..n)
+            .filter(|&k| links[k] == Link::Unlinked && !central.own_invalid[k] && !shared_id[k])
+            .filter_map(|k| Some((k, named(k)?)))
+            .collect(),
+        None => Vec::new(),
+    };
+    if !wanted.is_empty() {
+        let mut named_twice = vec![false; n];
+        let without_id = outlook
+            .ids
+            .iter()
+            .filter(|&(j, _)| usable[j] && outlook.central_ids.get(j).is_none());
+        match_groups(
+            &Grouped::new(wanted.into_iter(), &hasher),
+            &Grouped::new(without_id, &hasher),
+            &mut named_twice,
+            |k, j, named_twice| {
+                if !named_twice[k] {
+                    claimed[j] = true;
+                    links[k] = Link::ByLedger(j);
+                }
+            },
+        );
+    }
 
     // Step two: the primary email of the Outlook contacts step one left unclaimed, for the
     // records step one left unlinked.
@@ -268,11 +312,13 @@ mod tests {
     }
 
     /// The rules of linking written plainly, with one map over all the keys of each kind:
-    /// what [`link`] must give.
+    /// what [`link`] must give. `named` is the Outlook id each record's ledger entry names
+    /// (`None`: no ledger).
     fn reference(
         central_ids: &[Option<String>],
         central_emails: &[Option<String>],
         own_invalid: &[bool],
+        named: Option<&[Option<String>]>,
         outlook: [&[Option<String>]; 3],
     ) -> Links {
         let [outlook_ids, stored, outlook_emails] = outlook;
@@ -286,6 +332,29 @@ mod tests {
             .collect();
         let (mut links, mut claimed) = (vec![Link::Unlinked; n], vec![false; m]);
         for (by, keys, by_id_step) in [(&by_id, stored, true), (&by_email, outlook_emails, false)] {
+            if !by_id_step {
+                // Step one by the ledger: a record still unlinked (not invalid, not sharing its
+                // id) whose entry names a contact no other such record's entry names links to
+                // it, if that contact is usable, unclaimed and carries no stored id.
+                let mut namers: HashMap<&str, Vec<usize>> = HashMap::new();
+                for (k, name) in named.unwrap_or_default().iter().enumerate() {
+                    if links[k] == Link::Unlinked && !own_invalid[k] && !shared_id[k] {
+                        if let Some(name) = name.as_deref() {
+                            namers.entry(name).or_default().push(k);
+                        }
+                    }
+                }
+                for (j, id) in outlook_ids.iter().enumerate() {
+                    let Some(ks) = id.as_deref().and_then(|id| namers.get(id)) else {
+                        continue;
+                    };
+                    let free = usable[j] && !claimed[j] && stored[j].is_none();
+                    if let (&[k], true) = (ks.as_slice(), free) {
+                        links[k] = Link::ByLedger(j);
+                        claimed[j] = true;
+                    }
+                }
+            }
             let mut found: Vec<Vec<usize>> = vec![vec![]; n];
             for (j, key) in keys.iter().enumerate() {
                 let Some(&k) = key.as_deref().and_then(|key| by.get(key)) else {
@@ -322,7 +391,12 @@ mod tests {
 
     /// Keys drawn from a handful, so that most repeat.
     fn few_keys(len: usize) -> impl Strategy<Value = Vec<Option<String>>> {
-        prop::collection::vec(prop::option::weighted(0.8, "[a-e]{1,2}"), len)
+        some_keys(len, 0.8)
+    }
+
+    /// [`few_keys`], each there with probability `p`.
+    fn some_keys(len: usize, p: f64) -> impl Strategy<Value = Vec<Option<String>>> {
+        prop::collection::vec(prop::option::weighted(p, "[a-e]{1,2}"), len)
     }
 
     proptest! {
@@ -330,11 +404,20 @@ mod tests {
 
         #[test]
         fn linking_gives_what_one_map_over_all_the_keys_gives(
-            (central_ids, central_emails, own_invalid) in (0..40usize).prop_flat_map(|n| {
-                (few_keys(n), few_keys(n), prop::collection::vec(prop::bool::weighted(0.1), n))
+            (central_ids, central_emails, own_invalid, named) in (0..40usize).prop_flat_map(|n| {
+                (
+                    few_keys(n),
+                    few_keys(n),
+                    prop::collection::vec(prop::bool::weighted(0.1), n),
+                    // The Outlook ids the ledger's entries name, from the same handful as the
+                    // contacts' ids: some name a contact without a stored id, some one carrying
+                    // a stored id (another record's, or one step one claimed), some none.
+                    prop::option::weighted(0.8, few_keys(n)),
+                )
             }),
             (outlook_ids, stored, outlook_emails) in (0..40usize).prop_flat_map(|m| {
-                (few_keys(m), few_keys(m), few_keys(m))
+                // Fewer stored ids than emails, so that the ledger has contacts to find.
+                (few_keys(m), some_keys(m, 0.5), few_keys(m))
             }),
         ) {
             // As the planner gathers them: an email only for a record with no reason of its own.
@@ -349,14 +432,21 @@ mod tests {
                 emails: keys(&outlook_emails),
             };
             let (ids, emails) = (keys(&central_ids), keys(&central_emails));
+            let name = |k: usize| named.as_ref()?.get(k)?.as_deref();
             let got = link(
-                &CentralKeys { ids: &ids, emails: &emails, own_invalid: &own_invalid },
+                &CentralKeys {
+                    ids: &ids,
+                    emails: &emails,
+                    own_invalid: &own_invalid,
+                    named: named.is_some().then_some(&name as &Named<'_>),
+                },
                 &outlook,
             );
             let want = reference(
                 &central_ids,
                 &central_emails,
                 &own_invalid,
+                named.as_deref(),
                 [&outlook_ids, &stored, &outlook_emails],
             );
             prop_assert_eq!(got, want);

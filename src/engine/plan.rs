@@ -19,7 +19,7 @@ use super::diff::{Change, ChangeDirection, EmptyValues};
 use super::email::normalize;
 use super::input::{CentralContact, OutlookContact};
 use super::ledger::Bases;
-use super::link::{link, CentralKeys, Keys, Link, Links, OutlookSide};
+use super::link::{link, CentralKeys, Keys, Link, Links, Named, OutlookSide};
 use super::mapping::{outlook_value, Field, Mapped, Parts};
 use super::reverse::central_patch;
 use super::text::trim;
@@ -506,10 +506,13 @@ pub fn plan_from<'a>(
         .iter()
         .map(|(_, reasons)| reasons.contains(&Reason::InvalidRecord))
         .collect();
+    // With a ledger, a record no stored id links is linked by the contact its entry names.
+    let named = bases.map(|b| move |k: usize| b.named(ids.get(k)?));
     let keys = CentralKeys {
         ids,
         emails,
         own_invalid: &own_invalid,
+        named: named.as_ref().map(|f| f as &Named<'_>),
     };
     let mut links = link(&keys, outlook_side);
     for (k, (_, reasons)) in entries.iter_mut().enumerate() {
@@ -562,6 +565,7 @@ pub fn plan_from<'a>(
             let actionable = reasons.is_empty();
             let (outlook_index, linked_by) = match link {
                 Link::ById(j) => (Some(j), Some(LinkedBy::Id)),
+                Link::ByLedger(j) => (Some(j), Some(LinkedBy::Ledger)),
                 Link::ByEmail(j) => (Some(j), Some(LinkedBy::Email)),
                 _ => (None, None),
             };
