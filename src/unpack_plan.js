@@ -27,6 +27,7 @@ export function unpackPlan(ascii, wide, words) {
     deleteInOutlook: words[w++],
     deleteInCentral: words[w++],
     restoreInOutlook: words[w++],
+    createInCentral: words[w++],
   };
   const items = [];
   for (let i = 0; i < itemCount; i++) {

@@ -39,7 +39,7 @@ const OUTLOOK: &str = r#"[
   {"id":"AAMk2","displayName":"Someone Else","emailAddresses":[{"address":"else@x.com"}]}
 ]"#;
 
-const EXPECTED: &str = r#"{"items":[{"centralId":"C-1","outlookId":"AAMk1","state":"update","reasons":[],"changes":[{"field":"title","from":"Dr","to":"Mr","direction":"toOutlook"}],"linkedBy":"id","account":null,"display":{"name":"John Smith","email":"john@outlook.com","company":""}},{"centralId":"C-3","outlookId":null,"state":"nonActionable","reasons":["deceased","malformedEmail"],"changes":[],"linkedBy":null,"account":null,"display":{"name":"Ann Deceased","email":"John Smith <john@outlook.com>","company":""}},{"centralId":"C-4","outlookId":null,"state":"new","reasons":[],"changes":[],"linkedBy":null,"account":null,"display":{"name":"Priya Patel","email":"priya@x.com","company":""}}],"excluded":1,"orphans":[{"outlookId":"AAMk2","email":"else@x.com","displayName":"Someone Else"}],"summary":{"new":1,"update":1,"upToDate":0,"nonActionable":1,"conflict":0,"deleteInOutlook":0,"deleteInCentral":0,"restoreInOutlook":0}}"#;
+const EXPECTED: &str = r#"{"items":[{"centralId":"C-1","outlookId":"AAMk1","state":"update","reasons":[],"changes":[{"field":"title","from":"Dr","to":"Mr","direction":"toOutlook"}],"linkedBy":"id","account":null,"display":{"name":"John Smith","email":"john@outlook.com","company":""}},{"centralId":"C-3","outlookId":null,"state":"nonActionable","reasons":["deceased","malformedEmail"],"changes":[],"linkedBy":null,"account":null,"display":{"name":"Ann Deceased","email":"John Smith <john@outlook.com>","company":""}},{"centralId":"C-4","outlookId":null,"state":"new","reasons":[],"changes":[],"linkedBy":null,"account":null,"display":{"name":"Priya Patel","email":"priya@x.com","company":""}}],"excluded":1,"orphans":[{"outlookId":"AAMk2","email":"else@x.com","displayName":"Someone Else"}],"summary":{"new":1,"update":1,"upToDate":0,"nonActionable":1,"conflict":0,"deleteInOutlook":0,"deleteInCentral":0,"restoreInOutlook":0,"createInCentral":0}}"#;
 
 #[wasm_bindgen_test]
 fn plan_sync_with_js_arrays_returns_the_exact_plan() {
@@ -195,7 +195,7 @@ fn empty_values_keep_leaves_outlook_values_alone() {
     let clear = plan_sync(js(central), js(outlook), js(r#"{"emptyValues":"clear"}"#)).unwrap();
     assert_eq!(
         text(&Reflect::get(&keep, &"summary".into()).unwrap()),
-        r#"{"new":0,"update":0,"upToDate":1,"nonActionable":0,"conflict":0,"deleteInOutlook":0,"deleteInCentral":0,"restoreInOutlook":0}"#
+        r#"{"new":0,"update":0,"upToDate":1,"nonActionable":0,"conflict":0,"deleteInOutlook":0,"deleteInCentral":0,"restoreInOutlook":0,"createInCentral":0}"#
     );
     let items = Reflect::get(&clear, &"items".into()).unwrap();
     assert_eq!(

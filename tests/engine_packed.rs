@@ -109,6 +109,7 @@ fn rich_plan() -> Plan<'static> {
             delete_in_outlook: 6,
             delete_in_central: 7,
             restore_in_outlook: 8,
+            create_in_central: 9,
         },
         options: Default::default(),
         display_copies: Default::default(),
@@ -169,23 +170,24 @@ fn packs_every_string_in_order_and_counts_utf16_code_units() {
             delete_in_outlook: 8,
             delete_in_central: 9,
             restore_in_outlook: 10,
+            create_in_central: 11,
         },
         options: Default::default(),
         display_copies: Default::default(),
     };
     let packed = pack_plan(&plan);
     let names = names();
-    assert_eq!(names.len(), 48);
-    let mut words = vec![48];
+    assert_eq!(names.len(), 49);
+    let mut words = vec![49];
     words.extend(names.iter().map(|n| n.len() as u32 * 2));
-    words.extend([2, 2, 1, 3, 4, 5, 6, 7, 8, 9, 10]);
+    words.extend([2, 2, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     // "C-é😀": 5 units, wide; no Outlook id; update; "email" + 1; two reasons; one change:
-    // surname, toCentral (name 44) times two, "Lée" (wide), ""; display "Zoë Lée" (wide),
+    // surname, toCentral (name 45) times two, "Lée" (wide), ""; display "Zoë Lée" (wide),
     // "zoe@x.com", ""; no account.
-    words.extend([11, 0, 1, 10, 2, 12, 19, 1, 26, 88, 7, 0, 15, 18, 0, 0]);
+    words.extend([11, 0, 1, 11, 2, 13, 20, 1, 27, 90, 7, 0, 15, 18, 0, 0]);
     // "C-2"; "Ø" (wide) + 1; upToDate; "id" + 1; no reasons, no changes; display "Ann Lee",
-    // "", "Acme"; account "substring" (name 47) + 1, "A-1", "Acme".
-    words.extend([6, 4, 2, 9, 0, 0, 14, 0, 8, 48, 6, 8]);
+    // "", "Acme"; account "substring" (name 48) + 1, "A-1", "Acme".
+    words.extend([6, 4, 2, 10, 0, 0, 14, 0, 8, 49, 6, 8]);
     words.extend([6, 0, 3]);
     assert_eq!(packed.words, words);
     assert_eq!(
@@ -251,8 +253,8 @@ fn words_or_text_that_do_not_fit_are_malformed() {
         assert_eq!(to_value(&cut), Err(Malformed));
     }
     let mut bad_name = packed;
-    let state_at = bad_name.words[0] as usize + 1 + 11 + 2;
-    bad_name.words[state_at] = 48;
+    let state_at = bad_name.words[0] as usize + 1 + 12 + 2;
+    bad_name.words[state_at] = 49;
     assert_eq!(to_value(&bad_name), Err(Malformed));
 }
 

@@ -306,7 +306,7 @@ fn planning_while_reading_reads_lone_surrogates_as_the_parsed_records_do() {
     assert_eq!(
         plan["summary"],
         json!({"new": 0, "update": 2, "upToDate": 0, "nonActionable": 0, "conflict": 0,
-               "deleteInOutlook": 0, "deleteInCentral": 0, "restoreInOutlook": 0})
+               "deleteInOutlook": 0, "deleteInCentral": 0, "restoreInOutlook": 0, "createInCentral": 0})
     );
     assert_eq!(column(&plan["items"], "outlookId"), ["O-1", "O-2"]);
     // Both given names read as "Bo\u{fffd}": not a change.

@@ -640,7 +640,7 @@ fn items_follow_central_order_and_summary_counts_each_state() {
     assert_eq!(
         serde_json::to_value(p.summary).unwrap(),
         json!({ "new": 2, "update": 1, "upToDate": 0, "nonActionable": 1, "conflict": 0,
-                "deleteInOutlook": 0, "deleteInCentral": 0, "restoreInOutlook": 0 })
+                "deleteInOutlook": 0, "deleteInCentral": 0, "restoreInOutlook": 0, "createInCentral": 0 })
     );
     assert_eq!(p.excluded, 1);
 }
@@ -655,7 +655,7 @@ fn plan_serializes_to_the_public_shape() {
                             "account": null, "display": { "name": "A B", "email": "bad", "company": "" } }],
                 "excluded": 0, "orphans": [],
                 "summary": { "new": 0, "update": 0, "upToDate": 0, "nonActionable": 1, "conflict": 0,
-                             "deleteInOutlook": 0, "deleteInCentral": 0, "restoreInOutlook": 0 } })
+                             "deleteInOutlook": 0, "deleteInCentral": 0, "restoreInOutlook": 0, "createInCentral": 0 } })
     );
 }
 

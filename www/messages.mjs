@@ -10,7 +10,7 @@ export const STATE_LABEL = {
   deleteInCentral: "Delete in Central", restoreInOutlook: "Restore in Outlook",
 };
 /** States "Select all" selects: what a sync creates or updates (a restore is a create). */
-export const SELECTABLE = new Set(["new", "update", "restoreInOutlook"]);
+export const SELECTABLE = new Set(["new", "update", "restoreInOutlook", "createInCentral"]);
 /**
  * States that delete a record: listed apart and selected one by one (or with "Select all
  * deletions"), never by "Select all", since what is deleted is not undone by the next sync.

@@ -86,6 +86,8 @@ export class ResultsView {
   show(result, items) {
     const byId = new Map(result.records.map((r) => [r.centralId, null]));
     for (const item of items) if (byId.has(item.centralId)) byId.set(item.centralId, shown(item));
+    // A contact created in Central is known by its Outlook id (it had no Central id in the plan).
+    const byOutlookId = new Map(items.filter((i) => i.state === "createInCentral").map((i) => [i.outlookId, shown(i)]));
     // The two-way and deletion counts are said only when there are any, so a one-way line reads as before.
     const optional = [[result.createdInCentral, "created in Central"], [result.updatedInCentral, "updated in Central"],
       [result.restored, "restored in Outlook"], [result.deletedInOutlook, "deleted in Outlook"], [result.deletedInCentral, "deleted in Central"]]
@@ -96,7 +98,8 @@ export class ResultsView {
     this.summary.replaceChildren(line, result.cancelled ? " Records it did not reach are marked skipped; plan again to sync them." : "");
     Object.assign(this.summary.dataset, { created: result.created, updated: result.updated, failed: result.failed,
       deletedInOutlook: result.deletedInOutlook ?? 0, deletedInCentral: result.deletedInCentral ?? 0, restored: result.restored ?? 0 });
-    this.rows = result.records.map((record) => ({ record, ...(byId.get(record.centralId) ?? { name: "", email: "" }) }));
+    this.rows = result.records.map((record) => ({ record,
+      ...((record.action === "createdInCentral" ? byOutlookId.get(record.outlookId) : null) ?? byId.get(record.centralId) ?? { name: "", email: "" }) }));
     // Failures first: they are what needs attention.
     const order = { failed: 0, skipped: 1, deletedInCentral: 2, deletedInOutlook: 2, restored: 3, created: 3, createdInCentral: 3, updated: 4, updatedInCentral: 4 };
     this.table.setRows([...this.rows].sort((a, b) => (order[a.record.action] ?? 5) - (order[b.record.action] ?? 5)));

@@ -93,6 +93,7 @@ class Selection {
    * with another item (an extra copy of a record that is kept), so it adds its Outlook id.
    */
   static key(item) {
+    if (item.state === "createInCentral") return `\u0001${item.outlookId}`;
     return DELETIONS.has(item.state) ? `${item.centralId}\u0000${item.outlookId ?? ""}` : item.centralId;
   }
 
@@ -254,10 +255,14 @@ export class PlanView {
     this.node.hidden = true;
   }
 
-  /** The selected Central ids, in plan order, each once (a deletion may share its record's id). */
+  /**
+   * The selected ids, in plan order, each once (a deletion may share its record's id): Central
+   * ids, and the Outlook id of a contact to create in Central (it has no Central id yet).
+   */
   selectedIds() {
     if (!this.plan) return [];
-    return [...new Set(this.plan.items.filter((i) => this.selected.has(i)).map((i) => i.centralId))];
+    const id = (i) => (i.state === "createInCentral" ? i.outlookId : i.centralId);
+    return [...new Set(this.plan.items.filter((i) => this.selected.has(i)).map(id))];
   }
 
   setRunning(on) {
@@ -362,7 +367,7 @@ export class PlanView {
   }
 
   details(item) {
-    if (item.state === "update") {
+    if (item.state === "update" || (item.state === "createInCentral" && item.changes.length)) {
       return h("details", { class: "cos-changes" },
         h("summary", {}, `${item.changes.length} ${item.changes.length === 1 ? "change" : "changes"}`),
         h("ul", {}, item.changes.map((c) => h("li", { "data-direction": c.direction },

@@ -14,7 +14,7 @@
 //! JavaScript counts) times two, plus one when it is in `wide` — each text's strings follow one
 //! another in the order of the words:
 //! - the name count, then each name's string;
-//! - the item count, `excluded`, the orphan count, and the summary's eight counts;
+//! - the item count, `excluded`, the orphan count, and the summary's nine counts;
 //! - each item: its Central id; its Outlook id + 1 (0: none); its state's name; its link's
 //!   name + 1 (0: none); its reason count and each reason's name; its change count and, for
 //!   each change, the field's name, its direction's name times two plus one when it
@@ -43,7 +43,7 @@ pub struct PackedPlan {
 }
 
 /// Every state, in the order the packing numbers them.
-pub const STATES: [State; 8] = [
+pub const STATES: [State; 9] = [
     State::New,
     State::Update,
     State::UpToDate,
@@ -52,6 +52,7 @@ pub const STATES: [State; 8] = [
     State::DeleteInOutlook,
     State::DeleteInCentral,
     State::RestoreInOutlook,
+    State::CreateInCentral,
 ];
 const LINKS: [LinkedBy; 3] = [LinkedBy::Id, LinkedBy::Email, LinkedBy::Ledger];
 const MATCHES: [MatchedBy; 2] = [MatchedBy::Exact, MatchedBy::Substring];
@@ -112,6 +113,7 @@ pub fn pack_plan_with_ids(plan: &Plan<'_>, central_ids: &Keys, outlook_ids: &Key
         s.delete_in_outlook,
         s.delete_in_central,
         s.restore_in_outlook,
+        s.create_in_central,
     ] {
         out.word(count);
     }
@@ -263,9 +265,9 @@ mod tests {
             .enumerate()
             .all(|(i, d)| *d as usize == i));
         assert!(MATCHES.iter().enumerate().all(|(i, m)| *m as usize == i));
-        assert_eq!(names.len(), 48);
+        assert_eq!(names.len(), 49);
         assert_eq!(
-            names[..8],
+            names[..9],
             [
                 "new",
                 "update",
@@ -275,10 +277,11 @@ mod tests {
                 "deleteInOutlook",
                 "deleteInCentral",
                 "restoreInOutlook",
+                "createInCentral",
             ]
         );
         assert_eq!(
-            names[8..24],
+            names[9..25],
             [
                 "id",
                 "email",
@@ -299,9 +302,9 @@ mod tests {
             ]
         );
         assert_eq!(names[FIELD_AT as usize], "title");
-        assert_eq!(names[41..43], ["businessAddress.postalCode", "companyName"]);
+        assert_eq!(names[42..44], ["businessAddress.postalCode", "companyName"]);
         assert_eq!(
-            names[43..],
+            names[44..],
             ["toOutlook", "toCentral", "conflict", "exact", "substring"]
         );
     }

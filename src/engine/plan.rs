@@ -23,7 +23,7 @@ use super::link::{link, CentralKeys, Keys, Link, Links, Named, OutlookSide};
 use super::mapping::{outlook_value, Field, Mapped, Parts};
 use super::reverse::central_patch;
 use super::text::trim;
-use super::validate::{record_reasons, Reason};
+use super::validate::{outlook_reasons, record_reasons, Reason};
 
 /// Options of [`plan`] (`planSync`'s third argument).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Tsify)]
@@ -123,6 +123,9 @@ pub enum State {
     DeleteInCentral,
     /// Its Outlook contact was deleted but its type is read-only: it would be created again.
     RestoreInOutlook,
+    /// Two-way: a contact made in Outlook, in the folder, that Central does not have: it would
+    /// be created in Central (no Central id yet: `centralId` is `""`).
+    CreateInCentral,
 }
 
 /// How a Central contact was matched to its Outlook contact.
@@ -297,6 +300,7 @@ pub struct Summary {
     pub delete_in_outlook: usize,
     pub delete_in_central: usize,
     pub restore_in_outlook: usize,
+    pub create_in_central: usize,
 }
 
 impl Summary {
@@ -310,6 +314,7 @@ impl Summary {
             State::DeleteInOutlook => &mut self.delete_in_outlook,
             State::DeleteInCentral => &mut self.delete_in_central,
             State::RestoreInOutlook => &mut self.restore_in_outlook,
+            State::CreateInCentral => &mut self.create_in_central,
         } += 1;
     }
 }
@@ -641,7 +646,12 @@ pub fn plan_from<'a>(
     // `deletions` says.
     let mut taken = vec![false; outlook.len()];
     let gone_pass = bases.filter(|_| options.deletions_on());
-    if gone_pass.is_some() || !copy_of.is_empty() {
+    // Two-way with a ledger, contacts made in Outlook are created in Central (DESIGN §4),
+    // unless the folder's type is read-only: then they stay orphans.
+    let create_pass =
+        bases.filter(|_| options.direction == SyncDirection::TwoWay && !options.read_only.contact);
+    let mut to_create = Vec::new();
+    if gone_pass.is_some() || create_pass.is_some() || !copy_of.is_empty() {
         let active = std::cell::OnceCell::new();
         let named = std::cell::OnceCell::new();
         for (j, o) in outlook.iter().enumerate() {
@@ -661,7 +671,7 @@ pub fn plan_from<'a>(
                 });
                 continue;
             }
-            let Some(bases) = gone_pass else {
+            let Some(bases) = gone_pass.or(create_pass) else {
                 continue;
             };
             if !links.usable[j] || links.claimed[j] {
@@ -679,10 +689,21 @@ pub fn plan_from<'a>(
                     });
                     match named.get(o.id.as_str()) {
                         Some(id) => Cow::Owned((*id).to_owned()),
-                        None => continue,
+                        // Neither Central nor the ledger has it: a person made it in Outlook.
+                        None => {
+                            if create_pass.is_some() {
+                                to_create.push(j);
+                            }
+                            continue;
+                        }
                     }
                 }
             };
+            // (A contact carrying an id that Central and the ledger do not know stays an
+            // orphan: never a second record for it.)
+            if gone_pass.is_none() {
+                continue;
+            }
             let Some((named, base)) = bases.entry(&id) else {
                 continue;
             };
@@ -721,6 +742,57 @@ pub fn plan_from<'a>(
         }
     }
 
+    // Contacts to create in Central, in folder order: each passes §3's rules on its Outlook
+    // values; one whose email is an active Central record's would make that email shared
+    // (`duplicateEmail`); two to create with one email are a conflict.
+    if !to_create.is_empty() {
+        let mut counts: HashMap<Cow<str>, usize> = HashMap::new();
+        for &j in &to_create {
+            *counts
+                .entry(normalize(outlook[j].primary_email()))
+                .or_default() += 1;
+        }
+        for j in to_create {
+            let o = &outlook[j];
+            let email = normalize(o.primary_email());
+            let mut reasons = outlook_reasons(o);
+            let mut state = State::CreateInCentral;
+            if reasons.is_empty() && counts.get(&email).is_some_and(|&n| n > 1) {
+                reasons.push(Reason::DuplicateOutlookEmail);
+                state = State::Conflict;
+            } else if !email.is_empty() && emails.taken(&email, usize::MAX) {
+                reasons.push(Reason::DuplicateEmail);
+            }
+            reasons.sort_unstable();
+            if !reasons.is_empty() && state == State::CreateInCentral {
+                state = State::NonActionable;
+            }
+            let mut changes = if state == State::CreateInCentral {
+                created_values(o)
+            } else {
+                Vec::new()
+            };
+            let (account, unresolved) = link_company(&mut changes, accounts);
+            if unresolved {
+                reasons.push(Reason::UnresolvedCompany);
+            }
+            summary.count(state);
+            taken[j] = true;
+            items.push(PlanItem {
+                central_id: Cow::Borrowed(""),
+                outlook_id: Some(Cow::Borrowed(o.id.as_str())),
+                state,
+                reasons,
+                changes,
+                linked_by: None,
+                account,
+                display: ItemDisplay::of_outlook(o),
+                central_index: None,
+                outlook_index: Some(j),
+            });
+        }
+    }
+
     let orphans = outlook
         .iter()
         .enumerate()
@@ -740,6 +812,25 @@ pub fn plan_from<'a>(
         options,
         display_copies: std::mem::take(&mut side.display),
     }
+}
+
+/// The values a record created in Central from `o` takes: every mapped field Outlook holds a
+/// value in (the display name never flows back), as toCentral changes from empty.
+fn created_values(o: &OutlookContact<'_>) -> Vec<Change> {
+    Field::ALL
+        .into_iter()
+        .filter(|&f| f != Field::DisplayName)
+        .filter_map(|f| {
+            let value = trim(outlook_value(o, f));
+            (!value.is_empty()).then(|| Change {
+                field: f,
+                from: String::new(),
+                to: value.to_owned(),
+                direction: ChangeDirection::ToCentral,
+                overwrites_outlook_edit: false,
+            })
+        })
+        .collect()
 }
 
 /// Records in conflict because several Outlook contacts carry their Central id: the extra

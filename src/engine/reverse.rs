@@ -142,6 +142,19 @@ pub fn central_patch(
     (!body.is_empty()).then_some(Value::Object(body))
 }
 
+/// The `POST /contacts` body of a record made from an Outlook contact: every toCentral value
+/// of `changes` (as [`central_patch`] writes them; the company as the `account` it was linked
+/// to), active, of type `contact`.
+pub fn central_create(changes: &[Change], account: Option<&AccountLink>) -> Value {
+    let mut body = match central_patch(&CentralContact::default(), changes, account) {
+        Some(Value::Object(body)) => body,
+        _ => Map::new(),
+    };
+    body.insert("status".into(), Value::from("active"));
+    body.insert("type".into(), Value::from("contact"));
+    Value::Object(body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@ use serde::Serialize;
 use tsify::Tsify;
 
 use super::email::is_plain_address;
-use super::input::CentralContact;
+use super::input::{CentralContact, OutlookContact};
 
 /// Why a record is not synced. The serialized names are part of the public API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Tsify)]
@@ -103,6 +103,29 @@ pub fn record_reasons(c: &CentralContact<'_>) -> Vec<Reason> {
     }
     if c.has_invalid_field() || c.id.as_str().is_empty() {
         reasons.push(Reason::InvalidRecord);
+    }
+    reasons
+}
+
+/// The same rules on an Outlook contact's values, for a record to be created in Central from
+/// it (DESIGN §3: it passes the rules a Central record does).
+pub fn outlook_reasons(o: &OutlookContact<'_>) -> Vec<Reason> {
+    let mut reasons = Vec::new();
+    let (first, last) = (o.given_name.as_str().trim(), o.surname.as_str().trim());
+    if contains_deceased(first) || contains_deceased(last) {
+        reasons.push(Reason::Deceased);
+    }
+    let email = o.primary_email().trim();
+    if email.is_empty() {
+        reasons.push(Reason::MissingEmail);
+    } else if !is_plain_address(email) {
+        reasons.push(Reason::MalformedEmail);
+    }
+    if first.is_empty() {
+        reasons.push(Reason::MissingFirstName);
+    }
+    if last.is_empty() {
+        reasons.push(Reason::MissingLastName);
     }
     reasons
 }

@@ -17,6 +17,7 @@ use crate::engine::{
     Conflicts, InputError, ItemWrites, OutlookContact, PackedPlan, Plan, PlanOptions, State, Write,
 };
 use crate::error::ErrorCode;
+use crate::sync::created::{CentralCreate, Created};
 use crate::sync::{Action, RecordError, RecordResult, WriteKind};
 
 /// Both sides' JSON texts as loaded.
@@ -69,6 +70,8 @@ pub struct Selection {
     pub delete_central: Vec<CentralDelete>,
     /// The Central ids whose create puts back an Outlook contact a user deleted.
     pub restores: HashSet<String>,
+    /// Contacts made in Outlook to create in Central (two-way), selected by their Outlook id.
+    pub create_central: Vec<CentralCreate>,
 }
 
 impl Selection {
@@ -142,6 +145,7 @@ impl Kept {
             delete_outlook: Vec::new(),
             delete_central: Vec::new(),
             restores: HashSet::new(),
+            create_central: Vec::new(),
             order: self
                 .plan
                 .items
@@ -154,6 +158,31 @@ impl Kept {
         let emails = ActiveEmails::new(&records.central);
         for item in &self.plan.items {
             let id = item.central_id.as_ref();
+            // A contact to create in Central has no Central id yet: it is selected by its
+            // Outlook id.
+            if item.state == State::CreateInCentral {
+                let (Some(outlook_id), Some(j)) = (item.outlook_id.as_deref(), item.outlook_index)
+                else {
+                    continue;
+                };
+                if wanted.contains(outlook_id) && found.insert(outlook_id) {
+                    let company = item
+                        .changes
+                        .iter()
+                        .find(|ch| {
+                            ch.field == engine::Field::CompanyName
+                                && ch.direction == ChangeDirection::ToOutlook
+                        })
+                        .map(|ch| ch.to.clone());
+                    out.create_central.push(CentralCreate {
+                        outlook_id: outlook_id.to_owned(),
+                        etag: records.outlook[j].etag.as_str().to_owned(),
+                        body: engine::reverse::central_create(&item.changes, item.account.as_ref()),
+                        company,
+                    });
+                }
+                continue;
+            }
             if !wanted.contains(id) {
                 continue;
             }
@@ -371,6 +400,44 @@ impl Kept {
                 version: c.version.as_str().to_owned(),
                 body,
             })
+        })
+    }
+
+    /// The ledger entries of the contacts the run created in Central: Outlook's values are
+    /// what both sides now hold (the company as the account's name, when one was linked).
+    pub fn created_entries(&self, created: &[Created], folder_id: &str, at: &str) -> Vec<Value> {
+        self.records.with_dependent(|_, records| {
+            created
+                .iter()
+                .filter(|c| c.result.action == Action::CreatedInCentral)
+                .filter_map(|c| {
+                    let outlook_id = c.result.outlook_id.as_deref()?;
+                    let item = self.plan.items.iter().find(|i| {
+                        i.state == State::CreateInCentral
+                            && i.outlook_id.as_deref() == Some(outlook_id)
+                    })?;
+                    let o = &records.outlook[item.outlook_index?];
+                    // The company goes as written back, unless that write failed.
+                    let stored = c.result.error.is_none();
+                    let values = Field::ALL.map(|f| {
+                        let named = item
+                            .changes
+                            .iter()
+                            .find(|ch| ch.field == f && ch.direction == ChangeDirection::ToOutlook);
+                        let value = match named {
+                            Some(ch) if stored => ch.to.as_str(),
+                            _ => outlook_value(o, f),
+                        };
+                        Some(base_value(f, value))
+                    });
+                    Some(json!({
+                        "centralId": c.result.central_id, "kind": "contact",
+                        "outlookId": outlook_id, "folderId": folder_id,
+                        "base": base_json(&values), "centralVersion": c.version,
+                        "syncedAt": at,
+                    }))
+                })
+                .collect()
         })
     }
 

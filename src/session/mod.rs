@@ -20,6 +20,7 @@ use crate::error::{js_error, ErrorCode, SyncError};
 use crate::graph::GraphClient;
 use crate::plan_sync::plan_to_js;
 use crate::sync::central::write_central;
+use crate::sync::created::create_in_central;
 use crate::sync::deletions::{delete_in_central, delete_in_outlook};
 use crate::sync::{execute, Progress, RunSettings};
 use config::{invalid, read, Settings};
@@ -179,6 +180,7 @@ impl SyncSession {
             };
             let selection = kept.select(&selected, &resolutions);
             let deletions = selection.deletions();
+            let creates = selection.create_central.len();
             // The run claims the ledger its plan read: a plan made before another run wrote
             // it is stale, and writes nothing.
             let run_id = new_run_id();
@@ -192,7 +194,7 @@ impl SyncSession {
             let central_patches = selection.central;
             let last = std::cell::Cell::new(Progress {
                 // Central's count includes the deletions, made on either side after the writes.
-                central_total: central_patches.len() + deletions,
+                central_total: central_patches.len() + deletions + creates,
                 ..Progress::default()
             });
             let emit = |progress: Progress| {
@@ -257,6 +259,20 @@ impl SyncSession {
                     }
                 };
                 let outcome = futures::join!(graph, central);
+                // Contacts made in Outlook, created in Central after the run's writes.
+                let created = match &settings.central {
+                    Some(client) if creates > 0 => {
+                        create_in_central(
+                            client,
+                            &settings.graph,
+                            selection.create_central,
+                            signal.as_ref(),
+                            &central_done,
+                        )
+                        .await
+                    }
+                    _ => Vec::new(),
+                };
                 // Deletions last: a run cancelled or stopped early deletes nothing after.
                 let deleted_outlook = delete_in_outlook(
                     &settings.graph,
@@ -280,16 +296,21 @@ impl SyncSession {
                     None => Vec::new(),
                 };
                 done.set(true);
-                (outcome, [deleted_outlook, deleted_central].concat())
+                (
+                    outcome,
+                    [deleted_outlook, deleted_central].concat(),
+                    created,
+                )
             };
             let renew = async {
                 if let (Some(lease), Some(client)) = (&lease, &settings.central) {
                     lease.keep_alive(client, &done).await;
                 }
             };
-            let (((outcome, central), deleted), ()) = futures::join!(work, renew);
+            let (((outcome, central), deleted, created), ()) = futures::join!(work, renew);
             let mut records = selection.skipped;
             records.extend(deleted);
+            records.extend(created.iter().map(|c| c.result.clone()));
             let mut result = SyncResult::new(
                 outcome,
                 central,
@@ -299,8 +320,9 @@ impl SyncSession {
             );
             if let (Some(lease), Some(client)) = (&lease, &settings.central) {
                 let at = iso(now_ms());
-                let (entries, deleted) =
+                let (mut entries, deleted) =
                     kept.entries(&result.records, &selection.changes, &folder_id, &at);
+                entries.extend(kept.created_entries(&created, &folder_id, &at));
                 let mode = match settings.options.direction {
                     engine::SyncDirection::TwoWay => "twoWay",
                     engine::SyncDirection::ToOutlook => "toOutlook",
@@ -309,6 +331,7 @@ impl SyncSession {
                     "runId": run_id, "at": at, "by": settings.graph.mailbox.key(), "mode": mode,
                     "counts": { "created": result.created, "updated": result.updated,
                                 "updatedInCentral": result.updated_in_central,
+                                "createdInCentral": result.created_in_central,
                                 "deletedInOutlook": result.deleted_in_outlook,
                                 "deletedInCentral": result.deleted_in_central,
                                 "restored": result.restored },

@@ -21,6 +21,8 @@ pub struct SyncResult {
     /// Two-way: records whose Outlook edits were written to Central (only there, or with
     /// Outlook's write too).
     pub updated_in_central: usize,
+    /// Contacts made in Outlook, created in Central.
+    pub created_in_central: usize,
     /// Outlook copies of records gone from Central, deleted.
     pub deleted_in_outlook: usize,
     /// Central records whose Outlook contacts were deleted, deleted.
@@ -106,6 +108,7 @@ impl SyncResult {
         SyncResult {
             created: count(Action::Created),
             updated: count(Action::Updated),
+            created_in_central: count(Action::CreatedInCentral),
             deleted_in_outlook: count(Action::DeletedInOutlook),
             deleted_in_central: count(Action::DeletedInCentral),
             restored: count(Action::Restored),

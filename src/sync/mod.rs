@@ -4,6 +4,7 @@
 
 pub mod batch;
 pub mod central;
+pub mod created;
 pub mod deletions;
 mod lookup;
 pub mod machine;

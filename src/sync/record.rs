@@ -15,6 +15,8 @@ pub enum Action {
     Updated,
     /// Only Central was written (two-way: Outlook edits only).
     UpdatedInCentral,
+    /// A contact made in Outlook was created in Central (two-way).
+    CreatedInCentral,
     /// The Outlook copy of a record gone from Central was deleted.
     DeletedInOutlook,
     /// The Central record of a contact deleted in Outlook was deleted.

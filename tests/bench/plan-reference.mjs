@@ -388,7 +388,7 @@ export function planReference(central, outlook, options) {
 
   const summary = {
     new: 0, update: 0, upToDate: 0, nonActionable: 0, conflict: 0,
-    deleteInOutlook: 0, deleteInCentral: 0, restoreInOutlook: 0,
+    deleteInOutlook: 0, deleteInCentral: 0, restoreInOutlook: 0, createInCentral: 0,
   };
   const items = entries.map(({ c, id, reasons, link }) => {
     const j = link && link.kind ? link.j : null;

@@ -79,3 +79,41 @@ test("Both ways shows each change's direction and resolves a conflict by keyboar
   await screenshot(page, "twoway-2-results");
   assert.deepEqual(seen.errors, []);
 });
+
+test("Both ways offers a contact typed in Outlook for creation in Central, and the sync creates and links it", async () => {
+  const { page, seen } = await newPage(browser);
+  await openAndPlan(page, emu.url);
+  if (await page.locator(".cos-syncbar button").isEnabled()) {
+    await page.locator(".cos-syncbar button").click();
+    await page.locator(".cos-results:not([hidden])").waitFor({ timeout: 60_000 });
+  }
+  const folder = await demoFolder(emu);
+  const user = encodeURIComponent(DEMO_USER);
+  const made = await emu.api("POST", `/_emulator/mailboxes/${user}/folders/${encodeURIComponent(folder.id)}/contacts`,
+    [{ givenName: "Tamsin", surname: "Okafor", displayName: "Tamsin Okafor", emailAddresses: [{ address: "tamsin.okafor@example.net" }] }]);
+  assert.equal(made.ids.length, 1);
+
+  await page.locator(".cos-settings > summary").click();
+  await page.getByLabel("Sync direction").selectOption("twoWay");
+  await page.locator(".cos-plan:not([hidden])").waitFor({ timeout: 30_000 });
+  await page.waitForFunction(() => document.querySelector(".cos-status")?.textContent.startsWith("Plan ready") ?? true);
+  await page.getByLabel("Search").fill("tamsin.okafor@example.net");
+  const row = page.locator('.cos-plan tbody tr[data-state="createInCentral"]');
+  await row.waitFor();
+  assert.equal(await row.count(), 1);
+  assert.match(await row.textContent(), /Tamsin Okafor/);
+  await row.locator("summary").click();
+  assert.match(await row.locator('li[data-direction="toCentral"]').first().textContent(), /Outlook → Central/);
+  // Only this one: nothing else is synced.
+  await page.getByRole("button", { name: "Select none", exact: true }).click();
+  await row.locator("input[type=checkbox]").check();
+  await screenshot(page, "twoway-3-create-in-central");
+  await page.locator(".cos-syncbar button").click();
+  await page.locator(".cos-results:not([hidden])").waitFor({ timeout: 60_000 });
+  assert.match(await page.locator(".cos-results").textContent(), /1 created in Central/);
+  const records = (await emu.api("GET", "/_emulator/central/contacts")).filter((c) => c.email === "tamsin.okafor@example.net");
+  assert.equal(records.length, 1);
+  const after = (await demoFolder(emu)).contacts.find((c) => c.surname === "Okafor");
+  assert.equal(after.centralId, records[0].id);
+  assert.deepEqual(seen.errors, []);
+});

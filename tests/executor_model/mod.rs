@@ -104,8 +104,11 @@ pub struct Faults {
     pub refresh_fails: bool,
     /// The host's plan of a record again over its contact read after a 412 (`Step::Replan`):
     /// none plans nothing (the record fails).
-    pub replan: Option<fn(&str, &Value) -> Option<(Value, String)>>,
+    pub replan: Option<Replan>,
 }
+
+/// See [`Faults::replan`]: the update's new body and etag, or `None`.
+pub type Replan = fn(&str, &Value) -> Option<(Value, String)>;
 
 #[derive(Debug, Clone)]
 enum Op {

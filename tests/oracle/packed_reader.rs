@@ -34,8 +34,8 @@ pub fn to_value(packed: &PackedPlan) -> Result<Value, Malformed> {
         .map(|_| r.string())
         .collect::<Result<_, _>>()?;
     let name = |code: u32| names.get(code as usize).cloned().ok_or(Malformed);
-    let [items, excluded, orphans, new, update, up_to_date, non_actionable, conflict, delete_in_outlook, delete_in_central, restore_in_outlook] =
-        [(); 11].map(|_| r.word());
+    let [items, excluded, orphans, new, update, up_to_date, non_actionable, conflict, delete_in_outlook, delete_in_central, restore_in_outlook, create_in_central] =
+        [(); 12].map(|_| r.word());
     let mut item_list = Vec::new();
     for _ in 0..items? {
         let central_id = r.string()?;
@@ -100,6 +100,7 @@ pub fn to_value(packed: &PackedPlan) -> Result<Value, Malformed> {
             "nonActionable": non_actionable?, "conflict": conflict?,
             "deleteInOutlook": delete_in_outlook?, "deleteInCentral": delete_in_central?,
             "restoreInOutlook": restore_in_outlook?,
+            "createInCentral": create_in_central?,
         }),
     );
     Ok(Value::Object(plan))
