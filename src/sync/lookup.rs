@@ -296,42 +296,32 @@ impl Deleter {
 /// after an answer was lost meets 412 when its first try landed (its own write moved the
 /// etag) just as when the user edited the contact — the contact's values tell which.
 pub(crate) struct Checker {
-    current: Retried,
+    reader: Reader,
 }
 
 impl Checker {
     pub fn new(cx: &Context, outlook_id: &str) -> Self {
         Checker {
-            current: Retried::new(Method::Get, contact_target(cx, outlook_id)),
+            reader: Reader::at(contact_target(cx, outlook_id)),
         }
     }
 
     pub fn request(&mut self, tag: Tag) -> Request {
-        self.current.request(tag)
+        self.reader.request(tag)
     }
 
     /// Whether the contact holds every value of `body` (absent, `null`, `""`, `[]` and `{}`
-    /// count as one empty value; the extended property is never echoed, so not compared).
+    /// count as one empty value; the extended property is never echoed, so not compared). A
+    /// contact gone holds nothing.
     pub fn answer(
         &mut self,
         answer: Answer,
         cx: &mut Context,
         body: &serde_json::Value,
     ) -> Next<Result<bool, SyncError>> {
-        match self.current.judge(answer, cx) {
-            Try::Again(wait) => Next::Again(wait),
-            Try::Failed(e) => Next::Finished(Err(e)),
-            Try::Answered(text) => Next::Finished(
-                serde_json::from_slice::<serde_json::Value>(&text)
-                    .map(|contact| holds(&contact, body))
-                    .map_err(|e| {
-                        SyncError::new(
-                            ErrorCode::InvalidGraphData,
-                            format!("Graph sent a contact that is not JSON: {e}"),
-                        )
-                    }),
-            ),
-        }
+        self.reader
+            .answer(answer, cx)
+            .map(|read| read.map(|contact| contact.is_some_and(|c| holds(&c, body))))
     }
 }
 
@@ -349,8 +339,12 @@ impl Reader {
             encode(outlook_id),
             crate::graph::contact_query()
         );
+        Reader::at(Target::Relative(url))
+    }
+
+    fn at(url: Target) -> Self {
         Reader {
-            current: Retried::new(Method::Get, Target::Relative(url)),
+            current: Retried::new(Method::Get, url),
         }
     }
 

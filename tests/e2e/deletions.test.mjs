@@ -3,7 +3,7 @@
 // asks for the number to be typed before anything is deleted.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startEmulator, launch, newPage, screenshot, openAndPlan, demoFolder, DEMO_USER } from "./support.mjs";
+import { startEmulator, launch, newPage, screenshot, openAndPlan, demoFolder, DEMO_USER, syncIfAny } from "./support.mjs";
 
 let emu, browser;
 before(async () => {
@@ -77,11 +77,7 @@ test("deletions are listed apart, never selected by Select all, and over the gua
 test("extra copies are listed with the deletions and follow their record's selection, or are ticked on their own", async () => {
   const { page, seen } = await newPage(browser);
   await openAndPlan(page, emu.url);
-  // (The test before may have synced everything already.)
-  if (await page.locator(".cos-syncbar button").isEnabled()) {
-    await page.locator(".cos-syncbar button").click();
-    await page.locator(".cos-results:not([hidden])").waitFor({ timeout: 60_000 });
-  }
+  await syncIfAny(page);
   const folder = await demoFolder(emu);
   // Two synced contacts, each copy-pasted by the user; one of the two is then edited in Central.
   const [still, edited] = folder.contacts.filter((c) => c.centralId).slice(-2);

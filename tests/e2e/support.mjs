@@ -93,6 +93,14 @@ export async function openAndPlan(page, url) {
   await page.locator(".cos-plan:not([hidden])").waitFor({ timeout: 30_000 });
 }
 
+/** Syncs what the plan selected, when it selected anything (a test before may have synced it all), and waits for the results. */
+export async function syncIfAny(page) {
+  const sync = page.locator(".cos-syncbar button");
+  if (!(await sync.isEnabled())) return;
+  await sync.click();
+  await page.locator(".cos-results:not([hidden])").waitFor({ timeout: 60_000 });
+}
+
 /** The per-state counts the page shows, from the filter buttons. */
 export async function shownCounts(page) {
   return page.$$eval(".cos-count", (buttons) =>

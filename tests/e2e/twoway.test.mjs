@@ -2,7 +2,7 @@
 // field edited on both sides is a conflict resolved by keyboard, and the sync writes each side.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startEmulator, launch, newPage, screenshot, openAndPlan, demoFolder, DEMO_USER } from "./support.mjs";
+import { startEmulator, launch, newPage, screenshot, openAndPlan, demoFolder, DEMO_USER, syncIfAny } from "./support.mjs";
 
 let emu, browser;
 before(async () => {
@@ -83,10 +83,7 @@ test("Both ways shows each change's direction and resolves a conflict by keyboar
 test("Both ways offers a contact typed in Outlook for creation in Central, and the sync creates and links it", async () => {
   const { page, seen } = await newPage(browser);
   await openAndPlan(page, emu.url);
-  if (await page.locator(".cos-syncbar button").isEnabled()) {
-    await page.locator(".cos-syncbar button").click();
-    await page.locator(".cos-results:not([hidden])").waitFor({ timeout: 60_000 });
-  }
+  await syncIfAny(page);
   const folder = await demoFolder(emu);
   const user = encodeURIComponent(DEMO_USER);
   const made = await emu.api("POST", `/_emulator/mailboxes/${user}/folders/${encodeURIComponent(folder.id)}/contacts`,
