@@ -55,7 +55,7 @@ async function loadAndPlan(url, name) {
   assert.equal(out.error, undefined, out.error);
   assert.deepEqual(out.local, {
     new: 1, update: 0, upToDate: 0, nonActionable: 0, conflict: 0,
-    deleteInOutlook: 0, deleteInCentral: 0, restoreInOutlook: 0,
+    deleteInOutlook: 0, deleteInCentral: 0, restoreInOutlook: 0, createInCentral: 0,
   });
   assert.ok(out.demo.new > 0 && out.demo.upToDate > 0 && out.demo.nonActionable > 0, JSON.stringify(out.demo));
   assert.deepEqual(seen.errors, []);
