@@ -280,7 +280,7 @@ fn company_change(
 
 /// The `displayName` change that makes it "given surname" of the names Outlook holds after
 /// `changes` (those decided so far: the names come before it).
-fn display_name_change(o: &OutlookContact<'_>, changes: &[Change]) -> Option<Change> {
+pub(crate) fn display_name_change(o: &OutlookContact<'_>, changes: &[Change]) -> Option<Change> {
     let after = |field: Field, now: &'_ str| -> String {
         changes
             .iter()

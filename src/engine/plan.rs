@@ -11,8 +11,8 @@ use tsify::Tsify;
 use super::accounts::{AccountLink, Accounts};
 use super::body::{create_body, update_body};
 use super::decide::{
-    decide_to_outlook, decide_two_way, reasons_after, Conflicts, FieldDirections, Knobs,
-    OutlookClears, SyncDirection,
+    decide_to_outlook, decide_two_way, display_name_change, reasons_after, Conflicts,
+    FieldDirections, Knobs, OutlookClears, SyncDirection,
 };
 use super::deletions::{copies, gone_in_central, gone_in_outlook, Deletions, ReadOnly};
 use super::diff::{Change, ChangeDirection, EmptyValues};
@@ -768,7 +768,10 @@ pub fn plan_from<'a>(
                 state = State::NonActionable;
             }
             let mut changes = if state == State::CreateInCentral {
-                created_values(o)
+                // Outlook's display name is made "given surname", as for every synced contact.
+                let mut changes = created_values(o);
+                changes.extend(display_name_change(o, &[]));
+                changes
             } else {
                 Vec::new()
             };

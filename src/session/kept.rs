@@ -166,19 +166,29 @@ impl Kept {
                     continue;
                 };
                 if wanted.contains(outlook_id) && found.insert(outlook_id) {
-                    let company = item
+                    // Only the display name and the company go to Outlook (plain fields).
+                    let outlook = item
                         .changes
                         .iter()
-                        .find(|ch| {
-                            ch.field == engine::Field::CompanyName
-                                && ch.direction == ChangeDirection::ToOutlook
+                        .filter(|ch| ch.direction == ChangeDirection::ToOutlook)
+                        .filter(|ch| {
+                            matches!(
+                                ch.field,
+                                engine::Field::DisplayName | engine::Field::CompanyName
+                            )
                         })
-                        .map(|ch| ch.to.clone());
+                        .map(|ch| {
+                            (
+                                ch.field.graph_property().to_owned(),
+                                Value::from(ch.to.as_str()),
+                            )
+                        })
+                        .collect();
                     out.create_central.push(CentralCreate {
                         outlook_id: outlook_id.to_owned(),
                         etag: records.outlook[j].etag.as_str().to_owned(),
                         body: engine::reverse::central_create(&item.changes, item.account.as_ref()),
-                        company,
+                        outlook,
                     });
                 }
                 continue;

@@ -3,7 +3,7 @@
 //! on `If-Match` of the contact as planned), so that the next plan links it by id.
 
 use gloo_net::http::Method;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::record::{Action, CentralOutcome, RecordError, RecordResult};
 use crate::central::write::Kind;
@@ -21,9 +21,9 @@ pub struct CentralCreate {
     pub etag: String,
     /// The `POST /contacts` body.
     pub body: Value,
-    /// The name of the account its company was linked to, written to Outlook with the id when
-    /// it is not the company as typed.
-    pub company: Option<String>,
+    /// Written to Outlook with the id: the plan's changes to Outlook (the display name made
+    /// "given surname", the account's name as the company), by Graph field name.
+    pub outlook: serde_json::Map<String, Value>,
 }
 
 /// What a create came to: the record's result (its `centralId` the new id, `""` when none
@@ -100,11 +100,12 @@ async fn store_id(graph: &GraphClient, c: &CentralCreate, id: &str) -> Result<()
         graph.mailbox.path(),
         encode(&c.outlook_id)
     ));
-    let mut body = json!({ "singleValueExtendedProperties": central_id_property(id) });
-    if let Some(company) = &c.company {
-        body["companyName"] = Value::from(company.as_str());
-    }
-    let body = body.to_string();
+    let mut body = c.outlook.clone();
+    body.insert(
+        "singleValueExtendedProperties".into(),
+        central_id_property(id),
+    );
+    let body = Value::Object(body).to_string();
     let condition = (!c.etag.is_empty()).then_some(("If-Match", c.etag.as_str()));
     let r = graph
         .request_on(Method::PATCH, &url, Some(&body), condition)
