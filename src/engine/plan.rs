@@ -756,17 +756,19 @@ pub fn plan_from<'a>(
             let o = &outlook[j];
             let email = normalize(o.primary_email());
             let mut reasons = outlook_reasons(o);
-            let mut state = State::CreateInCentral;
-            if reasons.is_empty() && counts.get(&email).is_some_and(|&n| n > 1) {
-                reasons.push(Reason::DuplicateOutlookEmail);
-                state = State::Conflict;
-            } else if !email.is_empty() && emails.taken(&email, usize::MAX) {
+            let shared = reasons.is_empty() && counts.get(&email).is_some_and(|&n| n > 1);
+            if !shared && !email.is_empty() && emails.taken(&email, usize::MAX) {
                 reasons.push(Reason::DuplicateEmail);
+                reasons.sort_unstable();
             }
-            reasons.sort_unstable();
-            if !reasons.is_empty() && state == State::CreateInCentral {
-                state = State::NonActionable;
-            }
+            let state = if shared {
+                reasons.push(Reason::DuplicateOutlookEmail);
+                State::Conflict
+            } else if reasons.is_empty() {
+                State::CreateInCentral
+            } else {
+                State::NonActionable
+            };
             let mut changes = if state == State::CreateInCentral {
                 // Outlook's display name is made "given surname", as for every synced contact.
                 let mut changes = created_values(o);
@@ -869,9 +871,7 @@ fn settle_copies(
     }
     let mut pairs = Vec::new();
     for (k, js) in candidates {
-        let named = bases
-            .and_then(|b| b.entry(ids.get(k)?))
-            .map(|(outlook_id, _)| outlook_id);
+        let named = bases.and_then(|b| b.named(ids.get(k)?));
         let Some((keep, copies, all)) = copies(&js, outlook, named) else {
             continue;
         };

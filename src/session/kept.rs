@@ -371,14 +371,21 @@ impl Kept {
         }
     }
 
+    /// The ledger's bases, read once per run by whoever plans records again ([`Kept::bases`]
+    /// of the plan's ledger; reading them walks every entry).
+    pub fn bases(&self) -> Option<Bases<'_>> {
+        bases_of(self.ledger.as_ref())
+    }
+
     /// The Central write of `central_id` planned again over its record as Central holds it now
-    /// (`fresh`, after a 412): the new PATCH when the same Outlook edits are still to be written
-    /// and nothing else moved, else `None` (the user plans again).
+    /// (`fresh`, after a 412; `bases` from [`Kept::bases`]): the new PATCH when the same Outlook
+    /// edits are still to be written and nothing else moved, else `None` (the user plans again).
     pub fn replan_central(
         &self,
         fresh: &Value,
         sent: &CentralPatch,
         resolution: Option<Conflicts>,
+        bases: Option<&Bases<'_>>,
     ) -> Option<CentralPatch> {
         let central_id = sent.central_id.as_str();
         let text = Value::Array(vec![fresh.clone()]).to_string();
@@ -394,12 +401,11 @@ impl Kept {
                 .iter()
                 .find(|i| i.central_id == central_id)?;
             let o = &records.outlook[item.outlook_index?];
-            let bases = bases_of(self.ledger.as_ref());
             let options = match resolution {
                 Some(side) => self.plan.options.resolved(side),
                 None => self.plan.options,
             };
-            let mut changes = engine::plan::decide(c, o, bases.as_ref(), options);
+            let mut changes = engine::plan::decide(c, o, bases, options);
             let (account, _) = link_company(&mut changes, self.accounts.as_ref());
             let body = engine::reverse::central_patch(c, &changes, account.as_ref())?;
             let conflict = changes
@@ -416,16 +422,20 @@ impl Kept {
     /// The ledger entries of the contacts the run created in Central: Outlook's values are
     /// what both sides now hold (the company as the account's name, when one was linked).
     pub fn created_entries(&self, created: &[Created], folder_id: &str, at: &str) -> Vec<Value> {
+        let to_create: HashMap<&str, &engine::PlanItem<'_>> = self
+            .plan
+            .items
+            .iter()
+            .filter(|i| i.state == State::CreateInCentral)
+            .filter_map(|i| Some((i.outlook_id.as_deref()?, i)))
+            .collect();
         self.records.with_dependent(|_, records| {
             created
                 .iter()
                 .filter(|c| c.result.action == Action::CreatedInCentral)
                 .filter_map(|c| {
                     let outlook_id = c.result.outlook_id.as_deref()?;
-                    let item = self.plan.items.iter().find(|i| {
-                        i.state == State::CreateInCentral
-                            && i.outlook_id.as_deref() == Some(outlook_id)
-                    })?;
+                    let item = *to_create.get(outlook_id)?;
                     let o = &records.outlook[item.outlook_index?];
                     // The company goes as written back, unless that write failed.
                     let stored = c.result.error.is_none();
@@ -456,12 +466,13 @@ impl Kept {
     /// returned etag when the changes to Outlook are still those the plan showed (same fields,
     /// same values before and after), else `None` and nothing is overwritten. What the user
     /// changed meanwhile in fields the plan does not write (a third email address, a note) is
-    /// kept: the body is built over the fresh contact.
+    /// kept: the body is built over the fresh contact. `bases` from [`Kept::bases`].
     pub fn replan_outlook(
         &self,
         fresh: &Value,
         central_id: &str,
         resolution: Option<Conflicts>,
+        bases: Option<&Bases<'_>>,
     ) -> Option<(Value, String)> {
         let text = Value::Array(vec![fresh.clone()]).to_string();
         let fresh_contacts = engine::parse_outlook(text.as_bytes()).ok()?;
@@ -477,13 +488,12 @@ impl Kept {
             if o.id.as_str() != planned.id.as_str() {
                 return None;
             }
-            let bases = bases_of(self.ledger.as_ref());
             let options = match resolution {
                 Some(side) => self.plan.options.resolved(side),
                 None => self.plan.options,
             };
             let to_outlook = |o: &OutlookContact<'_>| {
-                let mut changes = engine::plan::decide(c, o, bases.as_ref(), options);
+                let mut changes = engine::plan::decide(c, o, bases, options);
                 let (account, _) = link_company(&mut changes, self.accounts.as_ref());
                 (changes, account)
             };
@@ -499,7 +509,8 @@ impl Kept {
             let conflict = after
                 .iter()
                 .any(|ch| ch.direction == ChangeDirection::Conflict);
-            if conflict || sent(&before) != sent(&after) || sent(&after).is_empty() {
+            let sending = sent(&after);
+            if conflict || sending.is_empty() || sent(&before) != sending {
                 return None;
             }
             let again = engine::PlanItem {

@@ -223,8 +223,12 @@ impl SyncSession {
             };
             let done = std::cell::Cell::new(false);
             let work = async {
+                // Read once for the run, when a 412 first needs them.
+                let bases = std::cell::OnceCell::new();
                 let replan_outlook = |central_id: &str, fresh: &serde_json::Value| {
-                    kept.replan_outlook(fresh, central_id, resolutions.get(central_id).copied())
+                    let bases = bases.get_or_init(|| kept.bases());
+                    let side = resolutions.get(central_id).copied();
+                    kept.replan_outlook(fresh, central_id, side, bases.as_ref())
                 };
                 let graph = execute(
                     &settings.graph,
@@ -241,7 +245,9 @@ impl SyncSession {
                     },
                 );
                 let replan = |fresh: &serde_json::Value, sent: &engine::CentralPatch| {
-                    kept.replan_central(fresh, sent, resolutions.get(&sent.central_id).copied())
+                    let bases = bases.get_or_init(|| kept.bases());
+                    let side = resolutions.get(&sent.central_id).copied();
+                    kept.replan_central(fresh, sent, side, bases.as_ref())
                 };
                 let central = async {
                     match &settings.central {
