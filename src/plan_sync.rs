@@ -40,7 +40,7 @@ pub fn plan_sync(
     outlook: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "PlanOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let (options, ledger, accounts) = read_options(&options)?;
+    let (options, ledger, accounts, folders) = read_options(&options)?;
     let central = json_bytes(&central, "centralContacts")?;
     let outlook = json_bytes(&outlook, "outlookContacts")?;
     let bases = match &ledger {
@@ -59,7 +59,7 @@ pub fn plan_sync(
                 js_error(ErrorCode::InvalidInput, &format!("options.accounts: {e}"))
             })?),
         };
-    let packed = engine::read(&central, &outlook)
+    let packed = engine::read_folders(&central, &[(&outlook, None)], folders.as_ref())
         .map(|mut read| read.plan(options, bases.as_ref(), accounts.as_ref()).1)
         .map_err(|e| js_error(ErrorCode::InvalidInput, &e.message))?;
     plan_to_js(&packed)
@@ -91,13 +91,28 @@ pub(crate) fn json_bytes(value: &JsValue, name: &str) -> Result<Vec<u8>, JsValue
 /// The planning options, and the data among them — the `ledger` (its body) and Central's
 /// `accounts` — each as JS values, JSON text or bytes: without a ledger a plan is made as
 /// toOutlook, without accounts companies are not synced.
-type Options = (PlanOptions, Option<Vec<u8>>, Option<Vec<u8>>);
+/// And the `folders` of the types (each Outlook contact typed by its `parentFolderId`).
+type Options = (
+    PlanOptions,
+    Option<Vec<u8>>,
+    Option<Vec<u8>>,
+    Option<engine::Folders>,
+);
 
 fn read_options(value: &JsValue) -> Result<Options, JsValue> {
-    let (mut ledger, mut accounts) = (None, None);
+    let (mut ledger, mut accounts, mut folders) = (None, None, None);
     let mut value = value.clone();
     if value.is_object() && !js_sys::Array::is_array(&value) {
         let rest = js_sys::Object::assign(&js_sys::Object::new(), value.unchecked_ref());
+        let key = JsValue::from_str("folders");
+        let given = js_sys::Reflect::get(&value, &key)?;
+        folders =
+            read_object::<engine::Folders>(&given, "options.folders").map_err(|e| e.to_js())?;
+        if let Some(f) = &folders {
+            f.check()
+                .map_err(|e| js_error(ErrorCode::InvalidInput, &format!("options.{e}")))?;
+        }
+        js_sys::Reflect::delete_property(&rest, &key)?;
         for (name, slot) in [("ledger", &mut ledger), ("accounts", &mut accounts)] {
             let key = JsValue::from_str(name);
             let given = js_sys::Reflect::get(&value, &key)?;
@@ -112,7 +127,7 @@ fn read_options(value: &JsValue) -> Result<Options, JsValue> {
     let options = read_object(&value, "options")
         .map_err(|e| e.to_js())?
         .unwrap_or_default();
-    Ok((options, ledger, accounts))
+    Ok((options, ledger, accounts, folders))
 }
 
 /// The JSON text of data given as a JS object or array, JSON text or bytes.
@@ -166,5 +181,7 @@ export interface PlanOptions {
     ledger?: object | string | Uint8Array;
     /** Central's active accounts (DESIGN §2), to sync each contact's company and link a company typed in Outlook. Without them companies are not synced. */
     accounts?: object[] | string | Uint8Array;
+    /** The folder of each type: an Outlook contact is of the type of its `parentFolderId`'s folder. Without it every contact is in the contacts' folder. */
+    folders?: Folders;
 }
 "#;

@@ -35,6 +35,7 @@ export function unpackPlan(ascii, wide, words) {
     const outlook = words[w++];
     const outlookId = outlook === 0 ? null : string(outlook - 1);
     const state = names[words[w++]];
+    const type = names[words[w++]];
     const link = words[w++];
     const reasons = [];
     for (let n = words[w++]; n > 0; n--) reasons.push(names[words[w++]]);
@@ -54,7 +55,7 @@ export function unpackPlan(ascii, wide, words) {
     const company = string(words[w++]);
     const match = words[w++];
     const account = match === 0 ? null : { id: string(words[w++]), name: string(words[w++]), matchedBy: names[match - 1] };
-    items.push({ centralId, outlookId, state, reasons, changes, linkedBy, account, display: { name, email, company } });
+    items.push({ centralId, outlookId, type, state, reasons, changes, linkedBy, account, display: { name, email, company } });
   }
   const orphans = [];
   for (let i = 0; i < orphanCount; i++) {

@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use central_o365_sync::engine::diff::{Change, ChangeDirection};
 use central_o365_sync::engine::packed::STATES;
 use central_o365_sync::engine::plan::ItemDisplay;
+use central_o365_sync::engine::Kind;
 use central_o365_sync::engine::{
     AccountLink, Field, LinkedBy, MatchedBy, Orphan, PackedPlan, Plan, PlanItem, Reason, State,
     Summary,
@@ -37,8 +38,10 @@ fn names() -> Vec<String> {
         ]))
         .chain(serialized(&Reason::ALL))
         .chain(serialized(&Field::ALL))
+        .chain(serialized(&[Field::Type]))
         .chain(serialized(&ChangeDirection::ALL))
         .chain(serialized(&[MatchedBy::Exact, MatchedBy::Substring]))
+        .chain(serialized(&Kind::ALL))
         .collect()
 }
 
@@ -60,10 +63,12 @@ fn rich_plan() -> Plan<'static> {
         .map(|(n, &state)| PlanItem {
             central_id: Cow::Owned(format!("C-{n}{nasty}")),
             outlook_id: (n % 2 == 0).then(|| Cow::Owned(format!("O-{n}"))),
+            kind: Kind::ALL[n % 2],
             state,
             reasons: Reason::ALL[..(n * 2).min(Reason::ALL.len())].to_vec(),
             changes: Field::ALL
                 .iter()
+                .chain([Field::Type].iter())
                 .skip(n)
                 .enumerate()
                 .map(|(k, &field)| Change {
@@ -123,6 +128,7 @@ fn packs_every_string_in_order_and_counts_utf16_code_units() {
             PlanItem {
                 central_id: Cow::Borrowed("C-é😀"),
                 outlook_id: None,
+                kind: Kind::Individual,
                 state: State::Update,
                 reasons: vec![Reason::MissingEmail, Reason::DuplicateOutlookId],
                 changes: vec![Change {
@@ -141,6 +147,7 @@ fn packs_every_string_in_order_and_counts_utf16_code_units() {
             PlanItem {
                 central_id: Cow::Borrowed("C-2"),
                 outlook_id: Some(Cow::Borrowed("Ø")),
+                kind: Kind::Contact,
                 state: State::UpToDate,
                 reasons: vec![],
                 changes: vec![],
@@ -177,17 +184,17 @@ fn packs_every_string_in_order_and_counts_utf16_code_units() {
     };
     let packed = pack_plan(&plan);
     let names = names();
-    assert_eq!(names.len(), 49);
-    let mut words = vec![49];
+    assert_eq!(names.len(), 52);
+    let mut words = vec![52];
     words.extend(names.iter().map(|n| n.len() as u32 * 2));
     words.extend([2, 2, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
-    // "C-é😀": 5 units, wide; no Outlook id; update; "email" + 1; two reasons; one change:
-    // surname, toCentral (name 45) times two, "Lée" (wide), ""; display "Zoë Lée" (wide),
-    // "zoe@x.com", ""; no account.
-    words.extend([11, 0, 1, 11, 2, 13, 20, 1, 27, 90, 7, 0, 15, 18, 0, 0]);
-    // "C-2"; "Ø" (wide) + 1; upToDate; "id" + 1; no reasons, no changes; display "Ann Lee",
-    // "", "Acme"; account "substring" (name 48) + 1, "A-1", "Acme".
-    words.extend([6, 4, 2, 10, 0, 0, 14, 0, 8, 49, 6, 8]);
+    // "C-é😀": 5 units, wide; no Outlook id; update; individual (name 51); "email" + 1; two
+    // reasons; one change: surname, toCentral (name 46) times two, "Lée" (wide), ""; display
+    // "Zoë Lée" (wide), "zoe@x.com", ""; no account.
+    words.extend([11, 0, 1, 51, 11, 2, 13, 20, 1, 27, 92, 7, 0, 15, 18, 0, 0]);
+    // "C-2"; "Ø" (wide) + 1; upToDate; contact (name 50); "id" + 1; no reasons, no changes;
+    // display "Ann Lee", "", "Acme"; account "substring" (name 49) + 1, "A-1", "Acme".
+    words.extend([6, 4, 2, 50, 10, 0, 0, 14, 0, 8, 50, 6, 8]);
     words.extend([6, 0, 3]);
     assert_eq!(packed.words, words);
     assert_eq!(
@@ -206,6 +213,7 @@ fn reads_back_as_serde_json_writes_the_plan() {
             plan.items.push(PlanItem {
                 central_id: Cow::Owned(format!("C-plain-{n}")),
                 outlook_id: linked_by.map(|_| Cow::Borrowed("O-plain")),
+                kind: Kind::Contact,
                 state,
                 reasons: vec![],
                 changes: vec![],
@@ -254,7 +262,7 @@ fn words_or_text_that_do_not_fit_are_malformed() {
     }
     let mut bad_name = packed;
     let state_at = bad_name.words[0] as usize + 1 + 12 + 2;
-    bad_name.words[state_at] = 49;
+    bad_name.words[state_at] = 52;
     assert_eq!(to_value(&bad_name), Err(Malformed));
 }
 

@@ -170,7 +170,7 @@ proptest! {
         }
         // Contacts that no write targeted are byte-for-byte unchanged.
         let targeted: HashSet<&str> = ws.iter().filter_map(|w| match w {
-            Write::Update { outlook_id, .. } => Some(outlook_id.as_str()),
+            Write::Update { outlook_id, .. } | Write::Move { outlook_id, .. } => Some(outlook_id.as_str()),
             Write::Delete(d) => Some(d.outlook_id.as_str()),
             Write::Create { .. } => None,
         }).collect();

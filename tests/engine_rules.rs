@@ -4,7 +4,7 @@
 mod common;
 
 use central_o365_sync::engine::{
-    EmptyValues, LinkedBy, PlanOptions, Reason, State, Write, CENTRAL_ID_PROPERTY,
+    EmptyValues, Kind, LinkedBy, PlanOptions, Reason, State, Write, CENTRAL_ID_PROPERTY,
 };
 use common::{outlook_contact, plan_values, with_stored_id, writes};
 use serde_json::{json, Value};
@@ -240,7 +240,8 @@ fn new_contact_is_created_with_every_mapped_field_and_the_central_id() {
                 "homeAddress": { "street": "Flat 1, King's Court, 10 Long Street", "city": "Leeds",
                                  "state": "West Yorkshire", "countryOrRegion": "United Kingdom", "postalCode": "LS1 4AB" },
                 "singleValueExtendedProperties": [{ "id": CENTRAL_ID_PROPERTY, "value": "C-10023" }]
-            })
+            }),
+            kind: Kind::Contact,
         }]
     );
 }
@@ -650,7 +651,7 @@ fn plan_serializes_to_the_public_shape() {
     let p = plan_values(&json!([contact("1", "A", "B", "bad")]), &json!([]), CLEAR);
     assert_eq!(
         serde_json::to_value(&p).unwrap(),
-        json!({ "items": [{ "centralId": "1", "outlookId": null, "state": "nonActionable",
+        json!({ "items": [{ "centralId": "1", "outlookId": null, "type": "contact", "state": "nonActionable",
                             "reasons": ["malformedEmail"], "changes": [], "linkedBy": null,
                             "account": null, "display": { "name": "A B", "email": "bad", "company": "" } }],
                 "excluded": 0, "orphans": [],

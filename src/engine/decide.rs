@@ -65,7 +65,7 @@ pub struct FieldDirections(pub [Option<Master>; FIELD_COUNT]);
 
 impl FieldDirections {
     pub fn get(&self, field: Field) -> Option<Master> {
-        self.0[field as usize]
+        self.0.get(field as usize).copied().flatten()
     }
 }
 
@@ -77,6 +77,11 @@ impl<'de> Deserialize<'de> for FieldDirections {
             if field == Field::DisplayName {
                 return Err(serde::de::Error::custom(
                     "displayName is made from the names and never flows back: it cannot be pinned",
+                ));
+            }
+            if field == Field::Type {
+                return Err(serde::de::Error::custom(
+                    "type follows the folder a contact is in: it cannot be pinned",
                 ));
             }
             out.0[field as usize] = Some(master);

@@ -8,6 +8,7 @@ use tsify::Tsify;
 
 use super::decide::Conflicts;
 use super::input::{CentralContact, OutlookContact};
+use super::kinds::Kind;
 use super::ledger::{base_value, Base};
 use super::mapping::{outlook_value, Field, Mapped};
 use super::plan::State;
@@ -38,10 +39,14 @@ pub struct ReadOnly {
 impl ReadOnly {
     /// Whether the type of `c` is read-only.
     pub fn covers(&self, c: &CentralContact<'_>) -> bool {
-        if c.is_individual() {
-            self.individual
-        } else {
-            self.contact
+        self.of(c.kind())
+    }
+
+    /// Whether `kind` is read-only.
+    pub fn of(&self, kind: Kind) -> bool {
+        match kind {
+            Kind::Contact => self.contact,
+            Kind::Individual => self.individual,
         }
     }
 }

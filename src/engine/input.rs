@@ -10,6 +10,7 @@ use std::fmt;
 use smallvec::SmallVec;
 
 use super::json_reader::{JsonError, Reader};
+use super::kinds::Kind;
 use super::text::Text;
 
 /// Id of the single-value extended property that carries Central's id on an Outlook contact.
@@ -117,6 +118,15 @@ impl CentralContact<'_> {
         self.record_type.as_str().eq_ignore_ascii_case("individual")
     }
 
+    /// The record's type.
+    pub fn kind(&self) -> Kind {
+        if self.is_individual() {
+            Kind::Individual
+        } else {
+            Kind::Contact
+        }
+    }
+
     /// True when a field that should hold text holds an object or array.
     pub fn has_invalid_field(&self) -> bool {
         [
@@ -178,6 +188,11 @@ pub struct OutlookContact<'a> {
     pub etag: Text<'a>,
     /// `createdDateTime` (ISO 8601, UTC): of copies of one record, the earliest is kept.
     pub created: Text<'a>,
+    /// `parentFolderId`: the folder the contact is in (which gives its type, see `kind`).
+    pub parent_folder_id: Text<'a>,
+    /// The type of the folder the contact was read from (a contact's unless individuals have
+    /// a folder of their own and this is it).
+    pub kind: Kind,
 }
 
 impl OutlookContact<'_> {
@@ -479,6 +494,7 @@ fn read_outlook<'a>(r: &mut Reader<'a>, c: &mut OutlookContact<'a>) -> ReadResul
             "homeAddress",
             "id",
             "mobilePhone",
+            "parentFolderId",
             "singleValueExtendedProperties",
             "surname",
             "title",
@@ -495,6 +511,7 @@ fn read_outlook<'a>(r: &mut Reader<'a>, c: &mut OutlookContact<'a>) -> ReadResul
                 "businessHomePage" => &mut c.business_home_page,
                 "companyName" => &mut c.company_name,
                 "createdDateTime" => &mut c.created,
+                "parentFolderId" => &mut c.parent_folder_id,
                 "emailAddresses" => {
                     let emails = &mut c.email_addresses;
                     emails.clear();

@@ -11,6 +11,7 @@ use unicode_normalization::UnicodeNormalization;
 use super::diff::{Change, ChangeDirection};
 use super::group::Hasher;
 use super::json_reader::{JsonError, Reader};
+use super::kinds::Kind;
 use super::mapping::{Field, FIELD_COUNT};
 use super::reverse::split_street;
 use super::text::normalize_spaces;
@@ -23,7 +24,7 @@ pub struct Base<'a> {
 
 impl<'a> Base<'a> {
     pub fn get(&self, field: Field) -> Option<&str> {
-        self.values[field as usize].as_deref()
+        self.values.get(field as usize)?.as_deref()
     }
 
     /// Reads a `base` object; keys that name no field are ignored.
@@ -76,7 +77,7 @@ enum Stored<'a> {
 /// entries for one id the later counts (the ledger is written whole, so there are none).
 #[derive(Debug, Clone, Default)]
 pub struct Bases<'a> {
-    entries: HashMap<Cow<'a, str>, (Cow<'a, str>, Option<Stored<'a>>), Hasher>,
+    entries: HashMap<Cow<'a, str>, Entry<'a>, Hasher>,
 }
 
 impl<'a> Bases<'a> {
@@ -91,7 +92,8 @@ impl<'a> Bases<'a> {
                         let id = e.get("centralId")?.as_str()?;
                         let outlook_id = e.get("outlookId").and_then(Value::as_str).unwrap_or("");
                         let base = e.get("base").map(Stored::Value);
-                        Some((Cow::Borrowed(id), (Cow::Borrowed(outlook_id), base)))
+                        let kind = e.get("kind").and_then(Value::as_str).map(Kind::of_name);
+                        Some((Cow::Borrowed(id), (Cow::Borrowed(outlook_id), base, kind)))
                     })
                     .collect()
             })
@@ -147,31 +149,38 @@ impl<'a> Bases<'a> {
     pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
         self.entries
             .iter()
-            .map(|(id, (outlook_id, _))| (id.as_ref(), outlook_id.as_ref()))
+            .map(|(id, (outlook_id, _, _))| (id.as_ref(), outlook_id.as_ref()))
     }
 
     /// The Outlook contact the entry of `central_id` names, if it names one (its base is not
     /// read: linking asks this of every record no stored id links).
     pub fn named(&self, central_id: &str) -> Option<&str> {
-        let (id, _) = self.entries.get(central_id)?;
+        let (id, _, _) = self.entries.get(central_id)?;
         (!id.is_empty()).then_some(id.as_ref())
     }
 
     /// The entry of `central_id`: the Outlook contact it names (`""` when none) and its base,
     /// whichever contact that is (for deletions, whose contact is gone or whose record is).
     pub fn entry(&self, central_id: &str) -> Option<(&str, Base<'a>)> {
-        let (id, stored) = self.entries.get(central_id)?;
+        let (id, stored, _) = self.entries.get(central_id)?;
         Some((id.as_ref(), read_stored(stored.as_ref())))
     }
 
     /// The base of the pair `central_id` ↔ `outlook_id`: none when the entry names another
     /// Outlook contact (a copy, a contact made again), whose agreement says nothing of this one.
     pub fn base(&self, central_id: &str, outlook_id: &str) -> Option<Base<'a>> {
-        let (id, stored) = self.entries.get(central_id)?;
+        let (id, stored, _) = self.entries.get(central_id)?;
         if *id != outlook_id {
             return None;
         }
         Some(read_stored(stored.as_ref()))
+    }
+
+    /// The type (folder) the pair `central_id` ↔ `outlook_id` agreed on: the entry's `kind`,
+    /// when it names that contact and has one.
+    pub fn kind(&self, central_id: &str, outlook_id: &str) -> Option<Kind> {
+        let (id, _, kind) = self.entries.get(central_id)?;
+        (*id == outlook_id).then_some(*kind)?
     }
 }
 
@@ -183,13 +192,14 @@ fn read_stored<'a>(stored: Option<&Stored<'a>>) -> Base<'a> {
     }
 }
 
-type Entry<'a> = (Cow<'a, str>, Option<Stored<'a>>);
+/// An entry: the Outlook contact it names, its base and its type.
+type Entry<'a> = (Cow<'a, str>, Option<Stored<'a>>, Option<Kind>);
 
 /// One entry (at its `{`): its Central id and, when that is text, its Outlook id (`""` when not
 /// text) and base (kept as text).
 fn read_entry<'a>(r: &mut Reader<'a>) -> Result<Option<(Cow<'a, str>, Entry<'a>)>, JsonError> {
     r.bump();
-    let (mut id, mut outlook_id, mut base) = (None, None, None);
+    let (mut id, mut outlook_id, mut base, mut kind) = (None, None, None, None);
     let mut first = true;
     while r.open_key(&mut first)? {
         let key = r.key_rest()?;
@@ -201,6 +211,7 @@ fn read_entry<'a>(r: &mut Reader<'a>) -> Result<Option<(Cow<'a, str>, Entry<'a>)
         match key.as_ref() {
             "centralId" => id = string(r)?,
             "outlookId" => outlook_id = string(r)?,
+            "kind" => kind = string(r)?.map(|k| Kind::of_name(&k)),
             "base" => {
                 let start = r.offset();
                 r.skip_value()?;
@@ -210,7 +221,7 @@ fn read_entry<'a>(r: &mut Reader<'a>) -> Result<Option<(Cow<'a, str>, Entry<'a>)
             _ => r.skip_value()?,
         }
     }
-    Ok(id.map(|id| (id, (outlook_id.unwrap_or(Cow::Borrowed("")), base))))
+    Ok(id.map(|id| (id, (outlook_id.unwrap_or(Cow::Borrowed("")), base, kind))))
 }
 
 /// A value as the ledger's `base` records it, the form in which both sides' values are
@@ -260,7 +271,11 @@ pub fn base_after(
             ChangeDirection::ToCentral => written.central,
             ChangeDirection::Conflict => false,
         };
-        values[ch.field as usize] = if done {
+        // (A type is the entry's `kind`, not a base value.)
+        let Some(value) = values.get_mut(ch.field as usize) else {
+            continue;
+        };
+        *value = if done {
             Some(base_value(ch.field, &ch.to))
         } else {
             old.and_then(|b| b.get(ch.field)).map(str::to_owned)

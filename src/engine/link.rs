@@ -12,6 +12,7 @@
 use super::email::normalize;
 use super::group::{first_occurrences, match_groups, Grouped, Hasher};
 use super::input::OutlookContact;
+use super::kinds::{email_key, Kind};
 use super::text::trim;
 
 /// Optional keys of the records in one string, each found by its byte range.
@@ -66,14 +67,17 @@ pub struct OutlookSide {
 }
 
 impl OutlookSide {
-    /// Adds the next contact.
-    pub fn add(&mut self, o: &OutlookContact<'_>) {
+    /// Adds the next contact, in the folder of type `slot` (its email links there only).
+    pub fn add(&mut self, o: &OutlookContact<'_>, slot: Kind) {
         self.ids.push((!o.id.is_blank()).then(|| o.id.as_str()));
         self.central_ids.push(o.central_id.as_deref().map(trim));
         let email = o.primary_email();
+        // (No valid email holds a NUL: one that does links nothing.)
         self.emails.push(
-            (!trim(email).is_empty())
+            (!trim(email).is_empty() && !email.contains('\0'))
                 .then(|| normalize(email))
+                .as_deref()
+                .map(|email| email_key(slot, email))
                 .as_deref(),
         );
     }

@@ -51,6 +51,11 @@ pub enum Field {
     /// The name of the contact's account; synced only once the accounts are known.
     #[serde(rename = "companyName")]
     CompanyName,
+    /// The record's type, which an Outlook contact takes from its folder: compared only when
+    /// individuals have a folder of their own. Not one of [`Field::ALL`]: it is never a
+    /// property of a contact, and written to Outlook by moving the contact.
+    #[serde(rename = "type")]
+    Type,
 }
 
 /// Number of synced fields.
@@ -82,7 +87,10 @@ impl Field {
 
     /// The field's public name (`changes[].field`, the ledger's `base` keys).
     pub fn name(self) -> &'static str {
-        FIELD_NAMES[self as usize]
+        match self {
+            Field::Type => "type",
+            f => FIELD_NAMES[f as usize],
+        }
     }
 
     /// The field of a public name.
@@ -105,6 +113,7 @@ impl Field {
             Field::BusinessPhone => "businessPhones",
             Field::BusinessHomePage => "businessHomePage",
             Field::CompanyName => "companyName",
+            Field::Type => "type",
             f if f.address_part().map(|(home, _)| home) == Some(true) => "homeAddress",
             _ => "businessAddress",
         }
@@ -252,6 +261,7 @@ pub fn central_part<'a>(c: &'a CentralContact<'a>, field: Field) -> Parts<'a> {
         Field::Email => Parts::one(c.email.as_str()),
         Field::BusinessPhone => Parts::one(c.telephone.as_str()),
         Field::CompanyName => Parts::one(c.company.as_deref().unwrap_or("")),
+        Field::Type => Parts::one(c.kind().name()),
         _ => Parts::one(c.website.as_str()),
     }
 }
@@ -313,6 +323,7 @@ pub fn outlook_value<'a>(o: &'a OutlookContact<'_>, field: Field) -> &'a str {
         Field::Email => o.primary_email(),
         Field::BusinessPhone => o.primary_business_phone(),
         Field::CompanyName => o.company_name.as_str(),
+        Field::Type => o.kind.name(),
         _ => o.business_home_page.as_str(),
     }
 }

@@ -11,6 +11,7 @@ pub mod email;
 pub mod group;
 pub mod input;
 mod json_reader;
+pub mod kinds;
 pub mod ledger;
 pub mod link;
 pub mod mapping;
@@ -27,6 +28,7 @@ pub use input::{
     parse_central, parse_central_with, parse_outlook, parse_outlook_with, CentralContact,
     InputError, OutlookContact, CENTRAL_ID_PROPERTY,
 };
+pub use kinds::{Folders, Kind};
 pub use ledger::Bases;
 pub use mapping::Field;
 pub use packed::PackedPlan;
@@ -73,20 +75,54 @@ pub struct Read<'a> {
     pub outlook: Vec<OutlookContact<'a>>,
     central_side: plan::CentralSide,
     outlook_side: link::OutlookSide,
+    /// Individuals have a folder of their own.
+    typed: bool,
 }
 
 /// Reads both inputs. Each record is looked at as it is read, while its text is in the
 /// cache: a Central record is validated and its keys copied, an Outlook contact's keys copied.
 pub fn read<'a>(central: &'a [u8], outlook: &'a [u8]) -> Result<Read<'a>, InputError> {
-    let mut central_side = plan::CentralSide::default();
+    read_folders(central, &[(outlook, None)], None)
+}
+
+/// [`read`] with the contacts of each synced folder: a folder's text with its type, or (`None`)
+/// contacts of any folder, each typed by its `parentFolderId` as `folders` says. Without
+/// `folders` (or with no folder for individuals) every contact is of the contacts' folder.
+pub fn read_folders<'a>(
+    central: &'a [u8],
+    outlook: &[(&'a [u8], Option<Kind>)],
+    folders: Option<&Folders>,
+) -> Result<Read<'a>, InputError> {
+    let typed = folders.is_some_and(Folders::typed);
+    let mut central_side = plan::CentralSide::new(typed);
     let central = parse_central_with(central, &mut |i, c| central_side.add(i, c))?;
     let mut outlook_side = link::OutlookSide::default();
-    let outlook = parse_outlook_with(outlook, &mut |_, o| outlook_side.add(o))?;
+    let mut contacts = Vec::new();
+    for &(text, given) in outlook {
+        let kind_of = |o: &OutlookContact<'_>| match (given, folders) {
+            _ if !typed => Kind::Contact,
+            (Some(kind), _) => kind,
+            (None, Some(f)) => f.kind_of(o.parent_folder_id.as_str()),
+            (None, None) => Kind::Contact,
+        };
+        let mut part = parse_outlook_with(text, &mut |_, o| outlook_side.add(o, kind_of(o)))?;
+        if typed {
+            for o in &mut part {
+                o.kind = kind_of(o);
+            }
+        }
+        if contacts.is_empty() {
+            contacts = part;
+        } else {
+            contacts.append(&mut part);
+        }
+    }
     Ok(Read {
         central,
-        outlook,
+        outlook: contacts,
         central_side,
         outlook_side,
+        typed,
     })
 }
 
@@ -103,6 +139,10 @@ impl Read<'_> {
         if let Some(accounts) = accounts {
             accounts.attach(&mut self.central);
         }
+        let options = PlanOptions {
+            typed: self.typed,
+            ..options
+        };
         let plan = plan::plan_from(
             &mut self.central_side,
             &self.outlook_side,

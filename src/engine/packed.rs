@@ -15,8 +15,8 @@
 //! another in the order of the words:
 //! - the name count, then each name's string;
 //! - the item count, `excluded`, the orphan count, and the summary's nine counts;
-//! - each item: its Central id; its Outlook id + 1 (0: none); its state's name; its link's
-//!   name + 1 (0: none); its reason count and each reason's name; its change count and, for
+//! - each item: its Central id; its Outlook id + 1 (0: none); its state's name; its type's
+//!   name; its link's name + 1 (0: none); its reason count and each reason's name; its change count and, for
 //!   each change, the field's name, its direction's name times two plus one when it
 //!   overwrites an Outlook edit, `from` and `to`; its display's name, email and company; its
 //!   account's match name + 1 (0: none), then the account's id and name;
@@ -27,6 +27,7 @@ use serde_json::Value;
 
 use super::accounts::MatchedBy;
 use super::diff::{Change, ChangeDirection};
+use super::kinds::Kind;
 use super::link::Keys;
 use super::mapping::Field;
 use super::plan::{LinkedBy, Orphan, Plan, PlanItem, State};
@@ -56,13 +57,24 @@ pub const STATES: [State; 9] = [
 ];
 const LINKS: [LinkedBy; 3] = [LinkedBy::Id, LinkedBy::Email, LinkedBy::Ledger];
 const MATCHES: [MatchedBy; 2] = [MatchedBy::Exact, MatchedBy::Substring];
+/// The fields a change may name: the mapped ones and the type.
+const FIELDS: [Field; Field::ALL.len() + 1] = {
+    let mut fields = [Field::Type; Field::ALL.len() + 1];
+    let mut k = 0;
+    while k < Field::ALL.len() {
+        fields[k] = Field::ALL[k];
+        k += 1;
+    }
+    fields
+};
 
 // Where each kind of name starts in the table.
 const LINK_AT: u32 = STATES.len() as u32;
 const REASON_AT: u32 = LINK_AT + LINKS.len() as u32;
 const FIELD_AT: u32 = REASON_AT + Reason::ALL.len() as u32;
-const DIRECTION_AT: u32 = FIELD_AT + Field::ALL.len() as u32;
+const DIRECTION_AT: u32 = FIELD_AT + FIELDS.len() as u32;
 const MATCH_AT: u32 = DIRECTION_AT + ChangeDirection::ALL.len() as u32;
+const KIND_AT: u32 = MATCH_AT + MATCHES.len() as u32;
 
 /// The public names (as the types serialize) of every state, link, reason, field, change
 /// direction and account match, in that order; each kind in the order of its enum's variants.
@@ -76,9 +88,10 @@ fn names() -> Vec<String> {
     serialized(&STATES)
         .chain(serialized(&LINKS))
         .chain(serialized(&Reason::ALL))
-        .chain(serialized(&Field::ALL))
+        .chain(serialized(&FIELDS))
         .chain(serialized(&ChangeDirection::ALL))
         .chain(serialized(&MATCHES))
+        .chain(serialized(&Kind::ALL))
         .collect()
 }
 
@@ -197,6 +210,7 @@ impl Packer {
         self.optional_string(outlook_id);
         self.0.words.extend([
             item.state as u32,
+            KIND_AT + item.kind as u32,
             item.linked_by.map_or(0, |l| LINK_AT + l as u32 + 1),
         ]);
         self.word(item.reasons.len());
@@ -265,7 +279,9 @@ mod tests {
             .enumerate()
             .all(|(i, d)| *d as usize == i));
         assert!(MATCHES.iter().enumerate().all(|(i, m)| *m as usize == i));
-        assert_eq!(names.len(), 49);
+        assert!(FIELDS.iter().enumerate().all(|(i, f)| *f as usize == i));
+        assert!(Kind::ALL.iter().enumerate().all(|(i, k)| *k as usize == i));
+        assert_eq!(names.len(), 52);
         assert_eq!(
             names[..9],
             [
@@ -302,10 +318,21 @@ mod tests {
             ]
         );
         assert_eq!(names[FIELD_AT as usize], "title");
-        assert_eq!(names[42..44], ["businessAddress.postalCode", "companyName"]);
         assert_eq!(
-            names[44..],
-            ["toOutlook", "toCentral", "conflict", "exact", "substring"]
+            names[42..45],
+            ["businessAddress.postalCode", "companyName", "type"]
+        );
+        assert_eq!(
+            names[45..],
+            [
+                "toOutlook",
+                "toCentral",
+                "conflict",
+                "exact",
+                "substring",
+                "contact",
+                "individual"
+            ]
         );
     }
 }

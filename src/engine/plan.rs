@@ -18,6 +18,7 @@ use super::deletions::{copies, gone_in_central, gone_in_outlook, Deletions, Read
 use super::diff::{Change, ChangeDirection, EmptyValues};
 use super::email::normalize;
 use super::input::{CentralContact, OutlookContact};
+use super::kinds::{email_key, Kind};
 use super::ledger::Bases;
 use super::link::{link, CentralKeys, Keys, Link, Links, Named, OutlookSide};
 use super::mapping::{outlook_value, Field, Mapped, Parts};
@@ -59,6 +60,10 @@ pub struct PlanOptions {
     #[serde(default)]
     #[tsify(optional)]
     pub read_only: ReadOnly,
+    /// Whether individuals have a folder of their own (`folders.individual`): then a record's
+    /// type decides its folder and a contact's folder its type. Set from `folders`, not given.
+    #[serde(skip)]
+    pub typed: bool,
 }
 
 impl PlanOptions {
@@ -75,6 +80,7 @@ impl PlanOptions {
             individual: false,
             account: false,
         },
+        typed: false,
     };
 
     /// Whether deletions propagate: as set, else in twoWay only.
@@ -149,6 +155,9 @@ pub struct PlanItem<'a> {
     pub central_id: Cow<'a, str>,
     #[tsify(type = "string | null")]
     pub outlook_id: Option<Cow<'a, str>>,
+    /// The record's type (an Outlook contact's: its folder's).
+    #[serde(rename = "type")]
+    pub kind: Kind,
     pub state: State,
     pub reasons: Vec<Reason>,
     pub changes: Vec<Change>,
@@ -375,10 +384,21 @@ pub struct OutlookDelete {
 /// A write the executor would send to Graph for one plan item.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Write {
-    /// `POST …/contactFolders/{folder}/contacts` with this body.
+    /// `POST …/contactFolders/{folder}/contacts` with this body, into the folder of `kind`.
     Create {
         central_id: String,
         body: Value,
+        kind: Kind,
+    },
+    /// The contact `outlook_id` into the folder of `kind`, which Graph cannot do: the whole
+    /// contact as it is now, with this PATCH `body` over it, created there; then the original
+    /// deleted on `If-Match: etag`.
+    Move {
+        central_id: String,
+        outlook_id: String,
+        body: Value,
+        etag: String,
+        kind: Kind,
     },
     /// `PATCH …/contacts/{outlook_id}` with this body, on `If-Match: etag` (the contact as
     /// the plan read it; `""` when Graph sent none).
@@ -407,9 +427,19 @@ pub struct CentralSide {
     ids: Keys,
     emails: Keys,
     display: DisplayCopies,
+    /// Individuals have a folder of their own: their emails link within it.
+    pub typed: bool,
 }
 
 impl CentralSide {
+    /// An empty side; `typed`: individuals have a folder of their own.
+    pub fn new(typed: bool) -> Self {
+        CentralSide {
+            typed,
+            ..CentralSide::default()
+        }
+    }
+
     /// The ids of the active records, in order (`None` for an invalid or empty id): item `n`
     /// of the plan has the id at `n`.
     pub fn ids(&self) -> &Keys {
@@ -426,10 +456,13 @@ impl CentralSide {
         let id = c.id.as_str();
         self.ids
             .push((!c.id.is_invalid() && !id.is_empty()).then_some(id));
+        let slot = if self.typed { c.kind() } else { Kind::Contact };
         self.emails.push(
             reasons
                 .is_empty()
                 .then(|| normalize(c.email.as_str()))
+                .as_deref()
+                .map(|email| email_key(slot, email))
                 .as_deref(),
         );
         self.display.push(
@@ -459,13 +492,14 @@ pub fn plan_with_accounts<'a>(
     bases: Option<&Bases<'_>>,
     accounts: Option<&Accounts>,
 ) -> Plan<'a> {
-    let mut side = CentralSide::default();
+    let mut side = CentralSide::new(options.typed);
     for (i, c) in central.iter().enumerate() {
         side.add(i, c);
     }
     let mut outlook_side = OutlookSide::default();
     for o in outlook {
-        outlook_side.add(o);
+        let slot = if options.typed { o.kind } else { Kind::Contact };
+        outlook_side.add(o, slot);
     }
     plan_from(
         &mut side,
@@ -585,6 +619,9 @@ pub fn plan_from<'a>(
                 }
                 (true, _, Some(j)) => {
                     changes = decide(c, &outlook[j], bases, options);
+                    if options.typed {
+                        changes.extend(type_change(c, &outlook[j], bases, options));
+                    }
                     let unresolved;
                     (account, unresolved) = link_company(&mut changes, accounts);
                     if changes.is_empty() {
@@ -626,6 +663,7 @@ pub fn plan_from<'a>(
                 outlook_id: outlook_index
                     .map(|j| Cow::Borrowed(outlook[j].id.as_str()))
                     .or(gone_id),
+                kind: c.kind(),
                 state,
                 reasons,
                 changes,
@@ -648,8 +686,10 @@ pub fn plan_from<'a>(
     let gone_pass = bases.filter(|_| options.deletions_on());
     // Two-way with a ledger, contacts made in Outlook are created in Central (DESIGN §4),
     // unless the folder's type is read-only: then they stay orphans.
-    let create_pass =
-        bases.filter(|_| options.direction == SyncDirection::TwoWay && !options.read_only.contact);
+    let create_pass = bases.filter(|_| {
+        options.direction == SyncDirection::TwoWay
+            && Kind::ALL.iter().any(|&k| !options.read_only.of(k))
+    });
     let mut to_create = Vec::new();
     if gone_pass.is_some() || create_pass.is_some() || !copy_of.is_empty() {
         let active = std::cell::OnceCell::new();
@@ -660,6 +700,7 @@ pub fn plan_from<'a>(
                 items.push(PlanItem {
                     central_id: Cow::Borrowed(central[i].id.as_str()),
                     outlook_id: Some(Cow::Borrowed(o.id.as_str())),
+                    kind: o.kind,
                     state: State::DeleteInOutlook,
                     reasons: vec![Reason::DuplicateCopy],
                     changes: Vec::new(),
@@ -691,7 +732,7 @@ pub fn plan_from<'a>(
                         Some(id) => Cow::Owned((*id).to_owned()),
                         // Neither Central nor the ledger has it: a person made it in Outlook.
                         None => {
-                            if create_pass.is_some() {
+                            if create_pass.is_some() && !options.read_only.of(o.kind) {
                                 to_create.push(j);
                             }
                             continue;
@@ -731,6 +772,7 @@ pub fn plan_from<'a>(
                 }),
                 central_id: id,
                 outlook_id: Some(Cow::Borrowed(o.id.as_str())),
+                kind: o.kind,
                 state,
                 reasons,
                 changes: Vec::new(),
@@ -772,6 +814,15 @@ pub fn plan_from<'a>(
             let mut changes = if state == State::CreateInCentral {
                 // Outlook's display name is made "given surname", as for every synced contact.
                 let mut changes = created_values(o);
+                if options.typed {
+                    changes.push(Change {
+                        field: Field::Type,
+                        from: String::new(),
+                        to: o.kind.name().to_owned(),
+                        direction: ChangeDirection::ToCentral,
+                        overwrites_outlook_edit: false,
+                    });
+                }
                 changes.extend(display_name_change(o, &[]));
                 changes
             } else {
@@ -786,6 +837,7 @@ pub fn plan_from<'a>(
             items.push(PlanItem {
                 central_id: Cow::Borrowed(""),
                 outlook_id: Some(Cow::Borrowed(o.id.as_str())),
+                kind: o.kind,
                 state,
                 reasons,
                 changes,
@@ -961,6 +1013,45 @@ pub fn decide(
     }
 }
 
+/// The type change of a linked pair whose record and contact differ in type (individuals
+/// having a folder of their own), three-way against the type the ledger's entry agreed on:
+/// Outlook's, toCentral, when only the contact moved since and the record's type is written in
+/// Central; else Central's, toOutlook (the contact is moved into its type's folder), marked as
+/// overwriting Outlook's move when the contact was the one that moved.
+fn type_change(
+    c: &CentralContact<'_>,
+    o: &OutlookContact<'_>,
+    bases: Option<&Bases<'_>>,
+    options: PlanOptions,
+) -> Option<Change> {
+    let (central, outlook) = (c.kind(), o.kind);
+    if central == outlook {
+        return None;
+    }
+    let base = bases.and_then(|b| b.kind(c.id.as_str(), o.id.as_str()));
+    let outlook_moved = base == Some(central);
+    let two_way = options.direction == SyncDirection::TwoWay && bases.is_some();
+    Some(
+        if two_way && outlook_moved && !options.read_only.covers(c) {
+            Change {
+                field: Field::Type,
+                from: central.name().to_owned(),
+                to: outlook.name().to_owned(),
+                direction: ChangeDirection::ToCentral,
+                overwrites_outlook_edit: false,
+            }
+        } else {
+            Change {
+                field: Field::Type,
+                from: outlook.name().to_owned(),
+                to: central.name().to_owned(),
+                direction: ChangeDirection::ToOutlook,
+                overwrites_outlook_edit: outlook_moved,
+            }
+        },
+    )
+}
+
 impl Plan<'_> {
     /// The plan with every borrowed string copied, independent of its inputs.
     pub fn into_owned(self) -> Plan<'static> {
@@ -972,6 +1063,7 @@ impl Plan<'_> {
                 .map(|i| PlanItem {
                     central_id: own(i.central_id),
                     outlook_id: i.outlook_id.map(own),
+                    kind: i.kind,
                     state: i.state,
                     reasons: i.reasons,
                     changes: i.changes,
@@ -1031,6 +1123,7 @@ impl Plan<'_> {
                 graph: Some(Write::Create {
                     body: create_body(&central_id, &Mapped::from_central(c)),
                     central_id,
+                    kind: c.kind(),
                 }),
                 ..ItemWrites::default()
             },
@@ -1044,12 +1137,18 @@ impl Plan<'_> {
             },
             (_, Some(j)) => {
                 let o = &outlook[j];
+                // A type to Outlook is a move into the type's folder, with the other changes.
+                let moved_to = changes
+                    .iter()
+                    .any(|ch| ch.field == Field::Type && ch.direction == ChangeDirection::ToOutlook)
+                    .then(|| c.kind());
                 let to_outlook: Vec<Change> = changes
                     .iter()
                     .filter(|ch| ch.direction == ChangeDirection::ToOutlook)
+                    .filter(|ch| ch.field != Field::Type)
                     .cloned()
                     .collect();
-                let graph = (!to_outlook.is_empty()).then(|| {
+                let graph = (!to_outlook.is_empty() || moved_to.is_some()).then(|| {
                     // What Outlook holds after the write: Central's values, but Outlook's own
                     // where a field goes to Central or waits for the user (and then the
                     // display name it has, unless a change makes it anew).
@@ -1078,17 +1177,29 @@ impl Plan<'_> {
                     {
                         target.values[ch.field as usize] = Cow::Owned(ch.to.clone());
                     }
-                    Write::Update {
-                        body: update_body(
-                            &central_id,
-                            &target,
-                            o,
-                            &to_outlook,
-                            self.options.empty_values,
-                        ),
-                        outlook_id: o.id.as_str().to_owned(),
-                        etag: o.etag.as_str().to_owned(),
-                        central_id: central_id.clone(),
+                    let body = update_body(
+                        &central_id,
+                        &target,
+                        o,
+                        &to_outlook,
+                        self.options.empty_values,
+                    );
+                    let (outlook_id, etag) = (o.id.as_str().to_owned(), o.etag.as_str().to_owned());
+                    let central_id = central_id.clone();
+                    match moved_to {
+                        Some(kind) => Write::Move {
+                            central_id,
+                            outlook_id,
+                            body,
+                            etag,
+                            kind,
+                        },
+                        None => Write::Update {
+                            body,
+                            outlook_id,
+                            etag,
+                            central_id,
+                        },
                     }
                 });
                 let central = central_patch(c, changes, account).map(|body| CentralPatch {

@@ -21,6 +21,7 @@ fn central_key(field: Field) -> Option<&'static str> {
         Field::Email => "email",
         Field::BusinessPhone => "telephone",
         Field::BusinessHomePage => "website",
+        Field::Type => "type",
         _ => return None,
     })
 }
@@ -144,14 +145,14 @@ pub fn central_patch(
 
 /// The `POST /contacts` body of a record made from an Outlook contact: every toCentral value
 /// of `changes` (as [`central_patch`] writes them; the company as the `account` it was linked
-/// to), active, of type `contact`.
+/// to), active, of the type its `type` change names (its folder's), else `contact`.
 pub fn central_create(changes: &[Change], account: Option<&AccountLink>) -> Value {
     let mut body = match central_patch(&CentralContact::default(), changes, account) {
         Some(Value::Object(body)) => body,
         _ => Map::new(),
     };
     body.insert("status".into(), Value::from("active"));
-    body.insert("type".into(), Value::from("contact"));
+    body.entry("type").or_insert_with(|| Value::from("contact"));
     Value::Object(body)
 }
 

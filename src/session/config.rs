@@ -26,10 +26,16 @@ pub struct SyncSessionConfig {
     #[serde(default)]
     #[tsify(optional)]
     pub mailbox: Option<String>,
-    /// The contacts folder to sync into (required for `plan` and `run`).
+    /// The contacts folder to sync into (required for `plan` and `run`, unless `folders` is
+    /// given): the folder of every type.
     #[serde(default)]
     #[tsify(optional)]
     pub folder_id: Option<String>,
+    /// The folder of each type: `{ contact, individual? }` — individuals in a folder of their
+    /// own, where moving a contact between the two changes its type. Instead of `folderId`.
+    #[serde(default)]
+    #[tsify(optional)]
+    pub folders: Option<engine::Folders>,
     /// Returns a Graph access token (MSAL's `acquireTokenSilent`); called again with
     /// `{ forceRefresh: true }` after Graph refused one.
     #[serde(with = "serde_wasm_bindgen::preserve")]
@@ -132,7 +138,8 @@ pub struct Settings {
     pub graph: GraphClient,
     /// Names the mailbox for the run lock (with the Graph base).
     pub lock_key: String,
-    pub folder_id: Option<String>,
+    /// The folder of each type (`None`: none chosen yet).
+    pub folders: Option<engine::Folders>,
     /// Central's API: its contacts (unless they were handed in) and the sync ledger.
     pub central: Option<CentralClient>,
     /// Central's contacts handed in by the host, as JSON text.
@@ -257,6 +264,18 @@ impl SyncSessionConfig {
         if central.is_none() && given.is_none() {
             return Err(invalid("either centralBaseUrl or contacts is required"));
         }
+        let folder_id = self.folder_id.filter(|f| !f.trim().is_empty());
+        let folders = match (self.folders, folder_id) {
+            (Some(_), Some(_)) => {
+                return Err(invalid("give folders or folderId, not both"));
+            }
+            (Some(folders), None) => {
+                folders.check().map_err(invalid)?;
+                Some(folders)
+            }
+            (None, Some(id)) => Some(engine::Folders::single(&id)),
+            (None, None) => None,
+        };
         let direction = self.direction.unwrap_or_default();
         if direction == SyncDirection::TwoWay && (given.is_some() || central.is_none()) {
             return Err(invalid(
@@ -266,7 +285,7 @@ impl SyncSessionConfig {
         Ok(Settings {
             lock_key: format!("{}|{}", graph.base_url(), graph.mailbox.key()),
             graph,
-            folder_id: self.folder_id.filter(|f| !f.trim().is_empty()),
+            folders,
             central,
             given,
             given_accounts,
@@ -278,6 +297,7 @@ impl SyncSessionConfig {
                 field_directions: self.field_directions.unwrap_or_default(),
                 deletions: self.deletions,
                 read_only: self.read_only.unwrap_or_default(),
+                typed: false,
             },
             concurrency,
         })

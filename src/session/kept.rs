@@ -18,12 +18,14 @@ use crate::engine::{
 };
 use crate::error::ErrorCode;
 use crate::sync::created::{CentralCreate, Created};
+use crate::sync::moves::OutlookMove;
 use crate::sync::{Action, RecordError, RecordResult, WriteKind};
 
 /// Both sides' JSON texts as loaded.
 struct Texts {
     central: Vec<u8>,
-    outlook: Vec<u8>,
+    /// Each synced folder's contacts, with the folder's type.
+    outlook: Vec<(Vec<u8>, engine::Kind)>,
 }
 
 /// The records read from [`Texts`], borrowing their strings.
@@ -49,12 +51,18 @@ pub struct Kept {
     pub ledger: Option<Ledger>,
     /// Central's accounts, when known: companies are synced and linked.
     accounts: Option<Accounts>,
+    /// The folder of each type, as planned.
+    folders: engine::Folders,
 }
 
 /// What `run` does with a selection of the kept plan.
 pub struct Selection {
-    /// The writes to Graph, in plan order.
+    /// The writes to Graph, in plan order: the updates and the creates in the contacts' folder.
     pub writes: Vec<(String, WriteKind)>,
+    /// The creates in the individuals' folder (when they have one), in plan order.
+    pub individual_creates: Vec<(String, WriteKind)>,
+    /// Contacts to move into their type's folder (their record's type changed).
+    pub moves: Vec<OutlookMove>,
     /// The writes to Central (two-way), in plan order.
     pub central: Vec<CentralPatch>,
     /// The changes each written record carries: the plan's, or those of a resolved conflict.
@@ -87,15 +95,21 @@ impl Kept {
     /// packing for JavaScript.
     pub fn plan(
         central: Vec<u8>,
-        outlook: Vec<u8>,
+        outlook: Vec<(Vec<u8>, engine::Kind)>,
         ledger: Option<Ledger>,
         accounts: Option<Accounts>,
         options: PlanOptions,
+        folders: &engine::Folders,
     ) -> Result<(Kept, PackedPlan), InputError> {
         let mut planned = None;
         let bases = bases_of(ledger.as_ref());
         let records = RecordCell::try_new(Texts { central, outlook }, |texts| {
-            let mut read = engine::read(&texts.central, &texts.outlook)?;
+            let parts: Vec<(&[u8], Option<engine::Kind>)> = texts
+                .outlook
+                .iter()
+                .map(|(text, kind)| (text.as_slice(), Some(*kind)))
+                .collect();
+            let mut read = engine::read_folders(&texts.central, &parts, Some(folders))?;
             let (plan, packed) = read.plan(options, bases.as_ref(), accounts.as_ref());
             planned = Some((plan.into_owned(), packed));
             Ok::<_, InputError>(Records {
@@ -113,6 +127,7 @@ impl Kept {
                 plan,
                 ledger,
                 accounts,
+                folders: folders.clone(),
             },
             packed,
         ))
@@ -139,6 +154,8 @@ impl Kept {
         let mut found: HashSet<&str> = HashSet::new();
         let mut out = Selection {
             writes: Vec::new(),
+            individual_creates: Vec::new(),
+            moves: Vec::new(),
             central: Vec::new(),
             changes: HashMap::new(),
             skipped: Vec::new(),
@@ -286,9 +303,31 @@ impl Kept {
                 continue;
             }
             match writes.graph {
-                Some(Write::Create { central_id, body }) => {
-                    out.writes.push((central_id, WriteKind::Create { body }))
+                Some(Write::Create {
+                    central_id,
+                    body,
+                    kind,
+                }) => {
+                    let write = (central_id, WriteKind::Create { body });
+                    if self.folders.folder(kind) == self.folders.contact {
+                        out.writes.push(write)
+                    } else {
+                        out.individual_creates.push(write)
+                    }
                 }
+                Some(Write::Move {
+                    central_id,
+                    outlook_id,
+                    body,
+                    etag,
+                    kind,
+                }) => out.moves.push(OutlookMove {
+                    central_id,
+                    outlook_id,
+                    etag,
+                    body,
+                    folder_id: self.folders.folder(kind).to_owned(),
+                }),
                 Some(Write::Update {
                     central_id,
                     outlook_id,
@@ -421,7 +460,7 @@ impl Kept {
 
     /// The ledger entries of the contacts the run created in Central: Outlook's values are
     /// what both sides now hold (the company as the account's name, when one was linked).
-    pub fn created_entries(&self, created: &[Created], folder_id: &str, at: &str) -> Vec<Value> {
+    pub fn created_entries(&self, created: &[Created], at: &str) -> Vec<Value> {
         let to_create: HashMap<&str, &engine::PlanItem<'_>> = self
             .plan
             .items
@@ -451,8 +490,9 @@ impl Kept {
                         Some(base_value(f, value))
                     });
                     Some(json!({
-                        "centralId": c.result.central_id, "kind": "contact",
-                        "outlookId": outlook_id, "folderId": folder_id,
+                        "centralId": c.result.central_id,
+                        "kind": self.folders.slot(o.kind).name(),
+                        "outlookId": outlook_id, "folderId": self.folders.folder(o.kind),
                         "base": base_json(&values), "centralVersion": c.version,
                         "syncedAt": at,
                     }))
@@ -540,7 +580,6 @@ impl Kept {
         &self,
         results: &[RecordResult],
         changes: &HashMap<String, Vec<Change>>,
-        folder_id: &str,
         at: &str,
     ) -> (Vec<Value>, Vec<String>) {
         // The results of deleting a record's extra copies say nothing of its entry.
@@ -580,14 +619,14 @@ impl Kept {
                     let action = result.map(|r| r.action);
                     let i = item.central_index?;
                     let c = &records.central[i];
-                    let (outlook_id, base) = match (item.state, action) {
+                    let (outlook_id, base, kind) = match (item.state, action) {
                         (
                             State::New | State::RestoreInOutlook | State::Conflict,
                             Some(Action::Created | Action::Restored),
                         ) => {
                             let mapped = Mapped::from_central(c);
                             let values = Field::ALL.map(|f| Some(base_value(f, mapped.get(f))));
-                            (result?.outlook_id.as_deref()?, values)
+                            (result?.outlook_id.as_deref()?, values, c.kind())
                         }
                         _ => {
                             let o = &records.outlook[item.outlook_index?];
@@ -608,17 +647,33 @@ impl Kept {
                             if item.state != State::UpToDate && !written.outlook && !written.central {
                                 return None;
                             }
-                            let outlook_id = item.outlook_id.as_deref()?;
-                            let old = bases.as_ref().and_then(|b| b.base(id, outlook_id));
+                            let planned_id = item.outlook_id.as_deref()?;
+                            let old = bases.as_ref().and_then(|b| b.base(id, planned_id));
                             let old = old.as_ref();
                             let list = changes.get(id).map(Vec::as_slice).unwrap_or(&[]);
                             let values = Field::ALL.map(|f| outlook_value(o, f));
-                            (outlook_id, base_after(values, list, written, old))
+                            // The type both now have: the one written, else as agreed before.
+                            let kind = match list.iter().find(|ch| ch.field == Field::Type) {
+                                None => o.kind,
+                                Some(ch) if ch.direction == ChangeDirection::ToOutlook && written.outlook => c.kind(),
+                                Some(ch) if ch.direction == ChangeDirection::ToCentral && written.central => o.kind,
+                                Some(_) => bases
+                                    .as_ref()
+                                    .and_then(|b| b.kind(id, planned_id))
+                                    .unwrap_or(o.kind),
+                            };
+                            // A contact moved has a new id.
+                            let outlook_id = result
+                                .and_then(|r| r.outlook_id.as_deref())
+                                .filter(|_| written.outlook)
+                                .unwrap_or(planned_id);
+                            (outlook_id, base_after(values, list, written, old), kind)
                         }
                     };
                     Some(json!({
-                        "centralId": id, "kind": "contact", "outlookId": outlook_id,
-                        "folderId": folder_id, "base": base_json(&base),
+                        "centralId": id, "kind": self.folders.slot(kind).name(),
+                        "outlookId": outlook_id, "folderId": self.folders.folder(kind),
+                        "base": base_json(&base),
                         "centralVersion": (!c.version.as_str().is_empty()).then(|| c.version.as_str()),
                         "syncedAt": at,
                     }))

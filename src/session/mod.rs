@@ -22,7 +22,8 @@ use crate::plan_sync::plan_to_js;
 use crate::sync::central::write_central;
 use crate::sync::created::create_in_central;
 use crate::sync::deletions::{delete_in_central, delete_in_outlook};
-use crate::sync::{execute, Progress, RunSettings};
+use crate::sync::moves::move_in_outlook;
+use crate::sync::{execute, Action, Progress, RunOutcome, RunSettings};
 use config::{invalid, read, Settings};
 pub use config::{MailboxConfig, RunOptions, SyncSessionConfig};
 use kept::Kept;
@@ -77,10 +78,11 @@ impl SyncSession {
     pub fn plan(&self) -> js_sys::Promise {
         let (settings, stage) = (self.settings.clone(), self.stage.clone());
         future_to_promise(async move {
-            let folder_id = settings
-                .folder_id
-                .as_deref()
-                .ok_or_else(|| invalid("folderId is required to plan: choose a contacts folder"))?;
+            let folders = settings.folders.as_ref().ok_or_else(|| {
+                invalid("folderId (or folders) is required to plan: choose a contacts folder")
+            })?;
+            // The ledger is kept under the contacts' folder.
+            let folder_id = folders.contact.as_str();
             let central = async {
                 match (&settings.given, &settings.central) {
                     (Some(bytes), _) => Ok(bytes.clone()),
@@ -102,7 +104,13 @@ impl SyncSession {
                     _ => Ok(None),
                 }
             };
-            let outlook = settings.graph.read_contacts(folder_id);
+            // Every synced folder at once, each with its type.
+            let graph = &settings.graph;
+            let outlook = futures::future::try_join_all(
+                folders.ids().into_iter().map(|(id, kind)| async move {
+                    Ok::<_, SyncError>((graph.read_contacts(id).await?, kind))
+                }),
+            );
             let (central, outlook, ledger, accounts) =
                 futures::join!(central, outlook, ledger, accounts);
             let ledger = ledger?;
@@ -116,15 +124,22 @@ impl SyncSession {
                 None => None,
             };
             let state = plan_state(ledger.as_ref());
-            let (kept, packed) = Kept::plan(central?, outlook?, ledger, accounts, settings.options)
-                .map_err(|e| {
-                    let code = if e.message.starts_with("Central") {
-                        ErrorCode::InvalidCentralData
-                    } else {
-                        ErrorCode::InvalidGraphData
-                    };
-                    js_error(code, &e.message)
-                })?;
+            let (kept, packed) = Kept::plan(
+                central?,
+                outlook?,
+                ledger,
+                accounts,
+                settings.options,
+                folders,
+            )
+            .map_err(|e| {
+                let code = if e.message.starts_with("Central") {
+                    ErrorCode::InvalidCentralData
+                } else {
+                    ErrorCode::InvalidGraphData
+                };
+                js_error(code, &e.message)
+            })?;
             *stage.borrow_mut() = Stage::Planned(Box::new(kept));
             let plan = plan_to_js(&packed)?;
             js_sys::Reflect::set(&plan, &"ledger".into(), &state.into())?;
@@ -148,10 +163,11 @@ impl SyncSession {
             let controls = RunOptions::read(&options)?;
             let (on_progress, signal) = (controls.on_progress, controls.signal);
             let resolutions = controls.resolutions;
-            let folder_id = settings
-                .folder_id
+            let folders = settings
+                .folders
                 .clone()
-                .ok_or_else(|| invalid("folderId is required to run"))?;
+                .ok_or_else(|| invalid("folderId (or folders) is required to run"))?;
+            let folder_id = folders.contact.clone();
             // The mass-delete guard (DESIGN §4), before anything is taken: refused, the plan
             // stays for a confirmed run.
             if let Stage::Planned(kept) = &*stage.borrow() {
@@ -192,11 +208,16 @@ impl SyncSession {
             };
             // Graph's progress as last reported, with Central's writes counted beside it.
             let central_patches = selection.central;
+            let moves = selection.moves.len();
             let last = std::cell::Cell::new(Progress {
                 // Central's count includes the deletions, made on either side after the writes.
                 central_total: central_patches.len() + deletions + creates,
                 ..Progress::default()
             });
+            // Graph's writes go to each type's folder in turn: the progress of the later ones
+            // counts on from the earlier ones', out of all of them.
+            let graph_total = selection.writes.len() + selection.individual_creates.len() + moves;
+            let before = std::cell::Cell::new(Progress::default());
             let emit = |progress: Progress| {
                 last.set(progress);
                 if let Some(f) = &on_progress {
@@ -207,11 +228,16 @@ impl SyncSession {
                 }
             };
             let report = |graph: Progress| {
-                let now = last.get();
+                let (now, earlier) = (last.get(), before.get());
                 emit(Progress {
+                    done: earlier.done + graph.done,
+                    total: graph_total,
+                    created: earlier.created + graph.created,
+                    updated: earlier.updated + graph.updated,
+                    failed: earlier.failed + graph.failed,
+                    waiting_seconds: graph.waiting_seconds,
                     central_done: now.central_done,
                     central_total: now.central_total,
-                    ..graph
                 });
             };
             let central_done = || {
@@ -230,20 +256,36 @@ impl SyncSession {
                     let side = resolutions.get(central_id).copied();
                     kept.replan_outlook(fresh, central_id, side, bases.as_ref())
                 };
-                let graph = execute(
-                    &settings.graph,
-                    selection.writes,
-                    RunSettings {
-                        folder_id: &folder_id,
-                        concurrency: settings.concurrency,
-                        // A Central without ledgers: each create is looked up first, so a
-                        // stale plan never creates a contact twice (DESIGN §8).
-                        look_before_create: settings.central.is_some() && lease.is_none(),
-                        signal: signal.clone(),
-                        on_progress: &report,
-                        replan: &replan_outlook,
-                    },
-                );
+                let run_settings = |folder_id| RunSettings {
+                    folder_id,
+                    concurrency: settings.concurrency,
+                    // A Central without ledgers: each create is looked up first, so a
+                    // stale plan never creates a contact twice (DESIGN §8).
+                    look_before_create: settings.central.is_some() && lease.is_none(),
+                    signal: signal.clone(),
+                    on_progress: &report,
+                    replan: &replan_outlook,
+                };
+                let individual_creates = selection.individual_creates;
+                let graph = async {
+                    let mut outcome =
+                        execute(&settings.graph, selection.writes, run_settings(&folder_id)).await;
+                    if !individual_creates.is_empty() {
+                        before.set(Progress {
+                            done: outcome.records.len(),
+                            created: count(&outcome, Action::Created),
+                            updated: count(&outcome, Action::Updated),
+                            failed: count(&outcome, Action::Failed),
+                            ..Progress::default()
+                        });
+                        let folder = folders.folder(engine::Kind::Individual);
+                        let more =
+                            execute(&settings.graph, individual_creates, run_settings(folder))
+                                .await;
+                        outcome.absorb(more);
+                    }
+                    outcome
+                };
                 let replan = |fresh: &serde_json::Value, sent: &engine::CentralPatch| {
                     let bases = bases.get_or_init(|| kept.bases());
                     let side = resolutions.get(&sent.central_id).copied();
@@ -264,7 +306,27 @@ impl SyncSession {
                         _ => Vec::new(),
                     }
                 };
-                let outcome = futures::join!(graph, central);
+                let (mut outcome, central) = futures::join!(graph, central);
+                // Contacts whose record changed type, into their type's folder.
+                if moves > 0 {
+                    let moved = move_in_outlook(
+                        &settings.graph,
+                        selection.moves,
+                        signal.as_ref(),
+                        &|done| {
+                            let now = last.get();
+                            emit(Progress {
+                                done: now.done + 1,
+                                updated: now.updated + usize::from(done.is_ok()),
+                                failed: now.failed + usize::from(done.is_err()),
+                                ..now
+                            })
+                        },
+                    )
+                    .await;
+                    outcome.records.extend(moved);
+                }
+                let outcome = (outcome, central);
                 // Contacts made in Outlook, created in Central after the run's writes.
                 let created = match &settings.central {
                     Some(client) if creates > 0 => {
@@ -292,7 +354,7 @@ impl SyncSession {
                         delete_in_central(
                             client,
                             &settings.graph,
-                            &folder_id,
+                            &folders,
                             selection.delete_central,
                             signal.as_ref(),
                             &central_done,
@@ -326,9 +388,8 @@ impl SyncSession {
             );
             if let (Some(lease), Some(client)) = (&lease, &settings.central) {
                 let at = iso(now_ms());
-                let (mut entries, deleted) =
-                    kept.entries(&result.records, &selection.changes, &folder_id, &at);
-                entries.extend(kept.created_entries(&created, &folder_id, &at));
+                let (mut entries, deleted) = kept.entries(&result.records, &selection.changes, &at);
+                entries.extend(kept.created_entries(&created, &at));
                 let mode = match settings.options.direction {
                     engine::SyncDirection::TwoWay => "twoWay",
                     engine::SyncDirection::ToOutlook => "toOutlook",
@@ -369,6 +430,15 @@ impl SyncSession {
             new_folder(&settings.graph, &name, parent_folder_id.as_deref()).await
         })
     }
+}
+
+/// Records of `outcome` that ended as `action`.
+fn count(outcome: &RunOutcome, action: Action) -> usize {
+    outcome
+        .records
+        .iter()
+        .filter(|r| r.action == action)
+        .count()
 }
 
 /// Every contacts folder of a mailbox, child folders included, for a folder picker — no

@@ -10,7 +10,7 @@ use super::record::{Action, RecordError, RecordResult};
 use crate::central::write::{Deleted, Kind};
 use crate::central::CentralClient;
 use crate::engine::plan::OutlookDelete;
-use crate::engine::CentralDelete;
+use crate::engine::{CentralDelete, Folders};
 use crate::error::{ErrorCode, SyncError};
 use crate::graph::odata::encode;
 use crate::graph::{error_from_response, GraphClient};
@@ -41,11 +41,11 @@ pub async fn delete_in_outlook(
     out
 }
 
-/// Deletes each Central record whose Outlook contact is confirmed gone from `folder_id`.
+/// Deletes each Central record whose Outlook contact is confirmed gone from the synced `folders`.
 pub async fn delete_in_central(
     client: &CentralClient,
     graph: &GraphClient,
-    folder_id: &str,
+    folders: &Folders,
     deletes: Vec<CentralDelete>,
     signal: Option<&web_sys::AbortSignal>,
     on_done: &dyn Fn(),
@@ -55,7 +55,7 @@ pub async fn delete_in_central(
         let result = if cancelled(signal) {
             Err(cancel_error())
         } else {
-            delete_one(client, graph, folder_id, &d).await
+            delete_one(client, graph, folders, &d).await
         };
         on_done();
         out.push(record(
@@ -92,7 +92,7 @@ async fn delete_contact(graph: &GraphClient, d: &OutlookDelete) -> Result<(), Re
 async fn delete_one(
     client: &CentralClient,
     graph: &GraphClient,
-    folder_id: &str,
+    folders: &Folders,
     d: &CentralDelete,
 ) -> Result<(), RecordError> {
     if !d.outlook_id.is_empty() {
@@ -111,8 +111,9 @@ async fn delete_one(
                 let parent = serde_json::from_slice::<Value>(&r.body)
                     .ok()
                     .and_then(|v| v.get("parentFolderId")?.as_str().map(str::to_owned));
-                // Moved out of the folder counts as removed; still in it, nothing is deleted.
-                if parent.as_deref() == Some(folder_id) || parent.is_none() {
+                // Moved out of the folders counts as removed; still in one, nothing is deleted.
+                let synced = |p: &str| folders.ids().iter().any(|(id, _)| *id == p);
+                if parent.as_deref().is_none_or(synced) {
                     return Err(error(
                         ErrorCode::ChangedSincePlan,
                         "the Outlook contact is in the folder again, so the Central record was not deleted: plan again",

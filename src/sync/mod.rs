@@ -8,6 +8,7 @@ pub mod created;
 pub mod deletions;
 mod lookup;
 pub mod machine;
+pub mod moves;
 mod record;
 
 use futures::future::join_all;

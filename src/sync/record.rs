@@ -128,3 +128,13 @@ pub struct RunOutcome {
     /// Extra copies of a created contact found by a lookup and deleted.
     pub duplicates_removed: usize,
 }
+
+impl RunOutcome {
+    /// Adds the outcome of the run's writes into another folder.
+    pub fn absorb(&mut self, other: RunOutcome) {
+        self.records.extend(other.records);
+        self.cancelled |= other.cancelled;
+        self.error = self.error.take().or(other.error);
+        self.duplicates_removed += other.duplicates_removed;
+    }
+}

@@ -93,6 +93,25 @@ impl Folder {
             Write::Delete(d) => {
                 self.contacts.retain(|c| c["id"] != json!(d.outlook_id));
             }
+            // Into the folder named as its type (tests of typed folders name them so).
+            Write::Move {
+                outlook_id,
+                body,
+                kind,
+                ..
+            } => {
+                let k = self
+                    .contacts
+                    .iter()
+                    .position(|c| c["id"] == json!(outlook_id))
+                    .expect("a move takes an existing contact");
+                let mut c = self.contacts.remove(k);
+                merge(&mut c, body);
+                self.next_id += 1;
+                c["id"] = json!(format!("NEW-{}", self.next_id));
+                c["parentFolderId"] = json!(kind.name());
+                self.contacts.push(c);
+            }
         }
     }
 }

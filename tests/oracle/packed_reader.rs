@@ -44,6 +44,7 @@ pub fn to_value(packed: &PackedPlan) -> Result<Value, Malformed> {
             n => r.string_of(n - 1)?,
         };
         let state = name(r.word()?)?;
+        let kind = name(r.word()?)?;
         let linked_by = match r.word()? {
             0 => Value::Null,
             n => name(n - 1)?,
@@ -75,7 +76,7 @@ pub fn to_value(packed: &PackedPlan) -> Result<Value, Malformed> {
             }
         };
         item_list.push(json!({
-            "centralId": central_id, "outlookId": outlook_id, "state": state,
+            "centralId": central_id, "outlookId": outlook_id, "type": kind, "state": state,
             "reasons": reasons, "changes": changes, "linkedBy": linked_by, "account": account,
             "display": {"name": display_name, "email": email, "company": company},
         }));
