@@ -39,7 +39,7 @@ const OUTLOOK: &str = r#"[
   {"id":"AAMk2","displayName":"Someone Else","emailAddresses":[{"address":"else@x.com"}]}
 ]"#;
 
-const EXPECTED: &str = r#"{"items":[{"centralId":"C-1","outlookId":"AAMk1","state":"update","reasons":[],"changes":[{"field":"title","from":"Dr","to":"Mr","direction":"toOutlook"}],"linkedBy":"id","account":null,"display":{"name":"John Smith","email":"john@outlook.com","company":""}},{"centralId":"C-3","outlookId":null,"state":"nonActionable","reasons":["deceased","malformedEmail"],"changes":[],"linkedBy":null,"account":null,"display":{"name":"Ann Deceased","email":"John Smith <john@outlook.com>","company":""}},{"centralId":"C-4","outlookId":null,"state":"new","reasons":[],"changes":[],"linkedBy":null,"account":null,"display":{"name":"Priya Patel","email":"priya@x.com","company":""}}],"excluded":1,"orphans":[{"outlookId":"AAMk2","email":"else@x.com","displayName":"Someone Else"}],"summary":{"new":1,"update":1,"upToDate":0,"nonActionable":1,"conflict":0,"deleteInOutlook":0,"deleteInCentral":0,"restoreInOutlook":0,"createInCentral":0}}"#;
+const EXPECTED: &str = r#"{"items":[{"centralId":"C-1","outlookId":"AAMk1","type":"contact","state":"update","reasons":[],"changes":[{"field":"title","from":"Dr","to":"Mr","direction":"toOutlook"}],"linkedBy":"id","account":null,"display":{"name":"John Smith","email":"john@outlook.com","company":""}},{"centralId":"C-3","outlookId":null,"type":"contact","state":"nonActionable","reasons":["deceased","malformedEmail"],"changes":[],"linkedBy":null,"account":null,"display":{"name":"Ann Deceased","email":"John Smith <john@outlook.com>","company":""}},{"centralId":"C-4","outlookId":null,"type":"contact","state":"new","reasons":[],"changes":[],"linkedBy":null,"account":null,"display":{"name":"Priya Patel","email":"priya@x.com","company":""}}],"excluded":1,"orphans":[{"outlookId":"AAMk2","email":"else@x.com","displayName":"Someone Else"}],"summary":{"new":1,"update":1,"upToDate":0,"nonActionable":1,"conflict":0,"deleteInOutlook":0,"deleteInCentral":0,"restoreInOutlook":0,"createInCentral":0}}"#;
 
 #[wasm_bindgen_test]
 fn plan_sync_with_js_arrays_returns_the_exact_plan() {
@@ -155,7 +155,7 @@ fn plan_sync_takes_the_accounts_and_links_a_company_typed_in_outlook() {
         let item = |n: u32| text(&Reflect::get(&items, &n.into()).unwrap());
         assert_eq!(
             serde_json::from_str::<serde_json::Value>(&item(0)).unwrap(),
-            json!({"centralId": "C-1", "outlookId": "O-1", "state": "update", "reasons": [],
+            json!({"centralId": "C-1", "outlookId": "O-1", "type": "contact", "state": "update", "reasons": [],
                    "changes": [
                        {"field": "companyName", "from": "Acme Ltd", "to": "globex", "direction": "toCentral"},
                        {"field": "companyName", "from": "globex", "to": "Globex Corporation", "direction": "toOutlook"}],
@@ -177,6 +177,56 @@ fn plan_sync_takes_the_accounts_and_links_a_company_typed_in_outlook() {
     ] {
         let msg = invalid_input(js("[]"), js("[]"), js(bad));
         assert!(msg.contains("accounts"), "{msg}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn plan_sync_types_each_contact_by_its_folder() {
+    let central = json!([
+        {"id": "C-1", "status": "active", "type": "individual", "firstName": "Ann", "lastName": "Lee", "email": "ann@x.com"},
+    ]);
+    let outlook = json!([
+        {"id": "O-1", "parentFolderId": "F-C", "givenName": "Ann", "surname": "Lee", "displayName": "Ann Lee",
+         "emailAddresses": [{"address": "ann@x.com"}],
+         "singleValueExtendedProperties": [{"id": central_o365_sync::engine::CENTRAL_ID_PROPERTY, "value": "C-1"}]},
+    ]);
+    let options = js(r#"{"folders": {"contact": "F-C", "individual": "F-I"}}"#);
+    let plan = plan_sync(
+        central.to_string().into(),
+        outlook.to_string().into(),
+        options,
+    )
+    .unwrap();
+    let item =
+        text(&Reflect::get(&Reflect::get(&plan, &"items".into()).unwrap(), &0.into()).unwrap());
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&item).unwrap()["changes"],
+        json!([{"field": "type", "from": "contact", "to": "individual", "direction": "toOutlook"}])
+    );
+    // In the individuals' folder it is up to date; without `folders`, folders are not looked at.
+    let moved = outlook.to_string().replace("F-C", "F-I");
+    for (outlook, options) in [
+        (
+            moved.as_str(),
+            r#"{"folders": {"contact": "F-C", "individual": "F-I"}}"#,
+        ),
+        (&outlook.to_string(), "{}"),
+    ] {
+        let plan = plan_sync(central.to_string().into(), outlook.into(), js(options)).unwrap();
+        let items = text(&Reflect::get(&plan, &"items".into()).unwrap());
+        assert!(items.contains(r#""state":"upToDate""#), "{items}");
+    }
+    for bad in [
+        r#"{"folders": {"contact": "F", "individual": "F"}}"#,
+        r#"{"folders": {"contact": "F", "account": "A"}}"#,
+        r#"{"folders": "F"}"#,
+    ] {
+        let message = invalid_input(
+            central.to_string().into(),
+            outlook.to_string().into(),
+            js(bad),
+        );
+        assert!(message.contains("folders"), "{bad}: {message}");
     }
 }
 
