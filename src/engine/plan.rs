@@ -618,10 +618,7 @@ pub fn plan_from<'a>(
                     State::Conflict
                 }
                 (true, _, Some(j)) => {
-                    changes = decide(c, &outlook[j], bases, options);
-                    if options.typed {
-                        changes.extend(type_change(c, &outlook[j], bases, options));
-                    }
+                    changes = decide_pair(c, &outlook[j], bases, options);
                     let unresolved;
                     (account, unresolved) = link_company(&mut changes, accounts);
                     if changes.is_empty() {
@@ -1011,6 +1008,21 @@ pub fn decide(
         (SyncDirection::TwoWay, Some(_)) => decide_two_way(c, o, base.as_ref(), options.knobs()),
         _ => decide_to_outlook(c, o, base.as_ref(), options.empty_values),
     }
+}
+
+/// The changes of one linked, actionable pair ([`decide`]) and, when individuals have a folder
+/// of their own, its type change.
+pub fn decide_pair(
+    c: &CentralContact<'_>,
+    o: &OutlookContact<'_>,
+    bases: Option<&Bases<'_>>,
+    options: PlanOptions,
+) -> Vec<Change> {
+    let mut changes = decide(c, o, bases, options);
+    if options.typed {
+        changes.extend(type_change(c, o, bases, options));
+    }
+    changes
 }
 
 /// The type change of a linked pair whose record and contact differ in type (individuals

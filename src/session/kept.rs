@@ -258,7 +258,7 @@ impl Kept {
                 {
                     let c = &records.central[i];
                     let bases = bases.get_or_init(|| bases_of(self.ledger.as_ref()));
-                    let mut changes = engine::plan::decide(
+                    let mut changes = engine::plan::decide_pair(
                         c,
                         &records.outlook[j],
                         bases.as_ref(),
