@@ -1,44 +1,69 @@
-//! Two-way syncs over generated histories (DESIGN §4; README "Both ways", "Contacts made in
-//! Outlook", "Deletions", "Extra copies"), natively: a Central, an Outlook folder and a ledger
-//! in memory; a few records; then user actions on either side — edits, deletions in Outlook,
-//! deactivations in Central, copy-pastes in Outlook, contacts made in Outlook — and syncs. A
-//! sync plans two-way with the ledger (`conflicts` `"central"` or `"outlook"`, so nothing waits
-//! for a user; deletions propagate), selects everything actionable, applies every write to the
-//! model (Graph creates, updates and deletes on the folder; Central patches, deletes and
-//! creates) and writes the ledger the way the session does (`src/session/kept.rs`: `entries`,
-//! `created_entries`; `src/session/ledger.rs`: `merge_entries`). Every history ends with two
+//! Two-way syncs over generated histories (DESIGN §4; README "Both ways", "Types by folder",
+//! "Contacts made in Outlook", "Deletions", "Extra copies"), natively: a Central, the two type
+//! folders of one mailbox (`folders: { contact: "contact", individual: "individual" }`, each
+//! contact typed by its `parentFolderId`) and a ledger in memory; a few records, each a contact
+//! or an individual; then user actions on either side — edits, deletions in Outlook,
+//! deactivations in Central, copy-pastes in Outlook, contacts made in Outlook (in either
+//! folder), drags of a contact into the other type folder in Outlook (same id: Graph's immutable
+//! ids; only `parentFolderId` and the etag change), type changes in Central — and syncs. A sync
+//! reads both folders with `read_folders` and plans two-way with the ledger (`conflicts`
+//! `"central"` or `"outlook"`, so nothing waits for a user; deletions propagate), selects
+//! everything actionable, applies every write to the model (Graph creates, updates, deletes and
+//! moves — a move re-creates the whole contact in its type's folder with the plan's body over
+//! it, under a new id, and deletes the original; Central patches, deletes and creates) and
+//! writes the ledger the way the session does (`src/session/kept.rs`: `entries`,
+//! `created_entries` — the entry's `kind` the type both sides now have, its `outlookId` a moved
+//! contact's new id; `src/session/ledger.rs`: `merge_entries`). Every history ends with two
 //! syncs.
 //!
 //! After every sync, against what the model expects from the actions since the sync before:
 //! - no edit is lost: a field edited on one side only takes that side's value on both sides; a
 //!   field edited on both takes the side `conflicts` names;
+//! - the type is decided like a field against the entry's `kind`: a drag alone ends with
+//!   Central's type the folder's (Central patched, the contact left where the user put it, same
+//!   id); a type changed in Central alone ends with the contact moved into the new type's folder
+//!   — once, under a new id, the original gone, with every mapped field and the Central id, and
+//!   the fields the sync does not map (the model keeps `personalNotes` and `birthday`); both
+//!   changed means both now agree (two types only), and nothing moves. A drag is never a
+//!   deletion nor a creation in Central;
 //! - a deletion on one side with no edit on the other ends with the record gone on both; against
 //!   an edit, `conflicts` decides (central: Central's edit restores the contact, its deactivation
-//!   deletes the Outlook copy; outlook: Outlook's deletion deletes the Central record);
-//! - a contact made in Outlook is created in Central with its values, and carries the new id;
-//! - every active Central record is in the folder exactly once, with the same values on both
-//!   sides, and its ledger entry names that contact with those values as the base; every
-//!   contact carries the id of an active record (the only exception is by design: a copy the
-//!   user pasted of a record that is no longer active stays an orphan, README "Deletions");
+//!   deletes the Outlook copy; outlook: Outlook's deletion deletes the Central record). A type
+//!   change or a drag is not an edit here: the engine's `edited_since` compares the base's
+//!   fields, and the type is the entry's `kind`, not a base field (README "Deletions" speaks of
+//!   edits);
+//! - a contact made in Outlook is created in Central with its values, as the type of the folder
+//!   it is in, and carries the new id;
+//! - every active Central record is in the folder of its type exactly once, with the same values
+//!   on both sides, and its ledger entry names that contact with those values as the base and
+//!   the record's type as its `kind`; every contact carries the id of an active record (the only
+//!   exception is by design: a copy the user pasted of a record that is no longer active stays
+//!   an orphan, README "Deletions");
 //! - and the plan of the last sync is all `upToDate`, with no orphan but such copies.
 //!
 //! Left out of the generator — the first three because the documented behaviour makes them wait
 //! for a user (a `conflict` forever under these options):
 //! - an Outlook edit of a record deactivated in Central since the last sync, with
 //!   `conflicts: "outlook"` — keeping it would restore the record in Central, which is not
-//!   built (DESIGN §4, README "Deletions"); the step is skipped, whichever comes first;
+//!   built (DESIGN §4, README "Deletions"); the step is skipped, whichever comes first (a drag
+//!   is no such edit, and is kept);
 //! - an Outlook edit of a contact while another contact carries the same Central id — a copy
-//!   that differs is never deleted (`duplicateOutlookId`, README "Extra copies");
+//!   that differs is never deleted (`duplicateOutlookId`, README "Extra copies"); a drag of
+//!   such a contact is kept: copies are compared by their mapped fields, so a dragged copy is
+//!   still a copy, deleted unless it is the one the ledger names;
 //! - a copy-paste of a contact made in Outlook that has no Central id yet — two contacts to
 //!   create with one email (`duplicateOutlookEmail`);
 //! - `emptyValues: "keep"` (a field emptied in Central then stays in Outlook: the sides
-//!   disagree by design), companies (no accounts are known), names or emails that would make a
-//!   record non-actionable. (A contact made in Outlook whose display name is not "given
-//!   surname" is covered by the test at the end.)
+//!   disagree by design), companies (no accounts are known; an individual has none), `readOnly`
+//!   types and one-way syncs (the rule tests in `engine_types.rs` cover their moves back), names
+//!   or emails that would make a record non-actionable. (A contact made in Outlook whose display
+//!   name is not "given surname" is covered by the test at the end.)
 //!
 //! Documented design the model encodes: when the contact the ledger names is gone but a pasted
 //! copy carries the record's id, the record links to the copy with no base, and Central's
-//! values win every field (DESIGN §4 "an entry naming another Outlook contact").
+//! values win every field — its type too: the entry's `kind` is of another contact, so the copy
+//! is moved into the record's folder when it is in the other (DESIGN §4 "an entry naming
+//! another Outlook contact"); of several such copies the earliest created is kept.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
@@ -50,8 +75,9 @@ use central_o365_sync::engine::mapping::{central_part, outlook_value, Mapped};
 use central_o365_sync::engine::plan::plan_with;
 use central_o365_sync::engine::reverse::{central_create, split_street};
 use central_o365_sync::engine::{
-    parse_central, parse_outlook, Bases, CentralPatch, ChangeDirection, Conflicts, EmptyValues,
-    Field, ItemWrites, OutlookClears, PlanOptions, Reason, State, SyncDirection, Write,
+    parse_central, parse_outlook, read_folders, Bases, CentralPatch, ChangeDirection, Conflicts,
+    EmptyValues, Field, Folders, ItemWrites, Kind, OutlookClears, PlanOptions, Reason, State,
+    SyncDirection, Write,
 };
 use common::{outlook_contact, with_stored_id, Folder};
 use proptest::prelude::*;
@@ -156,20 +182,62 @@ enum Step {
         focus: bool,
         contact: Index,
     },
-    /// A person makes a contact in Outlook: no Central id, valid names, an email of its own.
+    /// A person makes a contact in Outlook: no Central id, valid names, an email of its own, a
+    /// note and a birthday (fields the sync does not map); in the individuals' folder or not.
     MakeInOutlook {
         given: usize,
         surname: usize,
         field: usize,
         value: usize,
+        individual: bool,
+    },
+    /// The user drags a contact into the other type folder: same id (Graph's immutable ids),
+    /// another `parentFolderId`, a new etag.
+    DragInOutlook {
+        focus: bool,
+        contact: Index,
+    },
+    /// Central's `type` of a record flips between contact and individual.
+    ChangeType {
+        focus: bool,
+        record: Index,
     },
     Sync,
 }
 
+/// The folders the histories sync: "contact" and "individual", as `parentFolderId` names them
+/// (and as the test model's moves do: `common::Folder::apply`).
+fn folders() -> Folders {
+    Folders {
+        contact: "contact".into(),
+        individual: Some("individual".into()),
+    }
+}
+
+/// The type a bit gives (a record's, a folder's).
+fn kind(individual: bool) -> Kind {
+    if individual {
+        Kind::Individual
+    } else {
+        Kind::Contact
+    }
+}
+
+/// The other type.
+fn other(k: Kind) -> Kind {
+    match k {
+        Kind::Contact => Kind::Individual,
+        Kind::Individual => Kind::Contact,
+    }
+}
+
+/// The Graph properties the sync does not map that the model keeps: a move must carry them.
+const UNMAPPED: [&str; 2] = ["personalNotes", "birthday"];
+
 #[derive(Debug, Clone)]
 struct History {
-    /// Each record's value index per field.
-    records: Vec<Vec<usize>>,
+    /// Each record's value index per field, and whether it is an individual.
+    records: Vec<(Vec<usize>, bool)>,
     /// Whether the records are synced once before the steps (else Outlook starts empty and the
     /// ledger new).
     synced_first: bool,
@@ -193,18 +261,29 @@ fn step() -> impl Strategy<Value = Step> {
         2 => (focus, any::<Index>())
             .prop_map(|(focus, record)| Step::Deactivate { focus, record }),
         2 => (focus, any::<Index>()).prop_map(|(focus, contact)| Step::Paste { focus, contact }),
-        1 => (0..4usize, 0..4usize, field, 0..8usize).prop_map(|(given, surname, field, value)| {
-            Step::MakeInOutlook { given, surname, field, value }
-        }),
+        1 => (0..4usize, 0..4usize, field, 0..8usize, any::<bool>()).prop_map(
+            |(given, surname, field, value, individual)| {
+                Step::MakeInOutlook { given, surname, field, value, individual }
+            }
+        ),
+        2 => (focus, any::<Index>())
+            .prop_map(|(focus, contact)| Step::DragInOutlook { focus, contact }),
+        2 => (focus, any::<Index>()).prop_map(|(focus, record)| Step::ChangeType { focus, record }),
         2 => Just(Step::Sync),
     ]
 }
 
 fn history() -> impl Strategy<Value = History> {
     (
-        prop::collection::vec(prop::collection::vec(0..8usize, FIELDS.len()), 1..=6),
+        prop::collection::vec(
+            (
+                prop::collection::vec(0..8usize, FIELDS.len()),
+                any::<bool>(),
+            ),
+            1..=6,
+        ),
         prop::bool::weighted(0.8),
-        prop::collection::vec(step(), 1..=6),
+        prop::collection::vec(step(), 1..=8),
         prop_oneof![Just(Conflicts::Central), Just(Conflicts::Outlook)],
         prop_oneof![Just(OutlookClears::Clear), Just(OutlookClears::Keep)],
     )
@@ -219,9 +298,9 @@ fn history() -> impl Strategy<Value = History> {
         )
 }
 
-/// Central's record `id` with `values` (by [`FIELDS`]), as Central stores it.
-fn central_record(id: &str, values: &[String]) -> Value {
-    let mut r = json!({"id": id, "status": "active", "version": "1"});
+/// Central's record `id` of type `kind` with `values` (by [`FIELDS`]), as Central stores it.
+fn central_record(id: &str, kind: Kind, values: &[String]) -> Value {
+    let mut r = json!({"id": id, "status": "active", "version": "1", "type": kind.name()});
     for (&f, v) in FIELDS.iter().zip(values) {
         set_central(&mut r, f, v);
     }
@@ -333,6 +412,7 @@ fn set_outlook(c: &mut Value, f: Field, v: &str, etag: &str) {
 struct CentralView {
     id: String,
     active: bool,
+    kind: Kind,
     values: Vals,
 }
 
@@ -341,10 +421,14 @@ struct CentralView {
 struct OutlookView {
     id: String,
     central_id: Option<String>,
+    /// Its folder's type.
+    kind: Kind,
     values: Vals,
     /// The display name and the names it should be made of, whitespace collapsed.
     display: String,
     names: String,
+    /// The [`UNMAPPED`] properties, as stored.
+    unmapped: Vec<Value>,
 }
 
 fn central_views(records: &[Value]) -> Vec<CentralView> {
@@ -355,6 +439,7 @@ fn central_views(records: &[Value]) -> Vec<CentralView> {
         .map(|c| CentralView {
             id: c.id.as_str().to_owned(),
             active: c.is_active(),
+            kind: c.kind(),
             values: FIELDS
                 .iter()
                 .map(|&f| base_value(f, &central_part(c, f).value()))
@@ -370,11 +455,15 @@ fn collapse(s: &str) -> String {
 fn outlook_views(contacts: &[Value]) -> Vec<OutlookView> {
     let bytes = serde_json::to_vec(contacts).unwrap();
     let parsed = parse_outlook(&bytes).unwrap();
+    let folders = folders();
     parsed
         .iter()
-        .map(|o| OutlookView {
+        .zip(contacts)
+        .map(|(o, json)| OutlookView {
             id: o.id.as_str().to_owned(),
             central_id: o.central_id.as_deref().map(|s| s.trim().to_owned()),
+            kind: folders.kind_of(o.parent_folder_id.as_str()),
+            unmapped: UNMAPPED.iter().map(|k| json[*k].clone()).collect(),
             values: FIELDS
                 .iter()
                 .map(|&f| base_value(f, outlook_value(o, f)))
@@ -398,18 +487,34 @@ fn stored_id(contact: &Value) -> Option<String> {
 #[derive(Debug, Clone)]
 struct Agreed {
     outlook_id: String,
+    kind: Kind,
     values: Vals,
 }
 
 /// What a sync should come to: per Central id, and per contact made in Outlook (by its
-/// Outlook id) the values its record is created with.
-type Expectations = (Vec<(String, Expect)>, Vec<(String, Vals)>);
+/// Outlook id) the values and type its record is created with.
+type Expectations = (Vec<(String, Expect)>, Vec<(String, Vals, Kind)>);
+
+/// The contact before the sync that a record's contact should be after it: the same one
+/// (same id) when it is in the folder of the record's type, else moved there (a new id, the
+/// original gone), in both cases with its unmapped fields.
+#[derive(Debug, Clone, PartialEq)]
+struct Origin {
+    id: String,
+    kind: Kind,
+    unmapped: Vec<Value>,
+}
 
 /// What a sync should come to for one record.
 #[derive(Debug, Clone, PartialEq)]
 enum Expect {
-    /// Active in Central and in the folder once, with these values on both sides.
-    Values(Vals),
+    /// Active in Central and in the folder of type `kind` once, with these values on both
+    /// sides and that type in Central; the contact `from` (`None`: created).
+    Values {
+        values: Vals,
+        kind: Kind,
+        from: Option<Origin>,
+    },
     /// Not active in Central (deleted or inactive), and the contact the last sync agreed on
     /// (if any) gone from the folder.
     Gone { named: Option<String> },
@@ -423,6 +528,8 @@ struct Stats {
     skipped: BTreeMap<&'static str, usize>,
     /// Records expected gone / kept per rule.
     outcomes: BTreeMap<&'static str, usize>,
+    /// The writes applied, by kind.
+    writes: BTreeMap<&'static str, usize>,
 }
 
 impl Stats {
@@ -438,6 +545,9 @@ impl Stats {
         }
         for (k, v) in &other.outcomes {
             *self.outcomes.entry(k).or_default() += v;
+        }
+        for (k, v) in &other.writes {
+            *self.writes.entry(k).or_default() += v;
         }
     }
 }
@@ -462,6 +572,8 @@ struct World {
     edited_in_outlook: HashSet<String>,
     /// The record the last action touched, and the field of the last edit.
     recent: Option<(String, Option<Field>)>,
+    /// The ids of the contacts in the folders when the sync began.
+    folder_before: HashSet<String>,
     log: Vec<String>,
     stats: Stats,
 }
@@ -490,22 +602,25 @@ impl World {
             deactivated: HashSet::new(),
             edited_in_outlook: HashSet::new(),
             recent: None,
+            folder_before: HashSet::new(),
             log: vec![format!(
                 "conflicts {:?}, outlookClears {:?}",
                 h.conflicts, h.outlook_clears
             )],
             stats: Stats::default(),
         };
-        for ks in &h.records {
+        for (ks, individual) in &h.records {
             let (id, slot) = (w.new_record_id(), w.new_slot());
             let values: Vals = FIELDS
                 .iter()
                 .zip(ks)
                 .map(|(&f, &k)| pick(f, slot, k))
                 .collect();
-            w.central.push(central_record(&id, &values));
+            let kind = kind(*individual);
+            w.central.push(central_record(&id, kind, &values));
             w.slot_of.insert(id.clone(), slot);
-            w.log.push(format!("record {id}: {values:?}"));
+            w.log
+                .push(format!("record {id} ({}): {values:?}", kind.name()));
         }
         w
     }
@@ -663,6 +778,8 @@ impl World {
                 let etag = format!("W/\"e{}\"", self.tick());
                 let c = &mut self.folder.contacts[j];
                 set_outlook(c, f, &v, &etag);
+                // ... and the note with it (a field the sync does not map, which a move carries).
+                c["personalNotes"] = json!(format!("noted at {etag}"));
                 // A contact made in Outlook keeps the display name Outlook composes from its
                 // names (a linked contact's is left as it was: the sync makes it anew).
                 if cid.is_none() && matches!(f, Field::GivenName | Field::Surname) {
@@ -730,6 +847,7 @@ impl World {
                 surname,
                 field,
                 value,
+                individual,
             } => {
                 let (id, slot) = (self.new_contact_id(), self.new_slot());
                 let (g, s) = (
@@ -740,7 +858,9 @@ impl World {
                     &id,
                     json!({"givenName": g, "surname": s, "displayName": format!("{g} {s}"),
                            "emailAddresses": [{"address": pick(Field::Email, slot, 0)}],
-                           "createdDateTime": self.tick()}),
+                           "createdDateTime": self.tick(), "parentFolderId": kind(*individual).name(),
+                           "personalNotes": format!("made as {id}"),
+                           "birthday": format!("1990-01-{:02}T00:00:00Z", 1 + slot % 28)}),
                 );
                 let f = FIELDS[*field];
                 if !matches!(f, Field::GivenName | Field::Surname | Field::Email) {
@@ -748,7 +868,45 @@ impl World {
                 }
                 self.slot_of.insert(id.clone(), slot);
                 self.folder.contacts.push(c);
-                self.applied("makeInOutlook", format!("Outlook: a person makes {id}"));
+                self.applied(
+                    "makeInOutlook",
+                    format!(
+                        "Outlook: a person makes {id} in {}",
+                        kind(*individual).name()
+                    ),
+                );
+            }
+            Step::DragInOutlook { focus, contact } => {
+                let Some(j) = self.pick_contact(*focus, contact, |_| true) else {
+                    return self.skipped("dragInOutlook", "no contact to drag".into());
+                };
+                let etag = format!("W/\"d{}\"", self.tick());
+                let c = &mut self.folder.contacts[j];
+                let to = other(folders().kind_of(c["parentFolderId"].as_str().unwrap_or("")));
+                c["parentFolderId"] = json!(to.name());
+                c["@odata.etag"] = json!(etag);
+                c["changeKey"] = json!(etag);
+                let (oid, cid) = (c["id"].clone(), stored_id(c));
+                self.applied(
+                    "dragInOutlook",
+                    format!("Outlook: {oid} ({cid:?}) dragged into {}", to.name()),
+                );
+                self.touched(cid, None);
+            }
+            Step::ChangeType { focus, record } => {
+                let Some(i) = self.pick_record(*focus, record) else {
+                    return self.skipped("changeType", "no active record".into());
+                };
+                let r = &mut self.central[i];
+                let to = other(Kind::of_name(r["type"].as_str().unwrap_or("")));
+                r["type"] = json!(to.name());
+                bump(r);
+                let id = r["id"].as_str().unwrap().to_owned();
+                self.applied(
+                    "changeType",
+                    format!("Central: {id}'s type is now {}", to.name()),
+                );
+                self.touched(Some(id), None);
             }
             Step::Sync => unreachable!("a sync is not an action"),
         }
@@ -778,10 +936,15 @@ impl World {
     }
 
     /// What this sync should come to, from both sides as they are and what they agreed on at
-    /// the last sync: per record, and per contact made in Outlook (its values).
+    /// the last sync: per record, and per contact made in Outlook (its values and type).
     fn expectations(&mut self) -> Expectations {
         let cs = central_views(&self.central);
         let os = outlook_views(&self.folder.contacts);
+        let origin = |o: &OutlookView| Origin {
+            id: o.id.clone(),
+            kind: o.kind,
+            unmapped: o.unmapped.clone(),
+        };
         let mut records = Vec::new();
         let mut kinds = Vec::new();
         for c in &cs {
@@ -790,7 +953,14 @@ impl World {
                 .filter(|o| o.central_id.as_deref() == Some(c.id.as_str()))
                 .collect();
             let (outcome, expect) = match self.agreed.get(&c.id) {
-                None if c.active => ("new", Expect::Values(c.values.clone())),
+                None if c.active => (
+                    "new",
+                    Expect::Values {
+                        values: c.values.clone(),
+                        kind: c.kind,
+                        from: None,
+                    },
+                ),
                 None => continue,
                 Some(a) => {
                     let named = carriers.iter().find(|o| o.id == a.outlook_id);
@@ -806,47 +976,86 @@ impl World {
                                 !(o_edited && self.options.conflicts == Conflicts::Outlook),
                                 "the generator excludes an Outlook edit of a deactivated record"
                             );
+                            let dragged = named.is_some_and(|o| o.kind != a.kind);
                             match (named.is_some(), o_edited) {
                                 (false, _) => ("deactivated, only a pasted copy left", gone),
+                                (true, false) if dragged => {
+                                    ("deactivated, dragged: Outlook copy deleted", gone)
+                                }
                                 (true, false) => ("deactivated: Outlook copy deleted", gone),
                                 (true, true) => ("deactivated against an Outlook edit", gone),
                             }
                         }
                         (false, true) => match (c_edited, self.options.conflicts) {
+                            (false, _) if c.kind != a.kind => {
+                                ("deleted in Outlook, type changed in Central: deleted", gone)
+                            }
                             (false, _) => ("deleted in Outlook: Central deleted", gone),
                             (true, Conflicts::Central) => (
                                 "deleted in Outlook, edited in Central: restored",
-                                Expect::Values(c.values.clone()),
+                                Expect::Values {
+                                    values: c.values.clone(),
+                                    kind: c.kind,
+                                    from: None,
+                                },
                             ),
                             (true, _) => ("deleted in Outlook, edited in Central: deleted", gone),
                         },
                         (false, false) => match named {
-                            Some(o) => (
-                                if carriers.len() > 1 {
-                                    "merged, copies pasted"
-                                } else {
-                                    "merged"
-                                },
-                                Expect::Values(
-                                    (0..FIELDS.len())
-                                        .map(|k| {
-                                            let (v, kind) = self.merged(
-                                                &a.values[k],
-                                                &c.values[k],
-                                                &o.values[k],
-                                            );
-                                            kinds.push(kind);
-                                            v
-                                        })
-                                        .collect(),
-                                ),
-                            ),
+                            Some(o) => {
+                                let values = (0..FIELDS.len())
+                                    .map(|k| {
+                                        let (v, kind) =
+                                            self.merged(&a.values[k], &c.values[k], &o.values[k]);
+                                        kinds.push(kind);
+                                        v
+                                    })
+                                    .collect();
+                                // The type, decided like a field against the entry's `kind`
+                                // (two types: changed on both sides, both now agree).
+                                let (kind, decision) = match (c.kind != a.kind, o.kind != a.kind) {
+                                    (false, false) => (a.kind, "type unchanged"),
+                                    (true, false) => (c.kind, "type changed in Central"),
+                                    (false, true) => (o.kind, "type dragged in Outlook"),
+                                    (true, true) => (c.kind, "type changed on both sides"),
+                                };
+                                kinds.push(decision);
+                                if carriers.iter().any(|p| p.id != o.id && p.kind != o.kind) {
+                                    kinds.push("a copy in the other folder deleted");
+                                }
+                                (
+                                    if carriers.len() > 1 {
+                                        "merged, copies pasted"
+                                    } else {
+                                        "merged"
+                                    },
+                                    Expect::Values {
+                                        values,
+                                        kind,
+                                        from: Some(origin(o)),
+                                    },
+                                )
+                            }
                             // The contact the ledger names is gone, a copy carries the id:
-                            // linked with no base, Central's values win.
-                            None => (
-                                "relinked to a pasted copy",
-                                Expect::Values(c.values.clone()),
-                            ),
+                            // linked with no base (the earliest created, of several), Central's
+                            // values and type win.
+                            None => {
+                                let kept = carriers
+                                    .iter()
+                                    .min_by_key(|o| self.created_at(&o.id))
+                                    .unwrap();
+                                if kept.kind != c.kind {
+                                    kinds.push("relinked to a pasted copy, moved");
+                                }
+                                (
+                                    "relinked to a pasted copy",
+                                    Expect::Values {
+                                        values: c.values.clone(),
+                                        kind: c.kind,
+                                        from: Some(origin(kept)),
+                                    },
+                                )
+                            }
                         },
                     }
                 }
@@ -859,25 +1068,55 @@ impl World {
         let made = os
             .iter()
             .filter(|o| o.central_id.is_none())
-            .map(|o| (o.id.clone(), o.values.clone()))
+            .map(|o| {
+                if o.kind == Kind::Individual {
+                    *self
+                        .stats
+                        .outcomes
+                        .entry("made in Outlook as an individual")
+                        .or_default() += 1;
+                }
+                (o.id.clone(), o.values.clone(), o.kind)
+            })
             .collect();
         (records, made)
     }
 
-    /// Plans, selects everything actionable, applies the writes and writes the ledger; then
-    /// checks what the sync came to. Returns the plan's items (state, reasons).
+    /// When contact `outlook_id` was created (every contact of the model has a time), and its
+    /// place in the folder after.
+    fn created_at(&self, outlook_id: &str) -> (String, usize) {
+        let j = self
+            .folder
+            .contacts
+            .iter()
+            .position(|c| c["id"] == json!(outlook_id))
+            .unwrap();
+        let at = &self.folder.contacts[j]["createdDateTime"];
+        (at.as_str().expect("a creation time").to_owned(), j)
+    }
+
+    /// Plans (both type folders read with `read_folders`), selects everything actionable,
+    /// applies the writes and writes the ledger; then checks what the sync came to. Returns the
+    /// plan's items (state, reasons).
     fn sync(&mut self) -> Result<Vec<(State, Vec<Reason>)>, TestCaseError> {
         self.log.push("sync".into());
         let (expected, made) = self.expectations();
+        self.folder_before = self
+            .folder
+            .contacts
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect();
         let cb = serde_json::to_vec(&self.central).unwrap();
         let ob = serde_json::to_vec(&self.folder.contacts).unwrap();
         let ledger: Map<String, Value> = json!({"schema": 1, "entries": self.ledger.clone()})
             .as_object()
             .unwrap()
             .clone();
-        let (cs, os) = (parse_central(&cb).unwrap(), parse_outlook(&ob).unwrap());
         let bases = Bases::read(&ledger);
-        let plan = plan_with(&cs, &os, self.options, Some(&bases));
+        let mut read = read_folders(&cb, &[(&ob, None)], Some(&folders())).unwrap();
+        let plan = read.plan(self.options, Some(&bases), None).0.into_owned();
+        let (cs, os) = (&read.central, &read.outlook);
         let states: Vec<(State, Vec<Reason>)> = plan
             .items
             .iter()
@@ -889,6 +1128,33 @@ impl World {
                 name = format!("{name} {:?}", item.reasons);
             }
             *self.stats.states.entry(name).or_default() += 1;
+            for ch in item.changes.iter().filter(|ch| ch.field == Field::Type) {
+                let name = match ch.direction {
+                    ChangeDirection::ToCentral if item.state == State::CreateInCentral => {
+                        "type of a contact made in Outlook"
+                    }
+                    ChangeDirection::ToCentral => "type toCentral",
+                    ChangeDirection::ToOutlook => "type toOutlook",
+                    ChangeDirection::Conflict => "type conflict",
+                };
+                *self.stats.states.entry(name.into()).or_default() += 1;
+            }
+            // A drag is never a deletion nor a creation in Central: a record is deleted only
+            // when the contact its entry names is in neither folder, and a record is created
+            // only for a contact that carries no Central id.
+            let o = item.outlook_index.map(|j| &os[j]);
+            let gone = |id: &str| !os.iter().any(|o| o.id.as_str() == id);
+            let bad = match item.state {
+                State::DeleteInCentral => !item.outlook_id.as_deref().is_some_and(gone),
+                State::CreateInCentral => o.is_none_or(|o| o.central_id.is_some()),
+                _ => false,
+            };
+            if bad {
+                return Err(self.fail(format!(
+                    "{:?} of {} / {:?} whose contact is in a folder, carrying an id",
+                    item.state, item.central_id, item.outlook_id
+                )));
+            }
         }
 
         // Select every item that has something to do (as `Kept::select_in` does).
@@ -897,13 +1163,13 @@ impl World {
             let is_copy = item.reasons.contains(&Reason::DuplicateCopy);
             let w = match item.state {
                 State::CreateInCentral => ItemWrites::default(),
-                _ if is_copy => plan.writes_for(item, &[], None, &cs, &os),
+                _ if is_copy => plan.writes_for(item, &[], None, cs, os),
                 State::New
                 | State::Update
                 | State::RestoreInOutlook
                 | State::DeleteInOutlook
                 | State::DeleteInCentral => {
-                    plan.writes_for(item, &item.changes, item.account.as_ref(), &cs, &os)
+                    plan.writes_for(item, &item.changes, item.account.as_ref(), cs, os)
                 }
                 State::UpToDate => ItemWrites::default(),
                 State::Conflict | State::NonActionable => {
@@ -920,19 +1186,26 @@ impl World {
             writes.push(w);
         }
 
-        // The run: Graph's creates and updates, Central's patches, the creates in Central
-        // (each new id then stored on its contact), then the deletions on both sides.
+        // The run: Graph's creates (into the type's folder) and updates, Central's patches, the
+        // creates in Central (each new id then stored on its contact), the moves (the whole
+        // contact created in its type's folder with the body over it, a new id, the original
+        // deleted), then the deletions on both sides.
         let mut created_contact: HashMap<usize, String> = HashMap::new();
         for (k, w) in writes.iter().enumerate() {
             match &w.graph {
-                Some(write @ Write::Create { .. }) => {
+                Some(write @ Write::Create { kind, .. }) => {
                     self.folder.apply(write);
                     let at = self.tick();
                     let c = self.folder.contacts.last_mut().unwrap();
                     c["createdDateTime"] = json!(at);
+                    c["parentFolderId"] = json!(kind.name());
                     created_contact.insert(k, c["id"].as_str().unwrap().to_owned());
+                    self.wrote("create");
                 }
-                Some(write @ Write::Update { .. }) => self.folder.apply(write),
+                Some(write @ Write::Update { .. }) => {
+                    self.folder.apply(write);
+                    self.wrote("update");
+                }
                 _ => {}
             }
         }
@@ -950,6 +1223,8 @@ impl World {
                     r[key] = v.clone();
                 }
                 bump(r);
+                let typed = body.get("type").is_some();
+                self.wrote(if typed { "patch of the type" } else { "patch" });
             }
         }
         let mut created_record: HashMap<usize, String> = HashMap::new();
@@ -984,17 +1259,50 @@ impl World {
             }
             created_record.insert(k, id);
         }
+        let mut moved_to: HashMap<usize, String> = HashMap::new();
+        for (k, w) in writes.iter().enumerate() {
+            if let Some(
+                write @ Write::Move {
+                    outlook_id, etag, ..
+                },
+            ) = &w.graph
+            {
+                // On `If-Match` of the contact as planned: nothing changed it since.
+                let now = self
+                    .folder
+                    .contacts
+                    .iter()
+                    .find(|c| c["id"] == json!(outlook_id))
+                    .map(|c| c["@odata.etag"].clone());
+                if now != Some(json!(etag)) {
+                    return Err(self.fail(format!(
+                        "the move of {outlook_id} is on etag {etag:?}, the contact has {now:?}"
+                    )));
+                }
+                self.folder.apply(write);
+                let at = self.tick();
+                let c = self.folder.contacts.last_mut().unwrap();
+                c["createdDateTime"] = json!(at);
+                c["@odata.etag"] = json!(format!("W/\"m{at}\""));
+                c["changeKey"] = json!(format!("m{at}"));
+                moved_to.insert(k, c["id"].as_str().unwrap().to_owned());
+                self.wrote("move");
+            }
+        }
         for w in &writes {
             if let Some(write @ Write::Delete(_)) = &w.graph {
                 self.folder.apply(write);
+                self.wrote("delete in Outlook");
             }
             if let Some(d) = &w.delete_central {
                 self.central.retain(|r| r["id"] != json!(d.central_id));
+                self.wrote("delete in Central");
             }
         }
 
-        // The ledger as the session writes it: an entry per record both sides now agree on,
-        // the entries of the records deleted on either side dropped, the others kept.
+        // The ledger as the session writes it: an entry per record both sides now agree on
+        // (its `kind` the type they agree on, its `outlookId` a moved contact's new id), the
+        // entries of the records deleted on either side dropped, the others kept.
         let mut entries = Vec::new();
         let mut deleted: HashSet<String> = HashSet::new();
         for (k, item) in plan.items.iter().enumerate() {
@@ -1002,8 +1310,8 @@ impl World {
                 continue;
             }
             let id = item.central_id.to_string();
-            let entry = |outlook_id: &str, base: &[Option<String>; 19]| {
-                json!({"centralId": id, "kind": "contact", "outlookId": outlook_id,
+            let entry = |outlook_id: &str, kind: Kind, base: &[Option<String>; 19]| {
+                json!({"centralId": id, "kind": kind.name(), "outlookId": outlook_id,
                        "base": base_json(base)})
             };
             match item.state {
@@ -1022,16 +1330,22 @@ impl World {
                             written.map_or(outlook_value(o, f), |ch| &ch.to),
                         ))
                     });
-                    entries.push(json!({"centralId": created_record[&k], "kind": "contact",
-                        "outlookId": o.id.as_str(), "base": base_json(&values)}));
+                    entries.push(
+                        json!({"centralId": created_record[&k], "kind": o.kind.name(),
+                        "outlookId": o.id.as_str(), "base": base_json(&values)}),
+                    );
                 }
                 State::New | State::RestoreInOutlook => {
-                    let mapped = Mapped::from_central(&cs[item.central_index.unwrap()]);
+                    let c = &cs[item.central_index.unwrap()];
+                    let mapped = Mapped::from_central(c);
                     let values = Field::ALL.map(|f| Some(base_value(f, mapped.get(f))));
-                    entries.push(entry(&created_contact[&k], &values));
+                    entries.push(entry(&created_contact[&k], c.kind(), &values));
                 }
                 State::UpToDate | State::Update => {
-                    let o = &os[item.outlook_index.unwrap()];
+                    let (c, o) = (
+                        &cs[item.central_index.unwrap()],
+                        &os[item.outlook_index.unwrap()],
+                    );
                     let written = Written {
                         outlook: writes[k].graph.is_some(),
                         central: writes[k].central.is_some(),
@@ -1042,7 +1356,23 @@ impl World {
                     let old = bases.base(&id, o.id.as_str());
                     let values = Field::ALL.map(|f| outlook_value(o, f));
                     let base = base_after(values, &item.changes, written, old.as_ref());
-                    entries.push(entry(o.id.as_str(), &base));
+                    // The type both now have: the one written, else as agreed before.
+                    let kind = match item.changes.iter().find(|ch| ch.field == Field::Type) {
+                        None => o.kind,
+                        Some(ch)
+                            if ch.direction == ChangeDirection::ToOutlook && written.outlook =>
+                        {
+                            c.kind()
+                        }
+                        Some(ch)
+                            if ch.direction == ChangeDirection::ToCentral && written.central =>
+                        {
+                            o.kind
+                        }
+                        Some(_) => bases.kind(&id, o.id.as_str()).unwrap_or(o.kind),
+                    };
+                    let outlook_id = moved_to.get(&k).map_or(o.id.as_str(), String::as_str);
+                    entries.push(entry(outlook_id, kind, &base));
                 }
                 State::Conflict | State::NonActionable => unreachable!(),
             }
@@ -1065,6 +1395,10 @@ impl World {
         Ok(states)
     }
 
+    fn wrote(&mut self, kind: &'static str) {
+        *self.stats.writes.entry(kind).or_default() += 1;
+    }
+
     fn fail(&self, what: String) -> TestCaseError {
         TestCaseError::fail(format!(
             "{what}\n--- history ---\n{}\n--- Central ---\n{}\n--- Outlook ---\n{}\n--- ledger ---\n{}",
@@ -1080,7 +1414,7 @@ impl World {
     fn check(
         &mut self,
         expected: &[(String, Expect)],
-        made: &[(String, Vals)],
+        made: &[(String, Vals, Kind)],
     ) -> Result<(), TestCaseError> {
         let cs = central_views(&self.central);
         let os = outlook_views(&self.folder.contacts);
@@ -1092,7 +1426,11 @@ impl World {
         };
         for (id, expect) in expected {
             match expect {
-                Expect::Values(v) => {
+                Expect::Values {
+                    values: v,
+                    kind,
+                    from,
+                } => {
                     let Some(c) = record(id).filter(|c| c.active) else {
                         return Err(self.fail(format!("{id} should be active in Central")));
                     };
@@ -1111,6 +1449,44 @@ impl World {
                             )));
                         }
                     }
+                    if c.kind != *kind || found[0].kind != *kind {
+                        return Err(self.fail(format!(
+                            "{id}: expected type {}, Central has {}, its contact {} is in folder {}",
+                            kind.name(),
+                            c.kind.name(),
+                            found[0].id,
+                            found[0].kind.name()
+                        )));
+                    }
+                    // The contact it was: left where it is, or moved (a new contact, the
+                    // original gone) — with the fields the sync does not map either way.
+                    if let Some(from) = from {
+                        let o = found[0];
+                        let moved = from.kind != *kind;
+                        let ok = if moved {
+                            o.id != from.id
+                                && !os.iter().any(|o| o.id == from.id)
+                                && !self.folder_before.contains(&o.id)
+                        } else {
+                            o.id == from.id
+                        };
+                        if !ok {
+                            return Err(self.fail(format!(
+                                "{id}'s contact {} (in folder {}) should be {} {} now, is {}",
+                                from.id,
+                                from.kind.name(),
+                                if moved { "moved from" } else { "still" },
+                                from.id,
+                                o.id
+                            )));
+                        }
+                        if o.unmapped != from.unmapped {
+                            return Err(self.fail(format!(
+                                "{id}'s contact {} had {:?}, {} has {:?}",
+                                from.id, from.unmapped, o.id, o.unmapped
+                            )));
+                        }
+                    }
                 }
                 Expect::Gone { named } => {
                     if record(id).is_some_and(|c| c.active) {
@@ -1126,7 +1502,7 @@ impl World {
                 }
             }
         }
-        for (outlook_id, v) in made {
+        for (outlook_id, v, kind) in made {
             let Some(o) = os.iter().find(|o| &o.id == outlook_id) else {
                 return Err(self.fail(format!("the contact made in Outlook {outlook_id} is gone")));
             };
@@ -1144,6 +1520,14 @@ impl World {
                 return Err(self.fail(format!(
                     "{outlook_id} created as {:?} / now {:?}, made with {v:?}",
                     c.values, o.values
+                )));
+            }
+            if c.kind != *kind || o.kind != *kind {
+                return Err(self.fail(format!(
+                    "{outlook_id}, made in folder {}, created as type {} / now in folder {}",
+                    kind.name(),
+                    c.kind.name(),
+                    o.kind.name()
                 )));
             }
         }
@@ -1168,6 +1552,14 @@ impl World {
                 )));
             }
             let o = found[0];
+            if o.kind != c.kind {
+                return Err(self.fail(format!(
+                    "{}, of type {}, is in folder {}",
+                    c.id,
+                    c.kind.name(),
+                    o.kind.name()
+                )));
+            }
             if o.values != c.values {
                 return Err(self.fail(format!(
                     "{} disagrees: Central {:?}, Outlook {:?}",
@@ -1186,6 +1578,14 @@ impl World {
             if e["outlookId"] != json!(o.id) {
                 return Err(self.fail(format!("{}'s entry names {}", c.id, e["outlookId"])));
             }
+            if e["kind"] != json!(c.kind.name()) {
+                return Err(self.fail(format!(
+                    "{}'s entry is of kind {}, the record of type {}",
+                    c.id,
+                    e["kind"],
+                    c.kind.name()
+                )));
+            }
             for (k, f) in FIELDS.iter().enumerate() {
                 if e["base"][f.name()] != json!(c.values[k]) {
                     return Err(self.fail(format!(
@@ -1200,6 +1600,7 @@ impl World {
                 c.id.clone(),
                 Agreed {
                     outlook_id: o.id.clone(),
+                    kind: c.kind,
                     values: c.values.clone(),
                 },
             );
@@ -1250,7 +1651,7 @@ fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(512)
+        .unwrap_or(2048)
 }
 
 proptest! {
@@ -1268,7 +1669,7 @@ fn the_generator_reaches_every_kind_of_item_and_outcome() {
     let mut runner = TestRunner::deterministic();
     let strategy = history();
     let mut total = Stats::default();
-    for _ in 0..500 {
+    for _ in 0..1000 {
         let h = strategy.new_tree(&mut runner).unwrap().current();
         match run(&h) {
             Ok(stats) => total.add(&stats),
@@ -1285,6 +1686,9 @@ fn the_generator_reaches_every_kind_of_item_and_outcome() {
         "DeleteInCentral",
         "RestoreInOutlook",
         "CreateInCentral",
+        "type toCentral",
+        "type toOutlook",
+        "type of a contact made in Outlook",
     ] {
         assert!(
             total.states.get(state).is_some_and(|&n| n > 0),
@@ -1310,6 +1714,15 @@ fn the_generator_reaches_every_kind_of_item_and_outcome() {
         "field edited alike on both sides",
         "field edited on both sides",
         "field emptied in Outlook, kept",
+        "type unchanged",
+        "type changed in Central",
+        "type dragged in Outlook",
+        "type changed on both sides",
+        "a copy in the other folder deleted",
+        "relinked to a pasted copy, moved",
+        "deactivated, dragged: Outlook copy deleted",
+        "deleted in Outlook, type changed in Central: deleted",
+        "made in Outlook as an individual",
     ] {
         assert!(
             total.outcomes.get(outcome).is_some_and(|&n| n > 0),
@@ -1324,8 +1737,25 @@ fn the_generator_reaches_every_kind_of_item_and_outcome() {
         "deactivate",
         "paste",
         "makeInOutlook",
+        "dragInOutlook",
+        "changeType",
     ] {
         assert!(total.applied.get(kind).is_some_and(|&n| n > 0), "{kind}");
+    }
+    for write in [
+        "create",
+        "update",
+        "move",
+        "patch",
+        "patch of the type",
+        "delete in Outlook",
+        "delete in Central",
+    ] {
+        assert!(
+            total.writes.get(write).is_some_and(|&n| n > 0),
+            "no {write:?} in {:?}",
+            total.writes
+        );
     }
 }
 
