@@ -52,16 +52,22 @@ pub fn plan_sync(
             )
         })?),
     };
+    let account_text = accounts;
     let accounts =
-        match &accounts {
+        match &account_text {
             None => None,
             Some(text) => Some(engine::Accounts::parse(text).map_err(|e| {
                 js_error(ErrorCode::InvalidInput, &format!("options.accounts: {e}"))
             })?),
         };
-    let packed = engine::read_folders(&central, &[(&outlook, None)], folders.as_ref())
-        .map(|mut read| read.plan(options, bases.as_ref(), accounts.as_ref()).1)
-        .map_err(|e| js_error(ErrorCode::InvalidInput, &e.message))?;
+    let packed = engine::read_folders(
+        &central,
+        &[(&outlook, None)],
+        folders.as_ref(),
+        account_text.as_deref(),
+    )
+    .map(|mut read| read.plan(options, bases.as_ref(), accounts.as_ref()).1)
+    .map_err(|e| js_error(ErrorCode::InvalidInput, &e.message))?;
     plan_to_js(&packed)
 }
 

@@ -88,7 +88,7 @@ fn plan(
                 .collect()
         })
         .unwrap_or_default();
-    let body = created.map(|i| central_create(&i.changes, i.account.as_ref()));
+    let body = created.map(|i| central_create(i.kind, &i.changes, i.account.as_ref()));
     assert_eq!(
         p.summary.create_in_central,
         p.items

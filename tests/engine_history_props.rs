@@ -211,6 +211,7 @@ fn folders() -> Folders {
     Folders {
         contact: "contact".into(),
         individual: Some("individual".into()),
+        account: None,
     }
 }
 
@@ -223,11 +224,11 @@ fn kind(individual: bool) -> Kind {
     }
 }
 
-/// The other type.
+/// The other person type (the histories have no accounts).
 fn other(k: Kind) -> Kind {
     match k {
-        Kind::Contact => Kind::Individual,
         Kind::Individual => Kind::Contact,
+        _ => Kind::Individual,
     }
 }
 
@@ -1114,7 +1115,7 @@ impl World {
             .unwrap()
             .clone();
         let bases = Bases::read(&ledger);
-        let mut read = read_folders(&cb, &[(&ob, None)], Some(&folders())).unwrap();
+        let mut read = read_folders(&cb, &[(&ob, None)], Some(&folders()), None).unwrap();
         let plan = read.plan(self.options, Some(&bases), None).0.into_owned();
         let (cs, os) = (&read.central, &read.outlook);
         let states: Vec<(State, Vec<Reason>)> = plan
@@ -1233,7 +1234,7 @@ impl World {
                 continue;
             }
             let outlook_id = item.outlook_id.as_deref().unwrap().to_owned();
-            let mut record = central_create(&item.changes, item.account.as_ref());
+            let mut record = central_create(item.kind, &item.changes, item.account.as_ref());
             let id = self.new_record_id();
             record["id"] = json!(id);
             record["version"] = json!("1");
@@ -1782,7 +1783,7 @@ fn a_contact_made_in_outlook_is_up_to_date_after_its_run() {
     assert_eq!(plan.items[0].state, State::CreateInCentral);
     // The run: the record created, its id stored on the contact, the ledger entry written
     // with the contact's values (`Kept::created_entries`).
-    let mut record = central_create(&plan.items[0].changes, None);
+    let mut record = central_create(plan.items[0].kind, &plan.items[0].changes, None);
     record["id"] = json!("C-9");
     record["version"] = json!("1");
     // ... and its display name made "given surname", as the plan's item says.

@@ -10,8 +10,8 @@ mod common;
 use central_o365_sync::engine::deletions::ReadOnly;
 use central_o365_sync::engine::diff::{Change, ChangeDirection};
 use central_o365_sync::engine::{
-    read_folders, reverse, Bases, Field, Folders, Kind, Plan, PlanOptions, State, SyncDirection,
-    Write,
+    read_folders, reverse, Bases, Field, Folders, Kind, Plan, PlanOptions, Reason, State,
+    SyncDirection, Write,
 };
 use common::{outlook_contact, with_stored_id, Folder};
 use serde_json::{json, Value};
@@ -25,6 +25,7 @@ fn typed() -> Folders {
     Folders {
         contact: "contact".into(),
         individual: Some("individual".into()),
+        account: None,
     }
 }
 
@@ -68,11 +69,30 @@ fn plan(
     folders: Option<&Folders>,
     options: PlanOptions,
 ) -> (Plan<'static>, Vec<Option<Write>>) {
+    plan_with_accounts(central, &[], outlook, ledger, folders, options)
+}
+
+/// [`plan`] with Central's accounts (synced as records when `folders` has one for them).
+fn plan_with_accounts(
+    central: &[Value],
+    accounts: &[Value],
+    outlook: &[Value],
+    ledger: Option<&Value>,
+    folders: Option<&Folders>,
+    options: PlanOptions,
+) -> (Plan<'static>, Vec<Option<Write>>) {
     let central_text = serde_json::to_vec(central).unwrap();
+    let account_text = serde_json::to_vec(accounts).unwrap();
     let outlook_text = serde_json::to_vec(outlook).unwrap();
     let ledger_text = ledger.map(|l| serde_json::to_vec(l).unwrap());
     let bases = ledger_text.as_deref().map(|t| Bases::read_json(t).unwrap());
-    let mut read = read_folders(&central_text, &[(&outlook_text, None)], folders).unwrap();
+    let mut read = read_folders(
+        &central_text,
+        &[(&outlook_text, None)],
+        folders,
+        Some(&account_text),
+    )
+    .unwrap();
     let plan = read.plan(options, bases.as_ref(), None).0.into_owned();
     let writes = plan
         .items
@@ -355,7 +375,7 @@ fn a_contact_made_in_the_individuals_folder_is_created_as_an_individual() {
         ChangeDirection::ToCentral,
         false
     )));
-    let body = reverse::central_create(&item.changes, None);
+    let body = reverse::central_create(item.kind, &item.changes, None);
     assert_eq!(body["type"], "individual");
     assert_eq!(body["firstName"], "Zoë");
     // Individuals kept read-only: it stays an orphan, and nothing is created.
@@ -394,7 +414,7 @@ fn a_contact_made_in_the_contacts_folder_is_created_as_a_contact() {
     );
     assert_eq!(p.items[0].kind, Kind::Contact);
     assert_eq!(
-        reverse::central_create(&p.items[0].changes, None)["type"],
+        reverse::central_create(Kind::Contact, &p.items[0].changes, None)["type"],
         "contact"
     );
 }
@@ -404,12 +424,241 @@ fn one_folder_for_two_types_is_refused() {
     let same = Folders {
         contact: "F".into(),
         individual: Some("F".into()),
+        account: None,
     };
     assert!(same.check().is_err());
     let fields: Result<Folders, _> =
-        serde_json::from_value(json!({ "contact": "F", "account": "A" }));
+        serde_json::from_value(json!({ "contact": "F", "organisation": "A" }));
     assert!(fields.is_err(), "an unknown type is refused");
     let pinned: Result<PlanOptions, _> =
         serde_json::from_value(json!({ "fieldDirections": { "type": "toCentral" } }));
     assert!(pinned.unwrap_err().to_string().contains("folder"));
+}
+
+fn three() -> Folders {
+    Folders {
+        account: Some("account".into()),
+        ..typed()
+    }
+}
+
+fn acme() -> Value {
+    json!({ "id": "A-1", "status": "active", "version": "2", "name": "Acme Ltd",
+            "createdAt": "2020-01-01T00:00:00Z", "telephone": "+44 20 7946 0000",
+            "website": "https://acme.example", "email": null,
+            "businessAddress": { "line1": "1 Dock Road", "town": "Hull" } })
+}
+
+/// Acme in Outlook, in `folder`, carrying its id.
+fn acme_in(folder: &str) -> Value {
+    let mut o = with_stored_id(
+        outlook_contact(
+            "O-A",
+            json!({ "displayName": "Acme Ltd", "companyName": "Acme Ltd",
+                    "businessPhones": ["+44 20 7946 0000"], "businessHomePage": "https://acme.example",
+                    "businessAddress": { "street": "1 Dock Road", "city": "Hull" } }),
+        ),
+        "A-1",
+    );
+    o["parentFolderId"] = json!(folder);
+    o
+}
+
+fn acme_ledger() -> Value {
+    let base = json!({ "displayName": "Acme Ltd", "email": "", "businessPhone": "+44 20 7946 0000",
+        "businessHomePage": "https://acme.example", "companyName": "Acme Ltd",
+        "businessAddress.street": "1 Dock Road", "businessAddress.city": "Hull",
+        "businessAddress.state": "", "businessAddress.countryOrRegion": "",
+        "businessAddress.postalCode": "" });
+    json!({ "schema": 1, "entries": [
+        { "centralId": "A-1", "kind": "account", "outlookId": "O-A", "base": base } ] })
+}
+
+#[test]
+fn an_account_is_written_to_the_accounts_folder_as_a_contact_of_its_name() {
+    let (p, w) = plan_with_accounts(
+        &[],
+        &[acme()],
+        &[],
+        None,
+        Some(&three()),
+        PlanOptions::DEFAULT,
+    );
+    assert_eq!(p.items.len(), 1);
+    let item = &p.items[0];
+    assert_eq!((item.kind, item.state), (Kind::Account, State::New));
+    assert_eq!(item.display.name(), "Acme Ltd");
+    let Some(Write::Create { body, kind, .. }) = &w[0] else {
+        panic!("expected a create, got {:?}", w[0]);
+    };
+    assert_eq!(*kind, Kind::Account);
+    assert_eq!(
+        body,
+        &json!({ "displayName": "Acme Ltd", "companyName": "Acme Ltd",
+                 "businessHomePage": "https://acme.example", "businessPhones": ["+44 20 7946 0000"],
+                 "businessAddress": { "street": "1 Dock Road", "city": "Hull" },
+                 "singleValueExtendedProperties": [
+                     { "id": central_o365_sync::engine::CENTRAL_ID_PROPERTY, "value": "A-1" }] })
+    );
+    // Written, it is up to date; without a folder for accounts, accounts are not synced.
+    let (p, _) = plan_with_accounts(
+        &[],
+        &[acme()],
+        &[acme_in("account")],
+        None,
+        Some(&three()),
+        PlanOptions::DEFAULT,
+    );
+    assert_eq!(p.items[0].state, State::UpToDate);
+    let (p, _) = plan_with_accounts(
+        &[],
+        &[acme()],
+        &[],
+        None,
+        Some(&typed()),
+        PlanOptions::DEFAULT,
+    );
+    assert!(p.items.is_empty());
+}
+
+#[test]
+fn an_account_without_a_name_is_missing_name_and_one_without_an_email_is_synced() {
+    let mut nameless = acme();
+    nameless["name"] = json!("  ");
+    let mut malformed = acme();
+    malformed["id"] = json!("A-2");
+    malformed["email"] = json!("not an email");
+    let (p, _) = plan_with_accounts(
+        &[],
+        &[nameless, malformed],
+        &[],
+        None,
+        Some(&three()),
+        PlanOptions::DEFAULT,
+    );
+    assert_eq!(
+        p.items
+            .iter()
+            .map(|i| (i.state, i.reasons.clone()))
+            .collect::<Vec<_>>(),
+        [
+            (State::NonActionable, vec![Reason::MissingName]),
+            (State::NonActionable, vec![Reason::MalformedEmail])
+        ]
+    );
+}
+
+#[test]
+fn an_accounts_name_edited_in_outlook_renames_it_in_central() {
+    let mut renamed = acme_in("account");
+    renamed["companyName"] = json!("Acme Group");
+    let (p, w) = plan_with_accounts(
+        &[],
+        &[acme()],
+        &[renamed],
+        Some(&acme_ledger()),
+        Some(&three()),
+        TWO_WAY,
+    );
+    let item = &p.items[0];
+    assert_eq!(item.state, State::Update);
+    assert_eq!(
+        item.changes,
+        [Change {
+            field: Field::CompanyName,
+            from: "Acme Ltd".into(),
+            to: "Acme Group".into(),
+            direction: ChangeDirection::ToCentral,
+            overwrites_outlook_edit: false,
+        }]
+    );
+    assert_eq!(
+        item.account, None,
+        "an account's company is its name, not a link"
+    );
+    assert_eq!(w[0], None);
+    let text = json!([acme()]).to_string();
+    let account =
+        central_o365_sync::engine::parse_accounts_with(text.as_bytes(), &mut |_, _| {}).unwrap();
+    assert_eq!(
+        reverse::central_patch(&account[0], &item.changes, None),
+        Some(json!({ "name": "Acme Group" }))
+    );
+}
+
+#[test]
+fn a_move_between_a_persons_folder_and_the_accounts_folder_is_a_conflict() {
+    let (p, w) = plan_with_accounts(
+        &[ann("contact")],
+        &[acme()],
+        &[ann_in("account"), acme_in("contact")],
+        Some(&ledger("contact")),
+        Some(&three()),
+        TWO_WAY,
+    );
+    assert_eq!(
+        p.items
+            .iter()
+            .map(|i| (i.central_id.as_ref(), i.state, i.reasons.clone()))
+            .collect::<Vec<_>>(),
+        [
+            ("C-1", State::Conflict, vec![Reason::TypeChangeNotSupported]),
+            ("A-1", State::Conflict, vec![Reason::TypeChangeNotSupported])
+        ]
+    );
+    assert_eq!(w, [None, None]);
+    assert!(p.orphans.is_empty());
+}
+
+#[test]
+fn a_contact_made_in_the_accounts_folder_is_created_as_an_account() {
+    let mut made = outlook_contact(
+        "O-9",
+        json!({ "displayName": "Globex", "companyName": "Globex Corporation",
+                "emailAddresses": [{"address": "info@globex.example"}], "givenName": "Hank" }),
+    );
+    made["parentFolderId"] = json!("account");
+    let (p, _) = plan_with_accounts(
+        &[],
+        &[acme()],
+        &[acme_in("account"), made],
+        Some(&acme_ledger()),
+        Some(&three()),
+        TWO_WAY,
+    );
+    let item = p
+        .items
+        .iter()
+        .find(|i| i.state == State::CreateInCentral)
+        .unwrap();
+    assert_eq!(item.kind, Kind::Account);
+    let body = reverse::central_create(item.kind, &item.changes, None);
+    assert_eq!(
+        body,
+        json!({ "name": "Globex Corporation", "email": "info@globex.example", "status": "active" })
+    );
+}
+
+#[test]
+fn an_accounts_email_links_only_in_the_accounts_folder() {
+    let mut with_email = acme();
+    with_email["email"] = json!("ann@x.com");
+    // Ann's email on the account: each links in its own folder, and neither is a duplicate.
+    let mut ann_unlinked = ann_in("contact");
+    ann_unlinked["singleValueExtendedProperties"] = json!([]);
+    let (p, _) = plan_with_accounts(
+        &[ann("contact")],
+        &[with_email],
+        &[ann_unlinked],
+        None,
+        Some(&three()),
+        PlanOptions::DEFAULT,
+    );
+    assert_eq!(
+        p.items
+            .iter()
+            .map(|i| (i.central_id.as_ref(), i.state))
+            .collect::<Vec<_>>(),
+        [("C-1", State::UpToDate), ("A-1", State::New)]
+    );
 }

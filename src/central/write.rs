@@ -17,6 +17,16 @@ pub enum Kind {
     Accounts,
 }
 
+impl From<crate::engine::Kind> for Kind {
+    /// Where a record of this type is kept: an account at `/accounts`, a person at `/contacts`.
+    fn from(kind: crate::engine::Kind) -> Kind {
+        match kind {
+            crate::engine::Kind::Account => Kind::Accounts,
+            _ => Kind::Contacts,
+        }
+    }
+}
+
 impl Kind {
     /// The collection's path under Central's base URL.
     pub const fn path(self) -> &'static str {

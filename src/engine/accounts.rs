@@ -116,7 +116,8 @@ impl Accounts {
     /// Gives each contact its company: its account's name (`""` for none, or an account that
     /// is not active); an individual has none to sync (`None`).
     pub fn attach(&self, contacts: &mut [CentralContact<'_>]) {
-        for c in contacts {
+        // (An account read as a record is its own company.)
+        for c in contacts.iter_mut().filter(|c| !c.is_account) {
             c.company = (!c.is_individual()).then(|| {
                 let name = self.get(c.account_id.as_str()).map(|a| a.name.as_str());
                 Cow::Owned(name.unwrap_or("").to_owned())

@@ -33,10 +33,13 @@ pub fn create_body(central_id: &str, m: &Mapped<'_>) -> Value {
             body.insert(field.graph_property().into(), Value::from(v));
         }
     }
-    body.insert(
-        "emailAddresses".into(),
-        json!([{ "address": m.get(Field::Email), "name": m.get(Field::DisplayName) }]),
-    );
+    // (An account may have no email; a person always has one.)
+    if !m.get(Field::Email).is_empty() {
+        body.insert(
+            "emailAddresses".into(),
+            json!([{ "address": m.get(Field::Email), "name": m.get(Field::DisplayName) }]),
+        );
+    }
     let phone = m.get(Field::BusinessPhone);
     if !phone.is_empty() {
         body.insert("businessPhones".into(), json!([phone]));

@@ -12,7 +12,7 @@ use super::diff::{diff_contact, Change, ChangeDirection, EmptyValues};
 use super::email::{is_plain_address, normalize, same_address};
 use super::input::{CentralContact, OutlookContact};
 use super::ledger::{base_value, Base};
-use super::mapping::{central_part, outlook_value, Field, Parts, FIELD_COUNT};
+use super::mapping::{central_part, outlook_value, synced, Field, Parts, FIELD_COUNT};
 use super::text::{same_text, trim};
 use super::validate::{contains_deceased, Reason};
 
@@ -159,6 +159,17 @@ pub fn decide_two_way(
 ) -> Vec<Change> {
     let mut changes = Vec::new();
     for field in Field::ALL {
+        if !synced(c, field) {
+            continue;
+        }
+        // An account's display name is its name, from Central.
+        if field == Field::DisplayName && c.is_account {
+            let (name, ov) = (central_part(c, field).value(), outlook_value(o, field));
+            if !same(field, &name, ov) {
+                changes.push(Change::to_outlook(field, ov.to_owned(), name.into_owned()));
+            }
+            continue;
+        }
         if field == Field::DisplayName {
             if let Some(change) = display_name_change(o, &changes) {
                 changes.push(change);
@@ -170,7 +181,7 @@ pub fn decide_two_way(
         if part.is(ov) {
             continue;
         }
-        if field == Field::CompanyName {
+        if field == Field::CompanyName && !c.is_account {
             match company_change(c, ov, base, knobs) {
                 Company::Decide => {}
                 Company::Skip => continue,
@@ -321,6 +332,27 @@ pub fn reasons_after(
     let last = written(Field::Surname);
     let email = written(Field::Email);
     let mut reasons = Vec::new();
+    // An account's name is its company name; it may have no email.
+    if c.is_account {
+        if written(Field::CompanyName).is_some_and(|n| n.is_empty()) {
+            reasons.push(Reason::MissingName);
+        }
+        match &email {
+            Some(e) if !e.is_empty() && !is_plain_address(e) => {
+                reasons.push(Reason::MalformedEmail)
+            }
+            Some(e)
+                if !e.is_empty()
+                    && !same_address(e, c.email.as_str())
+                    && email_taken(&normalize(e)) =>
+            {
+                reasons.push(Reason::DuplicateEmail)
+            }
+            _ => {}
+        }
+        reasons.sort_unstable();
+        return reasons;
+    }
     if first.as_deref().is_some_and(contains_deceased)
         || last.as_deref().is_some_and(contains_deceased)
     {

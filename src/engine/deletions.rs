@@ -47,6 +47,7 @@ impl ReadOnly {
         match kind {
             Kind::Contact => self.contact,
             Kind::Individual => self.individual,
+            Kind::Account => self.account,
         }
     }
 }

@@ -7,7 +7,9 @@ use tsify::Tsify;
 
 use super::email::same_address;
 use super::input::{AddressField, CentralContact, OutlookAddress, OutlookContact};
-use super::mapping::{central_part, outlook_value, street_parts, Field, Parts};
+use super::mapping::{
+    account_field, central_part, outlook_value, street_parts, synced, Field, Parts,
+};
 use super::text::{bytes_eq, same_text, trim, Text};
 
 /// What to do when Central has no value where Outlook has one.
@@ -92,6 +94,9 @@ pub fn diff_contact(
         return changes;
     }
     for field in Field::ALL {
+        if !synced(central, field) {
+            continue;
+        }
         let part = central_part(central, field);
         let from = outlook_value(outlook, field);
         // Exactly the value: no change, whatever the normalisation.
@@ -116,6 +121,12 @@ pub fn diff_contact(
 /// ms rather than 49 in Chromium.
 pub fn is_unchanged(c: &CentralContact<'_>, o: &OutlookContact<'_>) -> bool {
     let same = |a: &Text<'_>, b: &Text<'_>| same_bytes(a.as_str(), b.as_str());
+    if c.is_account {
+        return Field::ALL
+            .into_iter()
+            .filter(|&f| account_field(f))
+            .all(|f| central_part(c, f).is(outlook_value(o, f)));
+    }
     same(&c.title, &o.title)
         && same(&c.first_name, &o.given_name)
         && same(&c.last_name, &o.surname)

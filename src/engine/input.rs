@@ -101,6 +101,10 @@ pub struct CentralContact<'a> {
     pub account_id: Text<'a>,
     /// `contact` (the default) or `individual` (a private person, who has no company).
     pub record_type: Text<'a>,
+    /// An account's name (an account read as a record: [`CentralContact::is_account`]).
+    pub name: Text<'a>,
+    /// Read from Central's accounts, to be written to Outlook as a contact of its name.
+    pub is_account: bool,
     /// The name of the contact's account, once the accounts are known
     /// ([`Accounts::attach`](super::accounts::Accounts::attach)); `""` for none. `None` while
     /// the accounts are not known, and for an individual: the company is then not synced.
@@ -120,7 +124,9 @@ impl CentralContact<'_> {
 
     /// The record's type.
     pub fn kind(&self) -> Kind {
-        if self.is_individual() {
+        if self.is_account {
+            Kind::Account
+        } else if self.is_individual() {
             Kind::Individual
         } else {
             Kind::Contact
@@ -141,6 +147,8 @@ impl CentralContact<'_> {
         ]
         .iter()
         .any(|t| t.is_invalid())
+            // (A contact's `name` is not one of its fields.)
+            || (self.is_account && self.name.is_invalid())
             || self.home_address.is_invalid()
             || self.business_address.is_invalid()
     }
@@ -244,6 +252,20 @@ pub fn parse_central_with<'a>(
     on_record: &mut dyn FnMut(usize, &CentralContact<'a>),
 ) -> Result<Vec<CentralContact<'a>>, InputError> {
     read_records(json, "Central contacts", read_central, on_record)
+}
+
+/// Central's accounts read as records ([`CentralContact::is_account`]), to be synced into the
+/// accounts' folder; handed over as [`parse_central_with`] does.
+pub fn parse_accounts_with<'a>(
+    json: &'a [u8],
+    on_record: &mut dyn FnMut(usize, &CentralContact<'a>),
+) -> Result<Vec<CentralContact<'a>>, InputError> {
+    read_records(json, "Central accounts", read_account, on_record)
+}
+
+fn read_account<'a>(r: &mut Reader<'a>, c: &mut CentralContact<'a>) -> ReadResult<()> {
+    c.is_account = true;
+    read_central(r, c)
 }
 
 /// [`parse_outlook`], handing each record to `on_record` as soon as it is read; see
@@ -390,6 +412,7 @@ fn read_central<'a>(r: &mut Reader<'a>, c: &mut CentralContact<'a>) -> ReadResul
             "id",
             "lastName",
             "mobile",
+            "name",
             "status",
             "telephone",
             "title",
@@ -411,6 +434,7 @@ fn read_central<'a>(r: &mut Reader<'a>, c: &mut CentralContact<'a>) -> ReadResul
                 "version" => &mut c.version,
                 "accountId" => &mut c.account_id,
                 "type" => &mut c.record_type,
+                "name" => &mut c.name,
                 "homeAddress" => {
                     read_address_field(r, &mut c.home_address)?;
                     continue;

@@ -1,6 +1,6 @@
-//! Record types and their folders (DESIGN §4, §7): a Central record is a contact or an
-//! individual; each type may have an Outlook folder of its own (`folders`), and an Outlook
-//! contact takes the type of the folder it is in.
+//! Record types and their folders (DESIGN §4, §7): a Central record is a contact, an
+//! individual or an account; individuals may have an Outlook folder of their own and accounts
+//! one to be synced into (`folders`), and an Outlook contact takes the type of its folder.
 
 use serde::{Deserialize, Serialize};
 use tsify::Tsify;
@@ -14,25 +14,61 @@ pub enum Kind {
     Contact,
     /// A private person, who has no company.
     Individual,
+    /// An organisation (Central's accounts), written to Outlook as a contact of its name.
+    Account,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 2] = [Kind::Contact, Kind::Individual];
+    pub const ALL: [Kind; 3] = [Kind::Contact, Kind::Individual, Kind::Account];
 
     /// The name Central and the ledger use (`type`, `kind`).
     pub fn name(self) -> &'static str {
         match self {
             Kind::Contact => "contact",
             Kind::Individual => "individual",
+            Kind::Account => "account",
         }
     }
 
-    /// The type a name gives: "individual" (trimmed, any case), else a contact.
+    /// The type a name gives: "individual" or "account" (trimmed, any case), else a contact.
     pub fn of_name(name: &str) -> Kind {
-        if name.trim().eq_ignore_ascii_case("individual") {
+        let name = name.trim();
+        if name.eq_ignore_ascii_case("individual") {
             Kind::Individual
+        } else if name.eq_ignore_ascii_case("account") {
+            Kind::Account
         } else {
             Kind::Contact
+        }
+    }
+
+    /// A person (a contact or an individual), as opposed to an account.
+    pub fn is_person(self) -> bool {
+        self != Kind::Account
+    }
+}
+
+/// Which types have a folder of their own beside the contacts' (what planning needs of
+/// [`Folders`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TypeFolders {
+    pub individual: bool,
+    pub account: bool,
+}
+
+impl TypeFolders {
+    /// Whether any type has a folder of its own: then a record's type decides its folder, and
+    /// a contact's folder its type.
+    pub fn typed(self) -> bool {
+        self.individual || self.account
+    }
+
+    /// The folder (as its type) records of `kind` go to: individuals without a folder of their
+    /// own go to the contacts'.
+    pub fn slot(self, kind: Kind) -> Kind {
+        match kind {
+            Kind::Individual if !self.individual => Kind::Contact,
+            kind => kind,
         }
     }
 }
@@ -46,6 +82,10 @@ pub struct Folders {
     #[serde(default)]
     #[tsify(optional)]
     pub individual: Option<String>,
+    /// Accounts are synced only when they have a folder.
+    #[serde(default)]
+    #[tsify(optional)]
+    pub account: Option<String>,
 }
 
 impl Folders {
@@ -54,46 +94,54 @@ impl Folders {
         Folders {
             contact: contact.to_owned(),
             individual: None,
+            account: None,
         }
     }
 
-    /// Whether individuals have a folder of their own: only then does a record's type decide
-    /// its folder, and moving a contact between the two folders change its type.
-    pub fn typed(&self) -> bool {
-        self.individual.is_some()
+    /// Which types have a folder of their own.
+    pub fn types(&self) -> TypeFolders {
+        TypeFolders {
+            individual: self.individual.is_some(),
+            account: self.account.is_some(),
+        }
     }
 
-    /// The folder records of `kind` are written to.
+    /// Whether any type has a folder of its own ([`TypeFolders::typed`]).
+    pub fn typed(&self) -> bool {
+        self.types().typed()
+    }
+
+    /// The folder records of `kind` are written to (accounts: `""` when they have none, and
+    /// then they are not synced).
     pub fn folder(&self, kind: Kind) -> &str {
-        match (kind, &self.individual) {
-            (Kind::Individual, Some(folder)) => folder,
+        match (kind, &self.individual, &self.account) {
+            (Kind::Individual, Some(folder), _) | (Kind::Account, _, Some(folder)) => folder,
+            (Kind::Account, _, None) => "",
             _ => &self.contact,
         }
     }
 
-    /// The folder of a record: its type's when individuals have a folder, else the contacts'.
+    /// The folder of a record, as its type ([`TypeFolders::slot`]).
     pub fn slot(&self, kind: Kind) -> Kind {
-        if self.typed() {
-            kind
-        } else {
-            Kind::Contact
-        }
+        self.types().slot(kind)
     }
 
-    /// The type of a contact in folder `folder_id`: individual in the individuals' folder,
-    /// else a contact.
+    /// The type of a contact in folder `folder_id`: that folder's type, else a contact.
     pub fn kind_of(&self, folder_id: &str) -> Kind {
-        match &self.individual {
-            Some(folder) if folder == folder_id => Kind::Individual,
-            _ => Kind::Contact,
-        }
+        self.ids()
+            .into_iter()
+            .find(|(id, _)| *id == folder_id)
+            .map_or(Kind::Contact, |(_, kind)| kind)
     }
 
-    /// Every folder read for a plan, contacts' first, each once.
+    /// Every folder read for a plan, contacts' first.
     pub fn ids(&self) -> Vec<(&str, Kind)> {
         let mut ids = vec![(self.contact.as_str(), Kind::Contact)];
-        if let Some(folder) = self.individual.as_deref().filter(|f| *f != self.contact) {
+        if let Some(folder) = &self.individual {
             ids.push((folder, Kind::Individual));
+        }
+        if let Some(folder) = &self.account {
+            ids.push((folder, Kind::Account));
         }
         ids
     }
@@ -103,16 +151,25 @@ impl Folders {
         if self.contact.trim().is_empty() {
             return Err("folders.contact must name a contacts folder".into());
         }
-        match self.individual.as_deref() {
-            Some(f) if f.trim().is_empty() => {
-                Err("folders.individual must name a contacts folder, or be left out".into())
+        let mut seen = vec![(&self.contact, "contacts")];
+        for (folder, name, kind) in [
+            (&self.individual, "individual", "individuals"),
+            (&self.account, "account", "accounts"),
+        ] {
+            let Some(folder) = folder else { continue };
+            if folder.trim().is_empty() {
+                return Err(format!(
+                    "folders.{name} must name a contacts folder, or be left out"
+                ));
             }
-            Some(f) if f == self.contact => Err(
-                "folders.individual is the contacts' folder: give individuals a folder of their own, or leave it out"
-                    .into(),
-            ),
-            _ => Ok(()),
+            if let Some((_, other)) = seen.iter().find(|(f, _)| *f == folder) {
+                return Err(format!(
+                    "folders.{name} is the {other}' folder: give {kind} a folder of their own, or leave it out"
+                ));
+            }
+            seen.push((folder, kind));
         }
+        Ok(())
     }
 }
 
@@ -123,6 +180,7 @@ pub fn email_key(slot: Kind, email: &str) -> std::borrow::Cow<'_, str> {
     match slot {
         Kind::Contact => std::borrow::Cow::Borrowed(email),
         Kind::Individual => std::borrow::Cow::Owned(format!("\0i{email}")),
+        Kind::Account => std::borrow::Cow::Owned(format!("\0a{email}")),
     }
 }
 
@@ -141,6 +199,7 @@ mod tests {
         let two = Folders {
             contact: "F".into(),
             individual: Some("I".into()),
+            account: None,
         };
         assert!(two.typed());
         assert_eq!(two.folder(Kind::Individual), "I");
@@ -154,7 +213,20 @@ mod tests {
         let same = Folders {
             contact: "F".into(),
             individual: Some("F".into()),
+            account: None,
         };
         assert!(same.check().unwrap_err().contains("folder of their own"));
+        let three = Folders {
+            account: Some("A".into()),
+            ..two.clone()
+        };
+        assert_eq!(three.kind_of("A"), Kind::Account);
+        assert_eq!(three.folder(Kind::Account), "A");
+        assert_eq!(one.folder(Kind::Account), "");
+        let clash = Folders {
+            account: Some("I".into()),
+            ..two
+        };
+        assert!(clash.check().unwrap_err().contains("individuals' folder"));
     }
 }

@@ -252,6 +252,9 @@ pub fn central_part<'a>(c: &'a CentralContact<'a>, field: Field) -> Parts<'a> {
             _ => Parts::one(a.postcode.as_str()),
         };
     }
+    if c.is_account && matches!(field, Field::DisplayName | Field::CompanyName) {
+        return Parts::one(c.name.as_str());
+    }
     match field {
         Field::Title => Parts::one(c.title.as_str()),
         Field::GivenName => Parts::one(c.first_name.as_str()),
@@ -301,6 +304,30 @@ impl<'a> Mapped<'a> {
 /// ```
 pub fn street<'a>(a: &'a CentralAddress<'a>) -> Cow<'a, str> {
     street_parts(a).value()
+}
+
+/// Whether `field` is synced for `c`: every field for a person; for an account (written as a
+/// contact of its name) its name, email, telephone, website and business address.
+#[inline]
+pub fn synced(c: &CentralContact<'_>, field: Field) -> bool {
+    !c.is_account || account_field(field)
+}
+
+/// The fields an account has (DESIGN §2 accounts, §5).
+pub fn account_field(field: Field) -> bool {
+    matches!(
+        field,
+        Field::DisplayName
+            | Field::Email
+            | Field::BusinessPhone
+            | Field::BusinessHomePage
+            | Field::BusinessStreet
+            | Field::BusinessCity
+            | Field::BusinessState
+            | Field::BusinessCountryOrRegion
+            | Field::BusinessPostalCode
+            | Field::CompanyName
+    )
 }
 
 /// The current value of one synced field on an Outlook contact.

@@ -25,8 +25,8 @@ pub use accounts::{AccountLink, Accounts, MatchedBy};
 pub use decide::{Conflicts, Master, OutlookClears, SyncDirection};
 pub use diff::{Change, ChangeDirection, EmptyValues};
 pub use input::{
-    parse_central, parse_central_with, parse_outlook, parse_outlook_with, CentralContact,
-    InputError, OutlookContact, CENTRAL_ID_PROPERTY,
+    parse_accounts_with, parse_central, parse_central_with, parse_outlook, parse_outlook_with,
+    CentralContact, InputError, OutlookContact, CENTRAL_ID_PROPERTY,
 };
 pub use kinds::{Folders, Kind};
 pub use ledger::Bases;
@@ -75,27 +75,35 @@ pub struct Read<'a> {
     pub outlook: Vec<OutlookContact<'a>>,
     central_side: plan::CentralSide,
     outlook_side: link::OutlookSide,
-    /// Individuals have a folder of their own.
-    typed: bool,
+    /// The types with a folder of their own.
+    types: kinds::TypeFolders,
 }
 
 /// Reads both inputs. Each record is looked at as it is read, while its text is in the
 /// cache: a Central record is validated and its keys copied, an Outlook contact's keys copied.
 pub fn read<'a>(central: &'a [u8], outlook: &'a [u8]) -> Result<Read<'a>, InputError> {
-    read_folders(central, &[(outlook, None)], None)
+    read_folders(central, &[(outlook, None)], None, None)
 }
 
 /// [`read`] with the contacts of each synced folder: a folder's text with its type, or (`None`)
 /// contacts of any folder, each typed by its `parentFolderId` as `folders` says. Without
 /// `folders` (or with no folder for individuals) every contact is of the contacts' folder.
+/// With a folder for accounts, Central's `accounts` are records too, after the contacts.
 pub fn read_folders<'a>(
     central: &'a [u8],
     outlook: &[(&'a [u8], Option<Kind>)],
     folders: Option<&Folders>,
+    accounts: Option<&'a [u8]>,
 ) -> Result<Read<'a>, InputError> {
-    let typed = folders.is_some_and(Folders::typed);
-    let mut central_side = plan::CentralSide::new(typed);
-    let central = parse_central_with(central, &mut |i, c| central_side.add(i, c))?;
+    let types = folders.map(Folders::types).unwrap_or_default();
+    let typed = types.typed();
+    let mut central_side = plan::CentralSide::new(types);
+    let mut central = parse_central_with(central, &mut |i, c| central_side.add(i, c))?;
+    if let Some(text) = accounts.filter(|_| types.account) {
+        let n = central.len();
+        let mut records = parse_accounts_with(text, &mut |i, c| central_side.add(n + i, c))?;
+        central.append(&mut records);
+    }
     let mut outlook_side = link::OutlookSide::default();
     let mut contacts = Vec::new();
     for &(text, given) in outlook {
@@ -122,7 +130,7 @@ pub fn read_folders<'a>(
         outlook: contacts,
         central_side,
         outlook_side,
-        typed,
+        types,
     })
 }
 
@@ -140,7 +148,7 @@ impl Read<'_> {
             accounts.attach(&mut self.central);
         }
         let options = PlanOptions {
-            typed: self.typed,
+            types: self.types,
             ..options
         };
         let plan = plan::plan_from(

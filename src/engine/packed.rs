@@ -281,7 +281,7 @@ mod tests {
         assert!(MATCHES.iter().enumerate().all(|(i, m)| *m as usize == i));
         assert!(FIELDS.iter().enumerate().all(|(i, f)| *f as usize == i));
         assert!(Kind::ALL.iter().enumerate().all(|(i, k)| *k as usize == i));
-        assert_eq!(names.len(), 52);
+        assert_eq!(names.len(), 55);
         assert_eq!(
             names[..9],
             [
@@ -297,7 +297,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            names[9..25],
+            names[9..27],
             [
                 "id",
                 "email",
@@ -315,15 +315,17 @@ mod tests {
                 "unresolvedCompany",
                 "deletedButEdited",
                 "duplicateCopy",
+                "missingName",
+                "typeChangeNotSupported",
             ]
         );
         assert_eq!(names[FIELD_AT as usize], "title");
         assert_eq!(
-            names[42..45],
+            names[44..47],
             ["businessAddress.postalCode", "companyName", "type"]
         );
         assert_eq!(
-            names[45..],
+            names[47..],
             [
                 "toOutlook",
                 "toCentral",
@@ -331,7 +333,8 @@ mod tests {
                 "exact",
                 "substring",
                 "contact",
-                "individual"
+                "individual",
+                "account"
             ]
         );
     }

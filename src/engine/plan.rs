@@ -18,13 +18,13 @@ use super::deletions::{copies, gone_in_central, gone_in_outlook, Deletions, Read
 use super::diff::{Change, ChangeDirection, EmptyValues};
 use super::email::normalize;
 use super::input::{CentralContact, OutlookContact};
-use super::kinds::{email_key, Kind};
+use super::kinds::{email_key, Kind, TypeFolders};
 use super::ledger::Bases;
 use super::link::{link, CentralKeys, Keys, Link, Links, Named, OutlookSide};
-use super::mapping::{outlook_value, Field, Mapped, Parts};
+use super::mapping::{account_field, outlook_value, Field, Mapped, Parts};
 use super::reverse::central_patch;
 use super::text::trim;
-use super::validate::{outlook_reasons, record_reasons, Reason};
+use super::validate::{account_name, outlook_reasons, record_reasons, Reason};
 
 /// Options of [`plan`] (`planSync`'s third argument).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Tsify)]
@@ -60,10 +60,10 @@ pub struct PlanOptions {
     #[serde(default)]
     #[tsify(optional)]
     pub read_only: ReadOnly,
-    /// Whether individuals have a folder of their own (`folders.individual`): then a record's
-    /// type decides its folder and a contact's folder its type. Set from `folders`, not given.
+    /// Which types have a folder of their own (`folders`): then a record's type decides its
+    /// folder and a contact's folder its type. Set from `folders`, not given.
     #[serde(skip)]
-    pub typed: bool,
+    pub types: TypeFolders,
 }
 
 impl PlanOptions {
@@ -80,7 +80,10 @@ impl PlanOptions {
             individual: false,
             account: false,
         },
-        typed: false,
+        types: TypeFolders {
+            individual: false,
+            account: false,
+        },
     };
 
     /// Whether deletions propagate: as set, else in twoWay only.
@@ -198,6 +201,13 @@ pub struct ItemDisplay<'a> {
 impl<'a> ItemDisplay<'a> {
     /// What the table shows of a Central contact (whose values are trimmed when read).
     pub fn of_central(c: &'a CentralContact<'_>) -> Self {
+        if c.is_account {
+            return ItemDisplay {
+                name_parts: [Cow::Borrowed(c.name.as_str()), Cow::Borrowed("")],
+                email: Cow::Borrowed(c.email.as_str()),
+                company: Cow::Borrowed(c.name.as_str()),
+            };
+        }
         ItemDisplay {
             name_parts: [
                 Cow::Borrowed(c.first_name.as_str()),
@@ -363,6 +373,8 @@ pub struct CentralDelete {
     pub central_id: String,
     pub version: String,
     pub outlook_id: String,
+    /// The record's type: an account is deleted at `/accounts`.
+    pub kind: Kind,
 }
 
 /// `PATCH /contacts/{central_id}` on `If-Match: version` with this body (changed fields only).
@@ -371,6 +383,8 @@ pub struct CentralPatch {
     pub central_id: String,
     pub version: String,
     pub body: Value,
+    /// The record's type: an account is written at `/accounts`.
+    pub kind: Kind,
 }
 
 /// `DELETE …/contacts/{outlook_id}` on `If-Match: etag` (its Central record is gone).
@@ -427,15 +441,15 @@ pub struct CentralSide {
     ids: Keys,
     emails: Keys,
     display: DisplayCopies,
-    /// Individuals have a folder of their own: their emails link within it.
-    pub typed: bool,
+    /// The types with a folder of their own: the emails of each link within it.
+    pub types: TypeFolders,
 }
 
 impl CentralSide {
-    /// An empty side; `typed`: individuals have a folder of their own.
-    pub fn new(typed: bool) -> Self {
+    /// An empty side, of `types`.
+    pub fn new(types: TypeFolders) -> Self {
         CentralSide {
-            typed,
+            types,
             ..CentralSide::default()
         }
     }
@@ -456,7 +470,7 @@ impl CentralSide {
         let id = c.id.as_str();
         self.ids
             .push((!c.id.is_invalid() && !id.is_empty()).then_some(id));
-        let slot = if self.typed { c.kind() } else { Kind::Contact };
+        let slot = self.types.slot(c.kind());
         self.emails.push(
             reasons
                 .is_empty()
@@ -465,11 +479,12 @@ impl CentralSide {
                 .map(|email| email_key(slot, email))
                 .as_deref(),
         );
-        self.display.push(
-            c.first_name.as_str(),
-            c.last_name.as_str(),
-            c.email.as_str(),
-        );
+        let (first, last) = if c.is_account {
+            (c.name.as_str(), "")
+        } else {
+            (c.first_name.as_str(), c.last_name.as_str())
+        };
+        self.display.push(first, last, c.email.as_str());
         self.entries.push((i, reasons));
     }
 }
@@ -492,13 +507,17 @@ pub fn plan_with_accounts<'a>(
     bases: Option<&Bases<'_>>,
     accounts: Option<&Accounts>,
 ) -> Plan<'a> {
-    let mut side = CentralSide::new(options.typed);
+    let mut side = CentralSide::new(options.types);
     for (i, c) in central.iter().enumerate() {
         side.add(i, c);
     }
     let mut outlook_side = OutlookSide::default();
     for o in outlook {
-        let slot = if options.typed { o.kind } else { Kind::Contact };
+        let slot = if options.types.typed() {
+            o.kind
+        } else {
+            Kind::Contact
+        };
         outlook_side.add(o, slot);
     }
     plan_from(
@@ -617,10 +636,24 @@ pub fn plan_from<'a>(
                     reasons.push(reason);
                     State::Conflict
                 }
+                // A person's contact in the accounts' folder, or an account's in a person's.
+                (true, _, Some(j))
+                    if options.types.typed()
+                        && options.types.slot(c.kind()).is_person()
+                            != outlook[j].kind.is_person() =>
+                {
+                    reasons.push(Reason::TypeChangeNotSupported);
+                    State::Conflict
+                }
                 (true, _, Some(j)) => {
                     changes = decide_pair(c, &outlook[j], bases, options);
                     let unresolved;
-                    (account, unresolved) = link_company(&mut changes, accounts);
+                    // (An account's company is its name: an edit renames it.)
+                    (account, unresolved) = if c.is_account {
+                        (None, false)
+                    } else {
+                        link_company(&mut changes, accounts)
+                    };
                     if changes.is_empty() {
                         State::UpToDate
                     } else if changes
@@ -811,7 +844,7 @@ pub fn plan_from<'a>(
             let mut changes = if state == State::CreateInCentral {
                 // Outlook's display name is made "given surname", as for every synced contact.
                 let mut changes = created_values(o);
-                if options.typed {
+                if options.types.typed() && o.kind.is_person() {
                     changes.push(Change {
                         field: Field::Type,
                         from: String::new(),
@@ -820,12 +853,18 @@ pub fn plan_from<'a>(
                         overwrites_outlook_edit: false,
                     });
                 }
-                changes.extend(display_name_change(o, &[]));
+                if o.kind.is_person() {
+                    changes.extend(display_name_change(o, &[]));
+                }
                 changes
             } else {
                 Vec::new()
             };
-            let (account, unresolved) = link_company(&mut changes, accounts);
+            let (account, unresolved) = if o.kind.is_person() {
+                link_company(&mut changes, accounts)
+            } else {
+                (None, false)
+            };
             if unresolved {
                 reasons.push(Reason::UnresolvedCompany);
             }
@@ -871,11 +910,17 @@ pub fn plan_from<'a>(
 /// The values a record created in Central from `o` takes: every mapped field Outlook holds a
 /// value in (the display name never flows back), as toCentral changes from empty.
 fn created_values(o: &OutlookContact<'_>) -> Vec<Change> {
+    let account = o.kind == Kind::Account;
     Field::ALL
         .into_iter()
         .filter(|&f| f != Field::DisplayName)
+        .filter(|&f| !account || account_field(f))
         .filter_map(|f| {
-            let value = trim(outlook_value(o, f));
+            // An account takes its name from the company, else the display name.
+            let value = match f {
+                Field::CompanyName if account => account_name(o),
+                _ => trim(outlook_value(o, f)),
+            };
             (!value.is_empty()).then(|| Change {
                 field: f,
                 from: String::new(),
@@ -1019,7 +1064,7 @@ pub fn decide_pair(
     options: PlanOptions,
 ) -> Vec<Change> {
     let mut changes = decide(c, o, bases, options);
-    if options.typed {
+    if options.types.typed() {
         changes.extend(type_change(c, o, bases, options));
     }
     changes
@@ -1036,11 +1081,13 @@ fn type_change(
     bases: Option<&Bases<'_>>,
     options: PlanOptions,
 ) -> Option<Change> {
-    let (central, outlook) = (c.kind(), o.kind);
+    let (central, outlook) = (options.types.slot(c.kind()), o.kind);
     if central == outlook {
         return None;
     }
-    let base = bases.and_then(|b| b.kind(c.id.as_str(), o.id.as_str()));
+    let base = bases
+        .and_then(|b| b.kind(c.id.as_str(), o.id.as_str()))
+        .map(|k| options.types.slot(k));
     let outlook_moved = base == Some(central);
     let two_way = options.direction == SyncDirection::TwoWay && bases.is_some();
     Some(
@@ -1144,6 +1191,7 @@ impl Plan<'_> {
                     outlook_id: item.outlook_id.as_deref().unwrap_or("").to_owned(),
                     version: c.version.as_str().to_owned(),
                     central_id,
+                    kind: c.kind(),
                 }),
                 ..ItemWrites::default()
             },
@@ -1218,6 +1266,7 @@ impl Plan<'_> {
                     central_id: central_id.clone(),
                     version: c.version.as_str().to_owned(),
                     body,
+                    kind: c.kind(),
                 });
                 ItemWrites {
                     graph,

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use super::accounts::AccountLink;
 use super::diff::{Change, ChangeDirection};
 use super::input::{AddressField, CentralAddress, CentralContact};
+use super::kinds::Kind;
 use super::mapping::Field;
 use super::text::Text;
 
@@ -98,6 +99,11 @@ pub fn central_patch(
         .iter()
         .filter(|ch| ch.direction == ChangeDirection::ToCentral)
     {
+        // An account's company is its name.
+        if ch.field == Field::CompanyName && c.is_account {
+            body.insert("name".into(), value(&ch.to));
+            continue;
+        }
         if ch.field == Field::CompanyName {
             let id = account.map(|a| Value::from(a.id.as_str()));
             body.insert("accountId".into(), id.unwrap_or(Value::Null));
@@ -145,14 +151,21 @@ pub fn central_patch(
 
 /// The `POST /contacts` body of a record made from an Outlook contact: every toCentral value
 /// of `changes` (as [`central_patch`] writes them; the company as the `account` it was linked
-/// to), active, of the type its `type` change names (its folder's), else `contact`.
-pub fn central_create(changes: &[Change], account: Option<&AccountLink>) -> Value {
-    let mut body = match central_patch(&CentralContact::default(), changes, account) {
+/// to), active, of the type its `type` change names (its folder's), else `contact`. An
+/// account's (`POST /accounts`): its name, email, telephone, website and business address.
+pub fn central_create(kind: Kind, changes: &[Change], account: Option<&AccountLink>) -> Value {
+    let record = CentralContact {
+        is_account: kind == Kind::Account,
+        ..CentralContact::default()
+    };
+    let mut body = match central_patch(&record, changes, account) {
         Some(Value::Object(body)) => body,
         _ => Map::new(),
     };
     body.insert("status".into(), Value::from("active"));
-    body.entry("type").or_insert_with(|| Value::from("contact"));
+    if kind.is_person() {
+        body.entry("type").or_insert_with(|| Value::from("contact"));
+    }
     Value::Object(body)
 }
 

@@ -6,6 +6,7 @@ use tsify::Tsify;
 
 use super::email::is_plain_address;
 use super::input::{CentralContact, OutlookContact};
+use super::kinds::Kind;
 
 /// Why a record is not synced. The serialized names are part of the public API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Tsify)]
@@ -41,11 +42,16 @@ pub enum Reason {
     /// An extra Outlook contact carrying a record's Central id, whose mapped values equal the
     /// one kept (a create that landed twice, an untouched copy-paste): offered for deletion.
     DuplicateCopy,
+    /// An account without a name.
+    MissingName,
+    /// The contact was moved between a person's folder and the accounts' (a conflict: a person
+    /// cannot become an account, nor an account a person).
+    TypeChangeNotSupported,
 }
 
 impl Reason {
     /// Every reason, in the order of the variants.
-    pub const ALL: [Reason; 13] = [
+    pub const ALL: [Reason; 15] = [
         Reason::Deceased,
         Reason::MissingEmail,
         Reason::MalformedEmail,
@@ -59,6 +65,8 @@ impl Reason {
         Reason::UnresolvedCompany,
         Reason::DeletedButEdited,
         Reason::DuplicateCopy,
+        Reason::MissingName,
+        Reason::TypeChangeNotSupported,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -76,6 +84,8 @@ impl Reason {
             Reason::UnresolvedCompany => "unresolvedCompany",
             Reason::DeletedButEdited => "deletedButEdited",
             Reason::DuplicateCopy => "duplicateCopy",
+            Reason::MissingName => "missingName",
+            Reason::TypeChangeNotSupported => "typeChangeNotSupported",
         }
     }
 }
@@ -85,6 +95,9 @@ impl Reason {
 /// and is not also reported as missing.
 pub fn record_reasons(c: &CentralContact<'_>) -> Vec<Reason> {
     let mut reasons = Vec::new();
+    if c.is_account {
+        return account_reasons(c);
+    }
     if contains_deceased(c.first_name.as_str()) || contains_deceased(c.last_name.as_str()) {
         reasons.push(Reason::Deceased);
     }
@@ -107,10 +120,47 @@ pub fn record_reasons(c: &CentralContact<'_>) -> Vec<Reason> {
     reasons
 }
 
+/// An account's rules: a name; an email, if it has one, plain.
+fn account_reasons(c: &CentralContact<'_>) -> Vec<Reason> {
+    let mut reasons = Vec::new();
+    if !c.email.is_invalid() && !c.email.as_str().is_empty() && !is_plain_address(c.email.as_str())
+    {
+        reasons.push(Reason::MalformedEmail);
+    }
+    if c.has_invalid_field() || c.id.as_str().is_empty() {
+        reasons.push(Reason::InvalidRecord);
+    }
+    if !c.name.is_invalid() && c.name.as_str().is_empty() {
+        reasons.push(Reason::MissingName);
+    }
+    reasons
+}
+
+/// The name an account made from Outlook contact `o` takes: its company, else its display name.
+pub fn account_name<'a>(o: &'a OutlookContact<'_>) -> &'a str {
+    let company = o.company_name.as_str().trim();
+    if company.is_empty() {
+        o.display_name.as_str().trim()
+    } else {
+        company
+    }
+}
+
 /// The same rules on an Outlook contact's values, for a record to be created in Central from
-/// it (DESIGN §3: it passes the rules a Central record does).
+/// it (DESIGN §3: it passes the rules a Central record does) — an account's in the accounts'
+/// folder.
 pub fn outlook_reasons(o: &OutlookContact<'_>) -> Vec<Reason> {
     let mut reasons = Vec::new();
+    if o.kind == Kind::Account {
+        let email = o.primary_email().trim();
+        if !email.is_empty() && !is_plain_address(email) {
+            reasons.push(Reason::MalformedEmail);
+        }
+        if account_name(o).is_empty() {
+            reasons.push(Reason::MissingName);
+        }
+        return reasons;
+    }
     let (first, last) = (o.given_name.as_str().trim(), o.surname.as_str().trim());
     if contains_deceased(first) || contains_deceased(last) {
         reasons.push(Reason::Deceased);

@@ -297,7 +297,7 @@ impl SyncSessionConfig {
                 field_directions: self.field_directions.unwrap_or_default(),
                 deletions: self.deletions,
                 read_only: self.read_only.unwrap_or_default(),
-                typed: false,
+                types: Default::default(),
             },
             concurrency,
         })

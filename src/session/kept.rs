@@ -24,6 +24,8 @@ use crate::sync::{Action, RecordError, RecordResult, WriteKind};
 /// Both sides' JSON texts as loaded.
 struct Texts {
     central: Vec<u8>,
+    /// Central's accounts, when they have a folder to be synced into.
+    accounts: Option<Vec<u8>>,
     /// Each synced folder's contacts, with the folder's type.
     outlook: Vec<(Vec<u8>, engine::Kind)>,
 }
@@ -59,8 +61,9 @@ pub struct Kept {
 pub struct Selection {
     /// The writes to Graph, in plan order: the updates and the creates in the contacts' folder.
     pub writes: Vec<(String, WriteKind)>,
-    /// The creates in the individuals' folder (when they have one), in plan order.
-    pub individual_creates: Vec<(String, WriteKind)>,
+    /// The creates in the other types' folders (individuals', accounts'), each folder's in
+    /// plan order.
+    pub creates_into: Vec<(String, Vec<(String, WriteKind)>)>,
     /// Contacts to move into their type's folder (their record's type changed).
     pub moves: Vec<OutlookMove>,
     /// The writes to Central (two-way), in plan order.
@@ -94,7 +97,7 @@ impl Kept {
     /// ledger, companies synced when the accounts are known); returns the kept plan and its
     /// packing for JavaScript.
     pub fn plan(
-        central: Vec<u8>,
+        (central, account_text): (Vec<u8>, Option<Vec<u8>>),
         outlook: Vec<(Vec<u8>, engine::Kind)>,
         ledger: Option<Ledger>,
         accounts: Option<Accounts>,
@@ -103,13 +106,23 @@ impl Kept {
     ) -> Result<(Kept, PackedPlan), InputError> {
         let mut planned = None;
         let bases = bases_of(ledger.as_ref());
-        let records = RecordCell::try_new(Texts { central, outlook }, |texts| {
+        let texts = Texts {
+            central,
+            accounts: account_text,
+            outlook,
+        };
+        let records = RecordCell::try_new(texts, |texts| {
             let parts: Vec<(&[u8], Option<engine::Kind>)> = texts
                 .outlook
                 .iter()
                 .map(|(text, kind)| (text.as_slice(), Some(*kind)))
                 .collect();
-            let mut read = engine::read_folders(&texts.central, &parts, Some(folders))?;
+            let mut read = engine::read_folders(
+                &texts.central,
+                &parts,
+                Some(folders),
+                texts.accounts.as_deref(),
+            )?;
             let (plan, packed) = read.plan(options, bases.as_ref(), accounts.as_ref());
             planned = Some((plan.into_owned(), packed));
             Ok::<_, InputError>(Records {
@@ -154,7 +167,7 @@ impl Kept {
         let mut found: HashSet<&str> = HashSet::new();
         let mut out = Selection {
             writes: Vec::new(),
-            individual_creates: Vec::new(),
+            creates_into: Vec::new(),
             moves: Vec::new(),
             central: Vec::new(),
             changes: HashMap::new(),
@@ -204,8 +217,13 @@ impl Kept {
                     out.create_central.push(CentralCreate {
                         outlook_id: outlook_id.to_owned(),
                         etag: records.outlook[j].etag.as_str().to_owned(),
-                        body: engine::reverse::central_create(&item.changes, item.account.as_ref()),
+                        body: engine::reverse::central_create(
+                            item.kind,
+                            &item.changes,
+                            item.account.as_ref(),
+                        ),
                         outlook,
+                        kind: item.kind,
                     });
                 }
                 continue;
@@ -309,10 +327,15 @@ impl Kept {
                     kind,
                 }) => {
                     let write = (central_id, WriteKind::Create { body });
-                    if self.folders.folder(kind) == self.folders.contact {
+                    let folder = self.folders.folder(kind);
+                    if folder == self.folders.contact {
                         out.writes.push(write)
+                    } else if let Some((_, writes)) =
+                        out.creates_into.iter_mut().find(|(f, _)| f == folder)
+                    {
+                        writes.push(write)
                     } else {
-                        out.individual_creates.push(write)
+                        out.creates_into.push((folder.to_owned(), vec![write]))
                     }
                 }
                 Some(Write::Move {
@@ -428,7 +451,11 @@ impl Kept {
     ) -> Option<CentralPatch> {
         let central_id = sent.central_id.as_str();
         let text = Value::Array(vec![fresh.clone()]).to_string();
-        let mut fresh_records = engine::parse_central(text.as_bytes()).ok()?;
+        let mut fresh_records = match sent.kind {
+            engine::Kind::Account => engine::parse_accounts_with(text.as_bytes(), &mut |_, _| {}),
+            _ => engine::parse_central(text.as_bytes()),
+        }
+        .ok()?;
         if let Some(accounts) = &self.accounts {
             accounts.attach(&mut fresh_records);
         }
@@ -444,8 +471,12 @@ impl Kept {
                 Some(side) => self.plan.options.resolved(side),
                 None => self.plan.options,
             };
-            let mut changes = engine::plan::decide(c, o, bases, options);
-            let (account, _) = link_company(&mut changes, self.accounts.as_ref());
+            let mut changes = engine::plan::decide_pair(c, o, bases, options);
+            let (account, _) = if c.is_account {
+                (None, false)
+            } else {
+                link_company(&mut changes, self.accounts.as_ref())
+            };
             let body = engine::reverse::central_patch(c, &changes, account.as_ref())?;
             let conflict = changes
                 .iter()
@@ -454,6 +485,7 @@ impl Kept {
                 central_id: central_id.to_owned(),
                 version: c.version.as_str().to_owned(),
                 body,
+                kind: sent.kind,
             })
         })
     }

@@ -114,7 +114,10 @@ impl SyncSession {
             let (central, outlook, ledger, accounts) =
                 futures::join!(central, outlook, ledger, accounts);
             let ledger = ledger?;
-            let accounts = match accounts? {
+            let accounts = accounts?;
+            // Accounts with a folder are synced as records too.
+            let account_text = accounts.clone().filter(|_| folders.account.is_some());
+            let accounts = match accounts {
                 Some(text) => Some(engine::Accounts::parse(&text).map_err(|e| {
                     js_error(
                         ErrorCode::InvalidCentralData,
@@ -125,7 +128,7 @@ impl SyncSession {
             };
             let state = plan_state(ledger.as_ref());
             let (kept, packed) = Kept::plan(
-                central?,
+                (central?, account_text),
                 outlook?,
                 ledger,
                 accounts,
@@ -216,8 +219,16 @@ impl SyncSession {
             });
             // Graph's writes go to each type's folder in turn: the progress of the later ones
             // counts on from the earlier ones', out of all of them.
-            let graph_total = selection.writes.len() + selection.individual_creates.len() + moves;
+            let graph_total = selection.writes.len()
+                + selection
+                    .creates_into
+                    .iter()
+                    .map(|(_, w)| w.len())
+                    .sum::<usize>()
+                + moves;
             let before = std::cell::Cell::new(Progress::default());
+            let (create_folders, create_writes): (Vec<String>, Vec<_>) =
+                selection.creates_into.into_iter().unzip();
             let emit = |progress: Progress| {
                 last.set(progress);
                 if let Some(f) = &on_progress {
@@ -266,11 +277,10 @@ impl SyncSession {
                     on_progress: &report,
                     replan: &replan_outlook,
                 };
-                let individual_creates = selection.individual_creates;
                 let graph = async {
                     let mut outcome =
                         execute(&settings.graph, selection.writes, run_settings(&folder_id)).await;
-                    if !individual_creates.is_empty() {
+                    for (folder, creates) in create_folders.iter().zip(create_writes) {
                         before.set(Progress {
                             done: outcome.records.len(),
                             created: count(&outcome, Action::Created),
@@ -278,10 +288,7 @@ impl SyncSession {
                             failed: count(&outcome, Action::Failed),
                             ..Progress::default()
                         });
-                        let folder = folders.folder(engine::Kind::Individual);
-                        let more =
-                            execute(&settings.graph, individual_creates, run_settings(folder))
-                                .await;
+                        let more = execute(&settings.graph, creates, run_settings(folder)).await;
                         outcome.absorb(more);
                     }
                     outcome

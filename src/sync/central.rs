@@ -74,7 +74,7 @@ async fn write_one(
         )
     };
     let fresh = client
-        .get_contact(&patch.central_id)
+        .get_record(patch.kind.into(), &patch.central_id)
         .await
         .map_err(RecordError::from)?
         .ok_or_else(changed)?;
@@ -92,7 +92,12 @@ enum Sent {
 
 async fn send(client: &CentralClient, patch: &CentralPatch) -> Result<Sent, RecordError> {
     let answer = client
-        .patch_contact(&patch.central_id, &patch.version, &patch.body)
+        .patch(
+            patch.kind.into(),
+            &patch.central_id,
+            &patch.version,
+            &patch.body,
+        )
         .await
         .map_err(RecordError::from)?;
     match answer {

@@ -6,7 +6,6 @@ use gloo_net::http::Method;
 use serde_json::Value;
 
 use super::record::{Action, CentralOutcome, RecordError, RecordResult};
-use crate::central::write::Kind;
 use crate::central::CentralClient;
 use crate::engine::body::central_id_property;
 use crate::error::{ErrorCode, SyncError};
@@ -19,8 +18,10 @@ pub struct CentralCreate {
     pub outlook_id: String,
     /// `@odata.etag` of the contact as planned: the id is stored on it only if it is unchanged.
     pub etag: String,
-    /// The `POST /contacts` body.
+    /// The `POST /contacts` (an account's: `/accounts`) body.
     pub body: Value,
+    /// The record's type: its folder's.
+    pub kind: crate::engine::Kind,
     /// Written to Outlook with the id: the plan's changes to Outlook (the display name made
     /// "given surname", the account's name as the company), by Graph field name.
     pub outlook: serde_json::Map<String, Value>,
@@ -62,7 +63,7 @@ pub async fn create_in_central(
 }
 
 async fn create_one(client: &CentralClient, graph: &GraphClient, c: &CentralCreate) -> Created {
-    let record = match client.create(Kind::Contacts, &c.body).await {
+    let record = match client.create(c.kind.into(), &c.body).await {
         Ok(record) => record,
         Err(e) => return failed(c, Action::Failed, RecordError::from(e)),
     };

@@ -7,7 +7,7 @@ use gloo_net::http::Method;
 use serde_json::Value;
 
 use super::record::{Action, RecordError, RecordResult};
-use crate::central::write::{Deleted, Kind};
+use crate::central::write::Deleted;
 use crate::central::CentralClient;
 use crate::engine::plan::OutlookDelete;
 use crate::engine::{CentralDelete, Folders};
@@ -124,7 +124,7 @@ async fn delete_one(
         }
     }
     match client
-        .delete(Kind::Contacts, &d.central_id, &d.version)
+        .delete(d.kind.into(), &d.central_id, &d.version)
         .await
         .map_err(RecordError::from)?
     {

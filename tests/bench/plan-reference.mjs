@@ -192,6 +192,8 @@ function invalidAddress(a) {
 const asciiLower = (s) => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 
 const isActive = (c) => asciiLower(trim(str(c.status))) === "active";
+/** The record's type: "individual" (trimmed, ASCII case-insensitive), else "contact". */
+const kindOf = (c) => (asciiLower(trim(str(c.type))) === "individual" ? "individual" : "contact");
 
 /** The reasons a record, on its own, cannot be synced (cross-record rules come later). */
 function recordReasons(c) {
@@ -409,6 +411,7 @@ export function planReference(central, outlook, options) {
     return {
       centralId: id,
       outlookId: j === null ? null : str(outlook[j].id),
+      type: kindOf(c),
       state,
       reasons,
       changes,

@@ -115,7 +115,7 @@ test("edge cases cover every reason, state, link kind, orphans, exclusions, clea
   assert.equal(byId(keep, "C-CLEAR").state, "upToDate");
   // Numbers and booleans taken as text, linked by a numeric stored id.
   assert.deepStrictEqual(byId(clear, "10023"), {
-    centralId: "10023", outlookId: "42", state: "upToDate", reasons: [], changes: [], linkedBy: "id",
+    centralId: "10023", outlookId: "42", type: "contact", state: "upToDate", reasons: [], changes: [], linkedBy: "id",
     display: { name: "Num true", email: "num@example.com", company: "" }, account: null,
   });
   // Email matched after NFC and case folding.

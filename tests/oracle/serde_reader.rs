@@ -206,6 +206,7 @@ object_visitor!(CentralContact, "a Central contact object", |c, key, map| {
         "telephone" => c.telephone = trimmed(&mut map)?,
         "website" => c.website = trimmed(&mut map)?,
         "version" => c.version = trimmed(&mut map)?,
+        "name" => c.name = trimmed(&mut map)?,
         "homeAddress" => c.home_address = map.next_value::<Serde<AddressField>>()?.0,
         "businessAddress" => c.business_address = map.next_value::<Serde<AddressField>>()?.0,
         _ => {
