@@ -330,3 +330,165 @@ async fn one_folder_for_two_types_and_both_folder_options_are_refused() {
         assert!(describe(&e).contains(says), "{}", describe(&e));
     }
 }
+
+#[wasm_bindgen_test]
+async fn accounts_sync_into_their_folder_and_the_accounts_folder_creates_accounts() {
+    reset(false).await;
+    let contacts = make_folder(DEMO_USER, "Acc Contacts").await;
+    let accounts = make_folder(DEMO_USER, "Acc Accounts").await;
+    control(
+        "PUT",
+        "central/accounts",
+        Some(
+            json!([{ "id": "A-1", "status": "active", "name": "Acme Ltd",
+                      "createdAt": "2020-01-01T00:00:00Z", "telephone": "+44 20 7946 0000",
+                      "website": "https://acme.example" }]),
+        ),
+    )
+    .await;
+    control(
+        "PUT",
+        "central/contacts",
+        Some(json!([person("C-1", "contact", "Ann", "Lee")])),
+    )
+    .await;
+    let (get_token, _) = token_callback(DEMO_USER, &["Contacts.ReadWrite"]);
+    let mut config = json!({ "graphBaseUrl": graph_url(), "centralBaseUrl": central_url(),
+                             "folders": { "contact": contacts, "account": accounts } });
+    let s = session(config.clone(), &get_token);
+    let p = plan(&s).await;
+    let kinds: Vec<(&str, &str, &str)> = p["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["centralId"].as_str().unwrap(),
+                i["type"].as_str().unwrap(),
+                i["display"]["name"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("C-1", "contact", "Ann Lee"),
+            ("A-1", "account", "Acme Ltd")
+        ]
+    );
+    let done = run(&s, &ids_in(&p, &["new"]), JsValue::UNDEFINED)
+        .await
+        .unwrap();
+    assert_eq!(done["created"].as_u64(), Some(2), "{done}");
+    let acme = folder_contacts(DEMO_USER, &accounts).await;
+    assert_eq!(acme.len(), 1);
+    assert_eq!(
+        (
+            &acme[0]["displayName"],
+            &acme[0]["companyName"],
+            &acme[0]["businessPhones"],
+            &acme[0]["centralId"]
+        ),
+        (
+            &json!("Acme Ltd"),
+            &json!("Acme Ltd"),
+            &json!(["+44 20 7946 0000"]),
+            &json!("A-1")
+        )
+    );
+    assert_eq!(ledger_entry(&contacts, "A-1").await["kind"], "account");
+
+    // Both ways: the user renames Acme in Outlook, types an account into the accounts' folder
+    // and drags Ann in there too.
+    config["direction"] = json!("twoWay");
+    let acme_id = acme[0]["id"].as_str().unwrap().to_owned();
+    control(
+        "PATCH",
+        &format!("mailboxes/{DEMO_USER}/contacts/{acme_id}"),
+        Some(json!({ "companyName": "Acme Group" })),
+    )
+    .await;
+    let typed = seed_contacts(
+        DEMO_USER,
+        &accounts,
+        json!([{ "displayName": "Globex", "companyName": "Globex Corporation",
+                 "emailAddresses": [{ "address": "info@globex.example" }] }]),
+    )
+    .await;
+    let ann = folder_contacts(DEMO_USER, &contacts).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    control(
+        "POST",
+        &format!("mailboxes/{DEMO_USER}/contacts/{ann}/move"),
+        Some(json!({ "folder": accounts })),
+    )
+    .await;
+    let s = session(config.clone(), &get_token);
+    let p = plan(&s).await;
+    let by = |key: &str, value: &str| {
+        p["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i[key] == value)
+            .unwrap_or_else(|| panic!("{key} {value} in {p}"))
+            .clone()
+    };
+    let (acme_item, ann_item, globex) = (
+        by("centralId", "A-1"),
+        by("centralId", "C-1"),
+        by("outlookId", &typed[0]),
+    );
+    assert_eq!(
+        (&acme_item["state"], &acme_item["changes"]),
+        (
+            &json!("update"),
+            &json!([{ "field": "companyName", "from": "Acme Ltd", "to": "Acme Group", "direction": "toCentral" }])
+        )
+    );
+    assert_eq!(
+        (&ann_item["state"], &ann_item["reasons"]),
+        (&json!("conflict"), &json!(["typeChangeNotSupported"]))
+    );
+    assert_eq!(
+        (&globex["state"], &globex["type"]),
+        (&json!("createInCentral"), &json!("account"))
+    );
+    reset_stats().await;
+    let done = run(
+        &s,
+        &["A-1".to_owned(), "C-1".to_owned(), typed[0].clone()],
+        JsValue::UNDEFINED,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (
+            done["updatedInCentral"].as_u64(),
+            done["createdInCentral"].as_u64(),
+            done["skipped"].as_u64(),
+            done["failed"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1), Some(0)),
+        "{done}"
+    );
+    let central = control("GET", "central/accounts", None).await;
+    let names: Vec<&str> = central
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Acme Group", "Globex Corporation"]);
+    let person = control("GET", "central/contacts", None).await[0].clone();
+    assert_eq!(
+        (&person["id"], &person["type"]),
+        (&json!("C-1"), &json!("contact"))
+    );
+    assert_eq!(
+        stats().await["centralWrites"],
+        json!({ "PATCH": 1, "POST": 1 })
+    );
+}
