@@ -41,7 +41,7 @@ const REASON_TEXT = {
   deletedButEdited: "Deleted on one side but edited on the other",
   unresolvedCompany: "The company matches no Central account: it is written to Central without one, and stays in Outlook as typed",
   duplicateCopy: "An extra copy of a contact already in Outlook",
-  typeChangeNotSupported: "Moved between a person folder and the account folder",
+  typeChangeNotSupported: "Moved between a person's folder and the Accounts folder: a person cannot become an account. Move it back in Outlook.",
 };
 
 /**
@@ -116,6 +116,9 @@ export const ACTION_LABEL = {
   deletedInOutlook: "Deleted in Outlook", deletedInCentral: "Deleted in Central", restored: "Restored in Outlook",
   skipped: "Skipped", failed: "Failed",
 };
+
+/** A record's type (DESIGN §2), as a row says it when more than one type has a folder. */
+export const TYPE_LABEL = { contact: "Contact", individual: "Individual", account: "Account" };
 
 /** Which side a change writes. */
 export const DIRECTION_LABEL = { toOutlook: "Central → Outlook", toCentral: "Outlook → Central", conflict: "Edited on both sides" };

@@ -3,7 +3,7 @@
 // ticked by hand. Rows come from the plan items alone (`display`).
 import { h, count } from "./dom.mjs";
 import { STATES, STATE_LABEL, SELECTABLE, DELETIONS, DELETES_FROM, STATE_DETAIL, DELETED_BUT_EDITED, deletedIn,
-  FIELD_LABEL, DIRECTION_LABEL, ACCOUNT_MATCH, reasonText, sharedCentralIds } from "./messages.mjs";
+  FIELD_LABEL, DIRECTION_LABEL, ACCOUNT_MATCH, TYPE_LABEL, reasonText, sharedCentralIds } from "./messages.mjs";
 import { downloadCsv } from "./csv.mjs";
 
 /** What a plan item shows: `{ name, email, company }` ("" when absent). */
@@ -11,6 +11,9 @@ export function shown(item) {
   const d = item.display ?? {};
   return { name: d.name ?? "", email: d.email ?? "", company: d.company ?? "" };
 }
+
+/** A change's value as the row shows it: a record type in words ("individual" → "Individual"). */
+const valueOf = (change, value) => (change.field === "type" ? TYPE_LABEL[value] ?? value : value);
 
 /** A table that shows `pageSize` rows at a time, so 100,000 rows cost what 100 do. */
 export class PagedTable {
@@ -158,6 +161,7 @@ const ALWAYS_COUNTED = new Set(["new", "update", "upToDate", "nonActionable", "c
 export class PlanView {
   constructor({ id, pageSize, onSync, onReplan }) {
     this.plan = null;
+    this.showType = false; // whether each row says its record type (more than one type has a folder)
     this.shared = new Set();
     this.haystacks = null; // lower-cased search text per item, built on the first search
     this.filter = { state: "", query: "" };
@@ -219,9 +223,13 @@ export class PlanView {
     return d;
   }
 
-  /** Shows `plan` (the session's): every syncable item selected, no filter. */
-  show(plan) {
+  /**
+   * Shows `plan` (the session's): every syncable item selected, no filter. With `showType`,
+   * each row's details start with its record type (Contact, Individual, Account).
+   */
+  show(plan, { showType = false } = {}) {
     this.plan = plan;
+    this.showType = showType;
     this.shared = sharedCentralIds(plan.items);
     this.haystacks = null;
     this.filter = { state: "", query: "" };
@@ -363,7 +371,17 @@ export class PlanView {
       h("td", { class: "cos-name" }, name || "(no name)"),
       h("td", { class: "cos-email" }, email),
       h("td", { class: "cos-id" }, id),
-      h("td", {}, this.details(item)));
+      h("td", {}, this.withType(item, this.details(item))));
+  }
+
+  /**
+   * A details cell's content, led by the record's type in words when the plan has more than one
+   * type folder: "Individual · Will be created in Outlook", or the word above a list of changes.
+   */
+  withType(item, details) {
+    if (!this.showType || !item.type) return details;
+    const type = h("span", { class: "cos-type", "data-type": item.type }, TYPE_LABEL[item.type] ?? item.type);
+    return typeof details === "string" ? [type, ` · ${details}`] : [h("div", {}, type), details];
   }
 
   details(item) {
@@ -373,8 +391,8 @@ export class PlanView {
         h("ul", {}, item.changes.map((c) => h("li", { "data-direction": c.direction },
           h("span", { class: "cos-direction" }, DIRECTION_LABEL[c.direction] ?? c.direction), " ",
           h("span", { class: "cos-field-name" }, FIELD_LABEL[c.field] ?? c.field), ": ",
-          h("del", {}, c.from === "" ? "(empty)" : c.from), h("span", { "aria-label": "becomes" }, " → "),
-          h("ins", {}, c.to === "" ? "(empty: cleared)" : c.to),
+          h("del", {}, c.from === "" ? "(empty)" : valueOf(c, c.from)), h("span", { "aria-label": "becomes" }, " → "),
+          h("ins", {}, c.to === "" ? "(empty: cleared)" : valueOf(c, c.to)),
           c.overwritesOutlookEdit ? h("span", { class: "cos-overwrite" }, " (replaces an edit made in Outlook)") : ""))),
         item.account ? h("p", { class: "cos-account" }, `Linked to the Central account “${item.account.name}” (${ACCOUNT_MATCH[item.account.matchedBy] ?? item.account.matchedBy}).`) : "",
         item.reasons.length ? h("ul", { class: "cos-reasons" }, this.reasons(item).map((r) => h("li", {}, r))) : "");
@@ -408,9 +426,9 @@ export class PlanView {
       h("td", { class: "cos-name" }, name || "(no name)"),
       h("td", { class: "cos-email" }, email),
       h("td", { class: "cos-id" }, id),
-      h("td", {}, item.reasons.length
+      h("td", {}, this.withType(item, item.reasons.length
         ? h("ul", { class: "cos-reasons" }, this.reasons(item).map((r) => h("li", {}, r)))
-        : STATE_DETAIL[item.state]));
+        : STATE_DETAIL[item.state])));
   }
 
   /** A field edited on both sides: both values, and a choice of side for the record. */
@@ -425,8 +443,8 @@ export class PlanView {
       h("ul", {}, item.changes.map((c) => h("li", { "data-direction": c.direction },
         h("span", { class: "cos-field-name" }, FIELD_LABEL[c.field] ?? c.field), ": ",
         c.direction === "conflict"
-          ? [h("span", {}, "Central has "), h("q", {}, c.from || "(empty)"), h("span", {}, ", Outlook has "), h("q", {}, c.to || "(empty)")]
-          : [h("span", { class: "cos-direction" }, DIRECTION_LABEL[c.direction] ?? c.direction), " ", c.to || "(empty)"]))),
+          ? [h("span", {}, "Central has "), h("q", {}, valueOf(c, c.from) || "(empty)"), h("span", {}, ", Outlook has "), h("q", {}, valueOf(c, c.to) || "(empty)")]
+          : [h("span", { class: "cos-direction" }, DIRECTION_LABEL[c.direction] ?? c.direction), " ", valueOf(c, c.to) || "(empty)"]))),
       h("span", { class: "cos-group", role: "group", "aria-label": `Resolve ${name}` },
         pick("central", "Keep Central's"), pick("outlook", "Keep Outlook's")),
       side ? h("span", { class: "cos-note" }, side === "central" ? " Central's values will be written to Outlook." : " Outlook's values will be written to Central.") : "");

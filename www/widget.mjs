@@ -7,7 +7,8 @@
 import { h, count, codedError, clean, addStylesheet, mark } from "./dom.mjs";
 import { ERRORS, explain } from "./messages.mjs";
 import { demoAuth, startMsal, msalSignIn, msalAuth } from "./signin.mjs";
-import { SettingsView, loadSettings, saveSettings, pickFolder } from "./settings.mjs";
+import { SettingsView, loadSettings, saveSettings, pickFolder, FOLDER_PICKERS, folderClash, folderOptions,
+  typedFolders } from "./settings.mjs";
 import { PlanView } from "./table.mjs";
 import { ProgressView, ResultsView } from "./progress.mjs";
 import { ConfirmDeletionsView } from "./confirm.mjs";
@@ -22,6 +23,8 @@ const DEFAULTS = {
   mailbox: "me",
   folderId: "",
   folderName: "Central Contacts",
+  folderIndividual: "", // the individuals' own folder; empty = individuals go to the contacts folder
+  folderAccount: "", // the accounts' folder; empty = accounts are not synced
   emptyValues: "clear",
   direction: "toOutlook",
   deletions: "", // "off" | "propagate"; empty = the direction's default (off one way, propagate both ways)
@@ -97,7 +100,7 @@ class Widget {
     ui.live = h("div", { class: "cos-visually-hidden", "aria-live": "polite", "aria-atomic": "true" });
     ui.settings = new SettingsView({ id, settings: this.settings,
       canWriteCentral: this.cfg.contacts === undefined,
-      onApply: () => this.applySettings(), onCreateFolder: (name) => this.createFolder(name) });
+      onApply: () => this.applySettings(), onCreateFolder: (name, key) => this.createFolder(name, key) });
     ui.plan = new PlanView({ id, pageSize: this.cfg.pageSize, onSync: (ids) => this.sync(ids), onReplan: () => this.replan() });
     ui.confirm = new ConfirmDeletionsView({ id,
       onConfirm: (n) => this.sync(ui.plan.selectedIds(), n), onCancel: () => this.keepPlan() });
@@ -205,7 +208,7 @@ class Widget {
     this.clearError();
     this.ui.results.clear();
     this.folders = [];
-    this.ui.settings.fillFolders([], this.settings.folderId);
+    this.ui.settings.fillFolders([], this.settings, false);
     this.setSignedIn(false);
     this.status("Signed out.");
   }
@@ -244,20 +247,26 @@ class Widget {
     } catch (error) {
       this.status("");
       this.folders = [];
-      this.ui.settings.fillFolders([], "");
+      this.ui.settings.fillFolders([], this.settings, false);
       this.showError(error);
       return false;
     }
+    // The contacts folder falls back to the one named `folderName`; a type's own folder to none.
     this.settings.folderId = pickFolder(this.folders, this.settings.folderId, this.cfg.folderName);
-    this.ui.settings.fillFolders(this.folders, this.settings.folderId);
+    this.settings.folderIndividual = pickFolder(this.folders, this.settings.folderIndividual);
+    this.settings.folderAccount = pickFolder(this.folders, this.settings.folderAccount);
+    this.ui.settings.fillFolders(this.folders, this.settings);
     this.status("");
     mark("folders");
     return true;
   }
 
-  async createFolder(name) {
+  /** Creates a folder named `name` and picks it for the setting `key` (`folderId`, `folderIndividual`, `folderAccount`). */
+  async createFolder(name, key = "folderId") {
+    const picker = this.ui.settings.pickers[key];
+    if (!picker) return;
     if (!name) {
-      this.ui.settings.newFolder.focus();
+      picker.input.focus();
       return;
     }
     this.clearError();
@@ -269,8 +278,8 @@ class Widget {
       this.showError(exists ? codedError("folderExists", error.message) : error);
       return;
     }
-    this.ui.settings.newFolder.value = "";
-    this.settings.folderId = folder.id;
+    picker.input.value = "";
+    this.settings[key] = folder.id;
     saveSettings(this.cfg, this.settings);
     if (!(await this.loadFolders())) return;
     this.announce(`Folder ${folder.displayName} created.`);
@@ -284,7 +293,8 @@ class Widget {
     if (!this.auth) return;
     this.clearError();
     if (before.mailbox !== this.settings.mailbox) {
-      this.settings.folderId = "";
+      // Another mailbox's folders: every type's folder is picked again.
+      for (const { key } of FOLDER_PICKERS) this.settings[key] = "";
       if (!(await this.loadFolders())) return;
       saveSettings(this.cfg, this.settings);
     }
@@ -306,7 +316,8 @@ class Widget {
     }
     return new this.pkg.SyncSession({
       ...this.mailboxOptions(),
-      folderId: this.settings.folderId,
+      // `folderId` while the contacts folder is the only one; `folders` once a type has its own.
+      ...folderOptions(this.settings),
       centralBaseUrl: this.settings.centralUrl,
       ...(cfg.getCentralToken ? { getCentralToken: (options) => cfg.getCentralToken(options) } : {}),
       ...(contacts !== undefined ? { contacts } : {}),
@@ -334,11 +345,22 @@ class Widget {
     this.clearError();
     this.resetPlan();
     const generation = this.generation;
+    this.ui.settings.showFolderClash(null);
     if (!this.settings.folderId) {
       this.status("Choose a contacts folder in Settings (or create one) to see the plan.");
       this.ui.settings.folder.focus();
       return;
     }
+    // A folder holds one type: one folder chosen for two types is said beside the pickers, not planned.
+    const clash = folderClash(this.settings);
+    if (clash) {
+      this.ui.settings.open = true;
+      this.ui.settings.showFolderClash(clash);
+      this.status("Choose a different folder for each type in Settings to see the plan.");
+      return;
+    }
+    // The type of each row is shown once more than one type has a folder.
+    const showType = typedFolders(this.settings) > 1;
     this.status("Loading Central's contacts and the Outlook folder…");
     mark("plan");
     let session;
@@ -348,7 +370,7 @@ class Widget {
       if (generation !== this.generation) return session.free();
       mark("planned");
       this.session = session;
-      this.showPlan(plan);
+      this.showPlan(plan, { showType });
     } catch (error) {
       session?.free();
       if (generation !== this.generation) return;
@@ -357,8 +379,8 @@ class Widget {
     }
   }
 
-  showPlan(plan) {
-    this.ui.plan.show(plan);
+  showPlan(plan, { showType = false } = {}) {
+    this.ui.plan.show(plan, { showType });
     this.ui.results.node.hidden = true;
     this.ui.settings.open = false;
     const s = plan.summary;
