@@ -62,7 +62,7 @@ pub fn plan_sync(
         };
     let packed = engine::read_folders(
         &central,
-        &[(&outlook, None)],
+        &[engine::Part::folder(&outlook, None)],
         folders.as_ref(),
         account_text.as_deref(),
     )

@@ -218,7 +218,7 @@ fn plan_sync_types_each_contact_by_its_folder() {
     }
     for bad in [
         r#"{"folders": {"contact": "F", "individual": "F"}}"#,
-        r#"{"folders": {"contact": "F", "account": "A"}}"#,
+        r#"{"folders": {"contact": "F", "organisation": "A"}}"#,
         r#"{"folders": "F"}"#,
     ] {
         let message = invalid_input(

@@ -492,3 +492,129 @@ async fn accounts_sync_into_their_folder_and_the_accounts_folder_creates_account
         json!({ "PATCH": 1, "POST": 1 })
     );
 }
+
+#[wasm_bindgen_test]
+async fn a_categorised_contact_is_created_or_linked_and_moved_into_its_types_folder() {
+    let (config, get_token, contacts, individuals) = synced_by_type("Mark").await;
+    // Bob is in Central, not yet in Outlook.
+    control(
+        "PUT",
+        "central/contacts",
+        Some(json!([
+            person("C-1", "contact", "Ann", "Lee"),
+            person("C-2", "individual", "Ivy", "Po"),
+            person("C-3", "contact", "Bob", "Ray")
+        ])),
+    )
+    .await;
+    // In the default Contacts folder the user has Zoë, categorised "Central Individual" (and
+    // "Friends"); Bob, categorised "central contact" (any case); and Cy, not categorised.
+    let default = folder_id(DEMO_USER, "Contacts").await;
+    let typed = seed_contacts(
+        DEMO_USER,
+        &default,
+        json!([{ "givenName": "Zoë", "surname": "Ray", "displayName": "Zoë Ray",
+                 "emailAddresses": [{ "address": "zoe@example.org" }],
+                 "categories": ["Friends", "Central Individual"], "personalNotes": "Met at the fair" },
+               { "givenName": "Bob", "surname": "Ray", "displayName": "Bob Ray",
+                 "emailAddresses": [{ "address": "bob.ray@example.org" }],
+                 "categories": ["central contact"] },
+               { "givenName": "Cy", "surname": "Po", "displayName": "Cy Po",
+                 "emailAddresses": [{ "address": "cy@example.org" }] }]),
+    )
+    .await;
+    let s = session(config.clone(), &get_token);
+    let p = plan(&s).await;
+    let by = |key: &str, value: &str| {
+        p["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i[key] == value)
+            .unwrap_or_else(|| panic!("{key} {value} in {p}"))
+            .clone()
+    };
+    let (zoe, bob) = (by("outlookId", &typed[0]), by("centralId", "C-3"));
+    assert_eq!(
+        (&zoe["state"], &zoe["type"]),
+        (&json!("createInCentral"), &json!("individual"))
+    );
+    assert_eq!(
+        (
+            &bob["state"],
+            &bob["outlookId"],
+            &bob["linkedBy"],
+            &bob["changes"]
+        ),
+        (
+            &json!("update"),
+            &json!(typed[1]),
+            &json!("email"),
+            &json!([{ "field": "type", "from": "", "to": "contact", "direction": "toOutlook" }])
+        ),
+        "{p}"
+    );
+    assert!(
+        !p.to_string().contains(&typed[2]),
+        "an uncategorised contact of the default folder is not read"
+    );
+    let done = run(
+        &s,
+        &[typed[0].clone(), "C-3".to_owned()],
+        JsValue::UNDEFINED,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (
+            done["createdInCentral"].as_u64(),
+            done["updated"].as_u64(),
+            done["failed"].as_u64()
+        ),
+        (Some(1), Some(1), Some(0)),
+        "{done}"
+    );
+    let zoe_record: Vec<Value> = control("GET", "central/contacts", None)
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["email"] == "zoe@example.org")
+        .cloned()
+        .collect();
+    assert_eq!(zoe_record.len(), 1);
+    assert_eq!(zoe_record[0]["type"], "individual");
+    let left: Vec<String> = folder_contacts(DEMO_USER, &default)
+        .await
+        .iter()
+        .map(|c| c["displayName"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(left, ["Cy Po"], "the originals are gone");
+    let moved_zoe = folder_contacts(DEMO_USER, &individuals)
+        .await
+        .into_iter()
+        .find(|c| c["displayName"] == "Zoë Ray")
+        .expect("Zoë in the individuals' folder");
+    assert_eq!(
+        (
+            &moved_zoe["categories"],
+            &moved_zoe["personalNotes"],
+            &moved_zoe["centralId"]
+        ),
+        (
+            &json!(["Friends"]),
+            &json!("Met at the fair"),
+            &zoe_record[0]["id"]
+        )
+    );
+    let moved_bob = folder_contacts(DEMO_USER, &contacts)
+        .await
+        .into_iter()
+        .find(|c| c["displayName"] == "Bob Ray")
+        .expect("Bob in the contacts' folder");
+    assert_eq!(
+        (&moved_bob["categories"], &moved_bob["centralId"]),
+        (&json!([]), &json!("C-3"))
+    );
+    all_up_to_date(&config, &get_token).await;
+}

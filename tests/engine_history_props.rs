@@ -76,7 +76,7 @@ use central_o365_sync::engine::plan::plan_with;
 use central_o365_sync::engine::reverse::{central_create, split_street};
 use central_o365_sync::engine::{
     parse_central, parse_outlook, read_folders, Bases, CentralPatch, ChangeDirection, Conflicts,
-    EmptyValues, Field, Folders, ItemWrites, Kind, OutlookClears, PlanOptions, Reason, State,
+    EmptyValues, Field, Folders, ItemWrites, Kind, OutlookClears, Part, PlanOptions, Reason, State,
     SyncDirection, Write,
 };
 use common::{outlook_contact, with_stored_id, Folder};
@@ -1115,7 +1115,8 @@ impl World {
             .unwrap()
             .clone();
         let bases = Bases::read(&ledger);
-        let mut read = read_folders(&cb, &[(&ob, None)], Some(&folders()), None).unwrap();
+        let mut read =
+            read_folders(&cb, &[Part::folder(&ob, None)], Some(&folders()), None).unwrap();
         let plan = read.plan(self.options, Some(&bases), None).0.into_owned();
         let (cs, os) = (&read.central, &read.outlook);
         let states: Vec<(State, Vec<Reason>)> = plan

@@ -10,7 +10,7 @@ mod common;
 use central_o365_sync::engine::deletions::ReadOnly;
 use central_o365_sync::engine::diff::{Change, ChangeDirection};
 use central_o365_sync::engine::{
-    read_folders, reverse, Bases, Field, Folders, Kind, Plan, PlanOptions, Reason, State,
+    read_folders, reverse, Bases, Field, Folders, Kind, Part, Plan, PlanOptions, Reason, State,
     SyncDirection, Write,
 };
 use common::{outlook_contact, with_stored_id, Folder};
@@ -88,7 +88,7 @@ fn plan_with_accounts(
     let bases = ledger_text.as_deref().map(|t| Bases::read_json(t).unwrap());
     let mut read = read_folders(
         &central_text,
-        &[(&outlook_text, None)],
+        &[Part::folder(&outlook_text, None)],
         folders,
         Some(&account_text),
     )
@@ -660,5 +660,83 @@ fn an_accounts_email_links_only_in_the_accounts_folder() {
             .map(|i| (i.central_id.as_ref(), i.state))
             .collect::<Vec<_>>(),
         [("C-1", State::UpToDate), ("A-1", State::New)]
+    );
+}
+
+#[test]
+fn a_marked_contact_is_linked_or_created_and_moved_into_its_types_folder() {
+    // Ann (in Central) and Zoë (not) in the default Contacts folder, marked: Ann as a contact,
+    // Zoë as an individual. Neither carries an id.
+    let mut ann_marked = ann_in("default");
+    ann_marked["singleValueExtendedProperties"] = json!([]);
+    let zoe = outlook_contact(
+        "O-9",
+        json!({ "givenName": "Zoë", "surname": "Ray", "displayName": "Zoë Ray",
+                "emailAddresses": [{"address": "zoe@x.com"}] }),
+    );
+    let central = serde_json::to_vec(&[ann("contact")]).unwrap();
+    let (contact_text, individual_text) = (
+        serde_json::to_vec(&[ann_marked]).unwrap(),
+        serde_json::to_vec(&[zoe]).unwrap(),
+    );
+    let ledger_text = serde_json::to_vec(&json!({ "entries": [] })).unwrap();
+    let bases = Bases::read_json(&ledger_text).unwrap();
+    let marked = |text, kind| Part {
+        text,
+        kind: Some(kind),
+        marked: true,
+    };
+    let mut read = read_folders(
+        &central,
+        &[
+            Part::folder(b"[]", Some(Kind::Contact)),
+            marked(&contact_text, Kind::Contact),
+            marked(&individual_text, Kind::Individual),
+        ],
+        Some(&typed()),
+        None,
+    )
+    .unwrap();
+    let plan = read.plan(TWO_WAY, Some(&bases), None).0.into_owned();
+    let ann_item = &plan.items[0];
+    assert_eq!(
+        (ann_item.state, ann_item.changes.clone()),
+        (
+            State::Update,
+            vec![type_change(
+                "",
+                "contact",
+                ChangeDirection::ToOutlook,
+                false
+            )]
+        )
+    );
+    let write = plan
+        .writes_for(
+            ann_item,
+            &ann_item.changes,
+            None,
+            &read.central,
+            &read.outlook,
+        )
+        .graph;
+    assert!(
+        matches!(
+            write,
+            Some(Write::Move {
+                kind: Kind::Contact,
+                ..
+            })
+        ),
+        "{write:?}"
+    );
+    let zoe_item = &plan.items[1];
+    assert_eq!(
+        (zoe_item.state, zoe_item.kind),
+        (State::CreateInCentral, Kind::Individual)
+    );
+    assert_eq!(
+        reverse::central_create(zoe_item.kind, &zoe_item.changes, None)["type"],
+        "individual"
     );
 }

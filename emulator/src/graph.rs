@@ -875,6 +875,12 @@ fn matches(c: &Contact, f: &Filter) -> bool {
             .get("displayName")
             .and_then(Value::as_str)
             .is_some_and(|d| d.eq_ignore_ascii_case(n)),
+        Filter::Category(name) => match c.get("categories") {
+            Some(Value::Array(list)) => list
+                .iter()
+                .any(|v| v.as_str().is_some_and(|v| eq_ignore_case(v, name))),
+            _ => false,
+        },
     }
 }
 

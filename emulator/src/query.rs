@@ -133,6 +133,8 @@ pub enum Filter {
     Ext { key: String, value: String },
     /// `displayName eq '…'` (folders).
     DisplayName(String),
+    /// `categories/any(c:c eq '…')`: a contact carrying the category (compared ignoring case).
+    Category(String),
 }
 
 fn unsupported(s: &str) -> String {
@@ -177,6 +179,20 @@ pub fn parse_filter(s: &str) -> Result<Filter, String> {
                     key,
                     value: val.clone(),
                 });
+            }
+        }
+    }
+    // categories/any ( v : v eq 'x' )
+    if t.len() == 8
+        && ident_is(&t[0], "categories/any")
+        && t[1] == Tok::Punct('(')
+        && t[3] == Tok::Punct(':')
+        && ident_is(&t[5], "eq")
+        && t[7] == Tok::Punct(')')
+    {
+        if let (Tok::Ident(v), Tok::Ident(p), Tok::Str(lit)) = (&t[2], &t[4], &t[6]) {
+            if p == v {
+                return Ok(Filter::Category(lit.clone()));
             }
         }
     }
@@ -292,6 +308,15 @@ mod tests {
             )),
             Ok(Some(ext_key(id).unwrap()))
         );
+    }
+
+    #[test]
+    fn category_filter_parses() {
+        assert_eq!(
+            parse_filter("categories/any(c:c eq 'Central O''Contact')"),
+            Ok(Filter::Category("Central O'Contact".into()))
+        );
+        assert!(parse_filter("categories/any(c:x eq 'A')").is_err());
     }
 
     #[test]

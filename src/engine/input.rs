@@ -199,8 +199,11 @@ pub struct OutlookContact<'a> {
     /// `parentFolderId`: the folder the contact is in (which gives its type, see `kind`).
     pub parent_folder_id: Text<'a>,
     /// The type of the folder the contact was read from (a contact's unless individuals have
-    /// a folder of their own and this is it).
+    /// a folder of their own and this is it), or of its marker category.
     pub kind: Kind,
+    /// Read from the default Contacts folder for carrying the marker category of its type
+    /// (DESIGN §4): to be moved into that type's folder.
+    pub marked: bool,
 }
 
 impl OutlookContact<'_> {

@@ -82,16 +82,38 @@ pub struct Read<'a> {
 /// Reads both inputs. Each record is looked at as it is read, while its text is in the
 /// cache: a Central record is validated and its keys copied, an Outlook contact's keys copied.
 pub fn read<'a>(central: &'a [u8], outlook: &'a [u8]) -> Result<Read<'a>, InputError> {
-    read_folders(central, &[(outlook, None)], None, None)
+    read_folders(central, &[Part::folder(outlook, None)], None, None)
+}
+
+/// One text of Outlook contacts for [`read_folders`].
+#[derive(Debug, Clone, Copy)]
+pub struct Part<'a> {
+    pub text: &'a [u8],
+    /// The folder's type; `None`: contacts of any folder, typed by their `parentFolderId`.
+    pub kind: Option<Kind>,
+    /// Contacts of the default Contacts folder carrying the marker category of `kind`.
+    pub marked: bool,
+}
+
+impl<'a> Part<'a> {
+    /// The contacts of a synced folder of type `kind` (`None`: typed by `parentFolderId`).
+    pub fn folder(text: &'a [u8], kind: Option<Kind>) -> Self {
+        Part {
+            text,
+            kind,
+            marked: false,
+        }
+    }
 }
 
 /// [`read`] with the contacts of each synced folder: a folder's text with its type, or (`None`)
 /// contacts of any folder, each typed by its `parentFolderId` as `folders` says. Without
 /// `folders` (or with no folder for individuals) every contact is of the contacts' folder.
-/// With a folder for accounts, Central's `accounts` are records too, after the contacts.
+/// Marked parts (after the folders) keep their marker's type. With a folder for accounts,
+/// Central's `accounts` are records too, after the contacts.
 pub fn read_folders<'a>(
     central: &'a [u8],
-    outlook: &[(&'a [u8], Option<Kind>)],
+    outlook: &[Part<'a>],
     folders: Option<&Folders>,
     accounts: Option<&'a [u8]>,
 ) -> Result<Read<'a>, InputError> {
@@ -106,17 +128,21 @@ pub fn read_folders<'a>(
     }
     let mut outlook_side = link::OutlookSide::default();
     let mut contacts = Vec::new();
-    for &(text, given) in outlook {
-        let kind_of = |o: &OutlookContact<'_>| match (given, folders) {
+    for &Part { text, kind, marked } in outlook {
+        let kind_of = |o: &OutlookContact<'_>| match (kind, folders) {
+            (Some(kind), _) if marked => kind,
             _ if !typed => Kind::Contact,
             (Some(kind), _) => kind,
             (None, Some(f)) => f.kind_of(o.parent_folder_id.as_str()),
             (None, None) => Kind::Contact,
         };
-        let mut part = parse_outlook_with(text, &mut |_, o| outlook_side.add(o, kind_of(o)))?;
-        if typed {
+        let mut part = parse_outlook_with(text, &mut |_, o| {
+            outlook_side.add(o, types.slot(kind_of(o)))
+        })?;
+        if typed || marked {
             for o in &mut part {
                 o.kind = kind_of(o);
+                o.marked = marked;
             }
         }
         if contacts.is_empty() {

@@ -647,6 +647,18 @@ pub fn plan_from<'a>(
                 }
                 (true, _, Some(j)) => {
                     changes = decide_pair(c, &outlook[j], bases, options);
+                    // A marked contact goes into its record's folder, whatever else changes
+                    // (shown as its type set, from none).
+                    let moved = |ch: &Change| {
+                        ch.field == Field::Type && ch.direction == ChangeDirection::ToOutlook
+                    };
+                    if outlook[j].marked && !changes.iter().any(moved) {
+                        changes.push(Change::to_outlook(
+                            Field::Type,
+                            String::new(),
+                            c.kind().name().to_owned(),
+                        ));
+                    }
                     let unresolved;
                     // (An account's company is its name: an edit renames it.)
                     (account, unresolved) = if c.is_account {
@@ -844,7 +856,7 @@ pub fn plan_from<'a>(
             let mut changes = if state == State::CreateInCentral {
                 // Outlook's display name is made "given surname", as for every synced contact.
                 let mut changes = created_values(o);
-                if options.types.typed() && o.kind.is_person() {
+                if (options.types.typed() || o.marked) && o.kind.is_person() {
                     changes.push(Change {
                         field: Field::Type,
                         from: String::new(),

@@ -300,6 +300,19 @@ impl GraphClient {
             .map_err(|e| folder_error(e, folder_id))
     }
 
+    /// The contacts of the default Contacts folder that carry category `name` (`/me/contacts`
+    /// lists that folder only), as a JSON array like [`read_contacts`](Self::read_contacts).
+    pub async fn read_marked(&self, name: &str) -> Result<Vec<u8>, SyncError> {
+        let filter = format!("categories/any(c:c eq {})", literal(name));
+        let url = self.url(&format!(
+            "{}/contacts?$filter={}&$top=1000&{}",
+            self.mailbox.path(),
+            encode(&filter),
+            contact_query(),
+        ));
+        self.get_all_pages(url).await
+    }
+
     /// Every contacts folder of the mailbox, child folders included (to a few levels).
     pub async fn list_folders(&self) -> Result<Vec<Folder>, SyncError> {
         let mut out = Vec::new();

@@ -95,6 +95,13 @@ pub struct SyncSessionConfig {
     #[serde(default)]
     #[tsify(optional)]
     pub read_only: Option<engine::deletions::ReadOnly>,
+    /// Two-way: the categories that mark a contact of the default Contacts folder as one to
+    /// create in Central (or link) and move into its type's folder; `""` turns one off.
+    /// Default `{ contact: "Central Contact", individual: "Central Individual", account:
+    /// "Central Account" }`.
+    #[serde(default)]
+    #[tsify(optional)]
+    pub marker_categories: Option<MarkerCategories>,
     /// `$batch` calls in flight at once (1–4, default 1: Graph's advice per mailbox).
     #[serde(default)]
     #[tsify(optional)]
@@ -107,6 +114,42 @@ pub struct SyncSessionConfig {
     #[serde(default)]
     #[tsify(optional)]
     pub timeout_ms: Option<f64>,
+}
+
+/// The marker category of each type (DESIGN §4); a type left out keeps its default.
+#[derive(Deserialize, Tsify, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MarkerCategories {
+    #[serde(default)]
+    #[tsify(optional)]
+    pub contact: Option<String>,
+    #[serde(default)]
+    #[tsify(optional)]
+    pub individual: Option<String>,
+    #[serde(default)]
+    #[tsify(optional)]
+    pub account: Option<String>,
+}
+
+impl MarkerCategories {
+    /// Each type's marker that is on, in type order.
+    fn active(self) -> Vec<(engine::Kind, String)> {
+        [
+            (engine::Kind::Contact, self.contact, "Central Contact"),
+            (
+                engine::Kind::Individual,
+                self.individual,
+                "Central Individual",
+            ),
+            (engine::Kind::Account, self.account, "Central Account"),
+        ]
+        .into_iter()
+        .filter_map(|(kind, name, default)| {
+            let name = name.unwrap_or_else(|| default.to_owned());
+            (!name.trim().is_empty()).then(|| (kind, name.trim().to_owned()))
+        })
+        .collect()
+    }
 }
 
 /// Which mailbox, and how to reach it: the options of `listFolders` and `createFolder`.
@@ -148,6 +191,8 @@ pub struct Settings {
     pub given_accounts: Option<Vec<u8>>,
     pub options: PlanOptions,
     pub concurrency: usize,
+    /// Two-way: the marker category of each type that has one on (none one way).
+    pub markers: Vec<(engine::Kind, String)>,
 }
 
 /// Reads a JS options object into `T`: `invalidInput` naming `what` when it is not an object
@@ -300,6 +345,10 @@ impl SyncSessionConfig {
                 types: Default::default(),
             },
             concurrency,
+            markers: match direction {
+                SyncDirection::TwoWay => self.marker_categories.unwrap_or_default().active(),
+                SyncDirection::ToOutlook => Vec::new(),
+            },
         })
     }
 }

@@ -26,8 +26,9 @@ struct Texts {
     central: Vec<u8>,
     /// Central's accounts, when they have a folder to be synced into.
     accounts: Option<Vec<u8>>,
-    /// Each synced folder's contacts, with the folder's type.
-    outlook: Vec<(Vec<u8>, engine::Kind)>,
+    /// Each synced folder's contacts, with the folder's type; then the marked contacts of the
+    /// default Contacts folder, with their marker's type.
+    outlook: Vec<(Vec<u8>, engine::Kind, bool)>,
 }
 
 /// The records read from [`Texts`], borrowing their strings.
@@ -55,6 +56,8 @@ pub struct Kept {
     accounts: Option<Accounts>,
     /// The folder of each type, as planned.
     folders: engine::Folders,
+    /// The marker category of each type (two-way).
+    markers: Vec<(engine::Kind, String)>,
 }
 
 /// What `run` does with a selection of the kept plan.
@@ -98,11 +101,11 @@ impl Kept {
     /// packing for JavaScript.
     pub fn plan(
         (central, account_text): (Vec<u8>, Option<Vec<u8>>),
-        outlook: Vec<(Vec<u8>, engine::Kind)>,
+        outlook: Vec<(Vec<u8>, engine::Kind, bool)>,
         ledger: Option<Ledger>,
         accounts: Option<Accounts>,
         options: PlanOptions,
-        folders: &engine::Folders,
+        (folders, markers): (&engine::Folders, &[(engine::Kind, String)]),
     ) -> Result<(Kept, PackedPlan), InputError> {
         let mut planned = None;
         let bases = bases_of(ledger.as_ref());
@@ -112,10 +115,14 @@ impl Kept {
             outlook,
         };
         let records = RecordCell::try_new(texts, |texts| {
-            let parts: Vec<(&[u8], Option<engine::Kind>)> = texts
+            let parts: Vec<engine::Part<'_>> = texts
                 .outlook
                 .iter()
-                .map(|(text, kind)| (text.as_slice(), Some(*kind)))
+                .map(|(text, kind, marked)| engine::Part {
+                    text,
+                    kind: Some(*kind),
+                    marked: *marked,
+                })
                 .collect();
             let mut read = engine::read_folders(
                 &texts.central,
@@ -141,6 +148,7 @@ impl Kept {
                 ledger,
                 accounts,
                 folders: folders.clone(),
+                markers: markers.to_vec(),
             },
             packed,
         ))
@@ -224,6 +232,9 @@ impl Kept {
                         ),
                         outlook,
                         kind: item.kind,
+                        move_to: self.marker_of(&records.outlook[j]).map(|marker| {
+                            (self.folders.folder(item.kind).to_owned(), marker.to_owned())
+                        }),
                     });
                 }
                 continue;
@@ -350,6 +361,10 @@ impl Kept {
                     etag,
                     body,
                     folder_id: self.folders.folder(kind).to_owned(),
+                    drop_category: item
+                        .outlook_index
+                        .and_then(|j| self.marker_of(&records.outlook[j]))
+                        .map(str::to_owned),
                 }),
                 Some(Write::Update {
                     central_id,
@@ -395,6 +410,15 @@ impl Kept {
                 }),
         );
         out
+    }
+
+    /// The marker category a contact read from the default Contacts folder carries.
+    fn marker_of(&self, o: &OutlookContact<'_>) -> Option<&str> {
+        let (_, name) = self
+            .markers
+            .iter()
+            .find(|(kind, _)| o.marked && *kind == o.kind)?;
+        Some(name)
     }
 
     /// The deletions, on either side, that running `selected` would make (each id once; a

@@ -106,11 +106,29 @@ impl SyncSession {
             };
             // Every synced folder at once, each with its type.
             let graph = &settings.graph;
-            let outlook = futures::future::try_join_all(
-                folders.ids().into_iter().map(|(id, kind)| async move {
-                    Ok::<_, SyncError>((graph.read_contacts(id).await?, kind))
-                }),
+            let outlook = futures::future::try_join_all(folders.ids().into_iter().map(
+                |(id, kind)| async move {
+                    Ok::<_, SyncError>((graph.read_contacts(id).await?, kind, false))
+                },
+            ));
+            // Two-way, the contacts of the default Contacts folder that carry a marker
+            // category, for each type that has a folder to go to.
+            let marked = futures::future::try_join_all(
+                settings
+                    .markers
+                    .iter()
+                    .filter(|(kind, _)| !folders.folder(*kind).is_empty())
+                    .map(|(kind, name)| async move {
+                        Ok::<_, SyncError>((graph.read_marked(name).await?, *kind, true))
+                    }),
             );
+            let outlook = async {
+                let (mut outlook, marked) = futures::join!(outlook, marked);
+                if let Ok(list) = &mut outlook {
+                    list.extend(marked?);
+                }
+                outlook
+            };
             let (central, outlook, ledger, accounts) =
                 futures::join!(central, outlook, ledger, accounts);
             let ledger = ledger?;
@@ -133,7 +151,7 @@ impl SyncSession {
                 ledger,
                 accounts,
                 settings.options,
-                folders,
+                (folders, &settings.markers),
             )
             .map_err(|e| {
                 let code = if e.message.starts_with("Central") {

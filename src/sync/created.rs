@@ -5,6 +5,7 @@
 use gloo_net::http::Method;
 use serde_json::Value;
 
+use super::moves::{move_one, OutlookMove};
 use super::record::{Action, CentralOutcome, RecordError, RecordResult};
 use crate::central::CentralClient;
 use crate::engine::body::central_id_property;
@@ -22,6 +23,9 @@ pub struct CentralCreate {
     pub body: Value,
     /// The record's type: its folder's.
     pub kind: crate::engine::Kind,
+    /// A marked contact of the default Contacts folder: the folder it then goes to, and the
+    /// marker category it leaves behind.
+    pub move_to: Option<(String, String)>,
     /// Written to Outlook with the id: the plan's changes to Outlook (the display name made
     /// "given surname", the account's name as the company), by Graph field name.
     pub outlook: serde_json::Map<String, Value>,
@@ -78,12 +82,34 @@ async fn create_one(client: &CentralClient, graph: &GraphClient, c: &CentralCrea
             ),
         );
     };
-    // The id on the Outlook contact links the two at the next plan (the ledger does too).
-    let stored = store_id(graph, c, &id).await.err();
+    // The id on the Outlook contact links the two at the next plan (the ledger does too); a
+    // marked contact is moved into its type's folder with it.
+    let (outlook_id, stored) = match &c.move_to {
+        None => (c.outlook_id.clone(), store_id(graph, c, &id).await.err()),
+        Some((folder, marker)) => {
+            let mut body = c.outlook.clone();
+            body.insert(
+                "singleValueExtendedProperties".into(),
+                central_id_property(&id),
+            );
+            let m = OutlookMove {
+                central_id: id.clone(),
+                outlook_id: c.outlook_id.clone(),
+                etag: c.etag.clone(),
+                body: Value::Object(body),
+                folder_id: folder.clone(),
+                drop_category: Some(marker.clone()),
+            };
+            match move_one(graph, &m).await {
+                Ok(new_id) => (new_id, None),
+                Err(e) => (c.outlook_id.clone(), Some(e)),
+            }
+        }
+    };
     Created {
         result: RecordResult {
             central_id: id,
-            outlook_id: Some(c.outlook_id.clone()),
+            outlook_id: Some(outlook_id),
             action: Action::CreatedInCentral,
             error: stored.clone(),
             central: Some(CentralOutcome {

@@ -19,6 +19,8 @@ pub struct OutlookMove {
     pub etag: String,
     pub body: Value,
     pub folder_id: String,
+    /// A marker category the contact leaves behind (DESIGN §4), compared ignoring case.
+    pub drop_category: Option<String>,
 }
 
 /// What Graph keeps of a contact itself, never sent in a create.
@@ -68,7 +70,7 @@ pub async fn move_in_outlook(
 }
 
 /// The new contact's id.
-async fn move_one(graph: &GraphClient, m: &OutlookMove) -> Result<String, RecordError> {
+pub async fn move_one(graph: &GraphClient, m: &OutlookMove) -> Result<String, RecordError> {
     let mailbox = graph.mailbox.path();
     let url = graph.url(&format!("{mailbox}/contacts/{}", encode(&m.outlook_id)));
     let r = graph
@@ -98,6 +100,12 @@ async fn move_one(graph: &GraphClient, m: &OutlookMove) -> Result<String, Record
         ));
     }
     contact.retain(|k, _| !k.starts_with('@') && !READ_ONLY.contains(&k.as_str()));
+    if let (Some(marker), Some(Value::Array(categories))) =
+        (&m.drop_category, contact.get_mut("categories"))
+    {
+        let marker = marker.to_lowercase();
+        categories.retain(|c| c.as_str().is_none_or(|c| c.to_lowercase() != marker));
+    }
     if let Value::Object(patch) = &m.body {
         for (k, v) in patch {
             contact.insert(k.clone(), v.clone());
