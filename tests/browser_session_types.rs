@@ -86,6 +86,17 @@ fn names(contacts: &[Value]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The plan's item whose `key` is `value`.
+fn item_where(p: &Value, key: &str, value: &str) -> Value {
+    p["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i[key] == value)
+        .unwrap_or_else(|| panic!("{key} {value} in {p}"))
+        .clone()
+}
+
 async fn ledger_entry(folder: &str, central_id: &str) -> Value {
     let key = String::from(js_sys::encode_uri_component(folder));
     let l = control("GET", &format!("central/ledgers/{key}"), None).await;
@@ -141,12 +152,7 @@ async fn each_type_goes_to_its_folder_and_a_drag_between_them_changes_the_type()
     .await;
     let s = session(config.clone(), &get_token);
     let p = plan(&s).await;
-    let item = p["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["centralId"] == "C-1")
-        .unwrap();
+    let item = item_where(&p, "centralId", "C-1");
     assert_eq!(
         (&item["state"], &item["outlookId"], &item["changes"]),
         (
@@ -199,13 +205,7 @@ async fn a_type_changed_in_central_moves_the_contact_with_what_the_user_typed() 
     .await;
     let s = session(config.clone(), &get_token);
     let p = plan(&s).await;
-    let item = p["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["centralId"] == "C-2")
-        .unwrap()
-        .clone();
+    let item = item_where(&p, "centralId", "C-2");
     assert_eq!(
         (&item["state"], &item["type"], &item["changes"]),
         (
@@ -427,15 +427,7 @@ async fn accounts_sync_into_their_folder_and_the_accounts_folder_creates_account
     .await;
     let s = session(config.clone(), &get_token);
     let p = plan(&s).await;
-    let by = |key: &str, value: &str| {
-        p["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i[key] == value)
-            .unwrap_or_else(|| panic!("{key} {value} in {p}"))
-            .clone()
-    };
+    let by = |key: &str, value: &str| item_where(&p, key, value);
     let (acme_item, ann_item, globex) = (
         by("centralId", "A-1"),
         by("centralId", "C-1"),
@@ -525,15 +517,7 @@ async fn a_categorised_contact_is_created_or_linked_and_moved_into_its_types_fol
     .await;
     let s = session(config.clone(), &get_token);
     let p = plan(&s).await;
-    let by = |key: &str, value: &str| {
-        p["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i[key] == value)
-            .unwrap_or_else(|| panic!("{key} {value} in {p}"))
-            .clone()
-    };
+    let by = |key: &str, value: &str| item_where(&p, key, value);
     let (zoe, bob) = (by("outlookId", &typed[0]), by("centralId", "C-3"));
     assert_eq!(
         (&zoe["state"], &zoe["type"]),
