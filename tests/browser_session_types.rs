@@ -591,6 +591,21 @@ async fn a_categorised_contact_is_created_or_linked_and_moved_into_its_types_fol
             &zoe_record[0]["id"]
         )
     );
+    // The result names the contact as planned (it was selected by that id); the ledger names
+    // it where it now is.
+    let created = done["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["action"] == "createdInCentral")
+        .unwrap()
+        .clone();
+    assert_eq!(created["outlookId"], json!(typed[0]));
+    let entry = ledger_entry(&contacts, zoe_record[0]["id"].as_str().unwrap()).await;
+    assert_eq!(
+        (&entry["outlookId"], &entry["kind"], &entry["folderId"]),
+        (&moved_zoe["id"], &json!("individual"), &json!(individuals))
+    );
     let moved_bob = folder_contacts(DEMO_USER, &contacts)
         .await
         .into_iter()

@@ -120,6 +120,29 @@ export const ACTION_LABEL = {
 /** A record's type (DESIGN §2), as a row says it when more than one type has a folder. */
 export const TYPE_LABEL = { contact: "Contact", individual: "Individual", account: "Account" };
 
+/** The folder a type's records go to, in words. */
+export const TYPE_FOLDER = { contact: "Contacts folder", individual: "Individuals folder", account: "Accounts folder" };
+/** A record type as a sentence names it ("as an individual"). */
+const TYPE_NOUN = { contact: "a contact", individual: "an individual", account: "an account" };
+
+/**
+ * A `type` change from no type (`from` ""), in words, or null for any other change (and a type
+ * the widget does not know). Central → Outlook: a contact of the default Contacts folder
+ * carrying a marker category, moved into its type's folder ("Moves from the default Contacts
+ * folder into the Individuals folder"); Outlook → Central: the type a contact made in Outlook is
+ * created with ("Created in Central as an individual"). Without `individualFolder` individuals
+ * go to the Contacts folder, and the words say so.
+ */
+export function typeSetText(change, { individualFolder = true } = {}) {
+  if (change.field !== "type" || change.from !== "") return null;
+  if (change.direction === "toOutlook") {
+    const slot = change.to === "individual" && !individualFolder ? "contact" : change.to;
+    return Object.hasOwn(TYPE_FOLDER, slot) ? `Moves from the default Contacts folder into the ${TYPE_FOLDER[slot]}` : null;
+  }
+  if (change.direction === "toCentral") return Object.hasOwn(TYPE_NOUN, change.to) ? `Created in Central as ${TYPE_NOUN[change.to]}` : null;
+  return null;
+}
+
 /** Which side a change writes. */
 export const DIRECTION_LABEL = { toOutlook: "Central → Outlook", toCentral: "Outlook → Central", conflict: "Edited on both sides" };
 

@@ -3,7 +3,7 @@
 // ticked by hand. Rows come from the plan items alone (`display`).
 import { h, count } from "./dom.mjs";
 import { STATES, STATE_LABEL, SELECTABLE, DELETIONS, DELETES_FROM, STATE_DETAIL, DELETED_BUT_EDITED, deletedIn,
-  FIELD_LABEL, DIRECTION_LABEL, ACCOUNT_MATCH, TYPE_LABEL, reasonText, sharedCentralIds } from "./messages.mjs";
+  FIELD_LABEL, DIRECTION_LABEL, ACCOUNT_MATCH, TYPE_LABEL, typeSetText, reasonText, sharedCentralIds } from "./messages.mjs";
 import { downloadCsv } from "./csv.mjs";
 
 /** What a plan item shows: `{ name, email, company }` ("" when absent). */
@@ -162,6 +162,7 @@ export class PlanView {
   constructor({ id, pageSize, onSync, onReplan }) {
     this.plan = null;
     this.showType = false; // whether each row says its record type (more than one type has a folder)
+    this.individualFolder = false; // whether individuals have a folder of their own (else they go to the contacts')
     this.shared = new Set();
     this.haystacks = null; // lower-cased search text per item, built on the first search
     this.filter = { state: "", query: "" };
@@ -226,10 +227,13 @@ export class PlanView {
   /**
    * Shows `plan` (the session's): every syncable item selected, no filter. With `showType`,
    * each row's details start with its record type (Contact, Individual, Account).
+   * `individualFolder`: whether individuals have a folder of their own, which a marked
+   * contact's move names (by default, as `showType` says: with one folder, they share it).
    */
-  show(plan, { showType = false } = {}) {
+  show(plan, { showType = false, individualFolder = showType } = {}) {
     this.plan = plan;
     this.showType = showType;
+    this.individualFolder = individualFolder;
     this.shared = sharedCentralIds(plan.items);
     this.haystacks = null;
     this.filter = { state: "", query: "" };
@@ -388,7 +392,7 @@ export class PlanView {
     if (item.state === "update" || (item.state === "createInCentral" && item.changes.length)) {
       return h("details", { class: "cos-changes" },
         h("summary", {}, `${item.changes.length} ${item.changes.length === 1 ? "change" : "changes"}`),
-        h("ul", {}, item.changes.map((c) => h("li", { "data-direction": c.direction },
+        h("ul", {}, item.changes.map((c) => this.typeSet(c) ?? h("li", { "data-direction": c.direction },
           h("span", { class: "cos-direction" }, DIRECTION_LABEL[c.direction] ?? c.direction), " ",
           h("span", { class: "cos-field-name" }, FIELD_LABEL[c.field] ?? c.field), ": ",
           h("del", {}, c.from === "" ? "(empty)" : valueOf(c, c.from)), h("span", { "aria-label": "becomes" }, " → "),
@@ -401,6 +405,16 @@ export class PlanView {
     if (item.state === "conflict" && item.reasons.includes("deletedButEdited")) return this.deletedConflict(item);
     if (item.reasons.length) return h("ul", { class: "cos-reasons" }, this.reasons(item).map((r) => h("li", {}, r)));
     return STATE_DETAIL[item.state] ?? "Nothing to change";
+  }
+
+  /**
+   * A type change from no type as a line of words — a marked contact's move out of the default
+   * Contacts folder, or the type a contact made in Outlook is created with — else null.
+   */
+  typeSet(change) {
+    const words = typeSetText(change, { individualFolder: this.individualFolder });
+    return words === null ? null
+      : h("li", { class: "cos-type-set", "data-direction": change.direction, "data-field": "type" }, words);
   }
 
   /** A deletion's row: which side it deletes from, its own checkbox, and why. */
@@ -440,7 +454,7 @@ export class PlanView {
       "aria-label": `${label} for ${name}`, onclick: () => this.resolve(item, value),
     }, label);
     return h("div", { class: "cos-conflict" },
-      h("ul", {}, item.changes.map((c) => h("li", { "data-direction": c.direction },
+      h("ul", {}, item.changes.map((c) => this.typeSet(c) ?? h("li", { "data-direction": c.direction },
         h("span", { class: "cos-field-name" }, FIELD_LABEL[c.field] ?? c.field), ": ",
         c.direction === "conflict"
           ? [h("span", {}, "Central has "), h("q", {}, valueOf(c, c.from) || "(empty)"), h("span", {}, ", Outlook has "), h("q", {}, valueOf(c, c.to) || "(empty)")]

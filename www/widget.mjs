@@ -370,7 +370,7 @@ class Widget {
       if (generation !== this.generation) return session.free();
       mark("planned");
       this.session = session;
-      this.showPlan(plan, { showType });
+      this.showPlan(plan, { showType, individualFolder: Boolean(this.settings.folderIndividual) });
     } catch (error) {
       session?.free();
       if (generation !== this.generation) return;
@@ -379,8 +379,8 @@ class Widget {
     }
   }
 
-  showPlan(plan, { showType = false } = {}) {
-    this.ui.plan.show(plan, { showType });
+  showPlan(plan, { showType = false, individualFolder = false } = {}) {
+    this.ui.plan.show(plan, { showType, individualFolder });
     this.ui.results.node.hidden = true;
     this.ui.settings.open = false;
     const s = plan.summary;

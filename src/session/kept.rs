@@ -545,6 +545,8 @@ impl Kept {
                         };
                         Some(base_value(f, value))
                     });
+                    // A marked contact moved: the entry names it where it now is.
+                    let outlook_id = c.moved_to.as_deref().unwrap_or(outlook_id);
                     Some(json!({
                         "centralId": c.result.central_id,
                         "kind": self.folders.slot(o.kind).name(),

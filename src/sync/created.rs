@@ -34,8 +34,11 @@ pub struct CentralCreate {
 /// What a create came to: the record's result (its `centralId` the new id, `""` when none
 /// was made) and, when one was made, its version.
 pub struct Created {
+    /// Its `outlookId` is the planned contact's, the one it was selected by.
     pub result: RecordResult,
     pub version: Option<String>,
+    /// A marked contact moved into its type's folder: the contact's id there.
+    pub moved_to: Option<String>,
 }
 
 /// Creates each record, one after another (they are few: people make contacts by hand).
@@ -84,8 +87,8 @@ async fn create_one(client: &CentralClient, graph: &GraphClient, c: &CentralCrea
     };
     // The id on the Outlook contact links the two at the next plan (the ledger does too); a
     // marked contact is moved into its type's folder with it.
-    let (outlook_id, stored) = match &c.move_to {
-        None => (c.outlook_id.clone(), store_id(graph, c, &id).await.err()),
+    let (moved_to, stored) = match &c.move_to {
+        None => (None, store_id(graph, c, &id).await.err()),
         Some((folder, marker)) => {
             let mut body = c.outlook.clone();
             body.insert(
@@ -101,15 +104,15 @@ async fn create_one(client: &CentralClient, graph: &GraphClient, c: &CentralCrea
                 drop_category: Some(marker.clone()),
             };
             match move_one(graph, &m).await {
-                Ok(new_id) => (new_id, None),
-                Err(e) => (c.outlook_id.clone(), Some(e)),
+                Ok(new_id) => (Some(new_id), None),
+                Err(e) => (None, Some(e)),
             }
         }
     };
     Created {
         result: RecordResult {
             central_id: id,
-            outlook_id: Some(outlook_id),
+            outlook_id: Some(c.outlook_id.clone()),
             action: Action::CreatedInCentral,
             error: stored.clone(),
             central: Some(CentralOutcome {
@@ -118,6 +121,7 @@ async fn create_one(client: &CentralClient, graph: &GraphClient, c: &CentralCrea
             }),
         },
         version: text("version"),
+        moved_to,
     }
 }
 
@@ -162,6 +166,7 @@ fn failed(c: &CentralCreate, action: Action, e: RecordError) -> Created {
             }),
         },
         version: None,
+        moved_to: None,
     }
 }
 

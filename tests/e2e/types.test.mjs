@@ -235,3 +235,142 @@ test("one folder chosen for two types is said beside the pickers and nothing is 
   assert.deepEqual(seen.errors, []);
   assert.deepEqual(seen.violations, []);
 });
+
+test("Both ways, a marked contact of the default Contacts folder is created in Central or linked, and moved into its type's folder", async () => {
+  // A clean start: the three type folders made through the pickers, as in the first test.
+  await emu.api("POST", "/_emulator/reset", {});
+  await emu.api("PUT", "/_emulator/central/contacts", CONTACTS);
+  await emu.api("PUT", "/_emulator/central/accounts", ACCOUNTS);
+  const user = encodeURIComponent(DEMO_USER);
+  const { page, seen } = await newPage(browser, { csp: true });
+  await page.goto(emu.url);
+  await page.getByRole("button", { name: "Demo sign-in" }).click();
+  await page.waitForFunction(() => /^Choose a contacts folder/.test(document.querySelector(".cos-status").textContent));
+  const contactFolder = await createThrough(page,
+    { input: "Or a new folder named", button: "Create folder", select: "Contacts folder" }, FOLDERS.contact);
+  const individualFolder = await createThrough(page,
+    { input: "Or a new individuals folder named", button: "Create individuals folder", select: "Individuals folder" }, FOLDERS.individual);
+  const accountFolder = await createThrough(page,
+    { input: "Or a new accounts folder named", button: "Create accounts folder", select: "Accounts folder" }, FOLDERS.account);
+
+  // A first sync, one way: every record lands in its folder and the ledger holds them.
+  await page.locator(".cos-syncbar button").click();
+  await page.locator(".cos-results:not([hidden])").waitFor({ timeout: 60_000 });
+  assert.match(await page.locator(".cos-result-summary").textContent(), /^Sync finished: 6 created, 0 updated, 0 failed, 0 skipped\./);
+
+  // Both ways: still all up to date.
+  await openSettings(page);
+  await page.getByLabel("Sync direction").selectOption("twoWay");
+  await waitForPlan(page);
+  assert.match(await status(page), /^Plan ready: 0 new, 0 to update, 6 up to date, 0 not syncable, 0 conflicts\.$/);
+
+  // Central gets a contact no Outlook folder has yet; the user files three contacts in the
+  // mailbox's default Contacts folder: one marked as an individual (with a category of their
+  // own), one marked as a contact with the new record's email, one not marked at all.
+  const cara = { id: "C-6", status: "active", type: "contact", firstName: "Cara", lastName: "Mills",
+    email: "cara.mills@example.org", mobile: "+44 7700 900606" };
+  await emu.api("PUT", "/_emulator/central/contacts", [...CONTACTS, cara]);
+  const defaultFolder = (await mailbox()).folders.find((f) => f.isDefault);
+  assert.equal(defaultFolder.displayName, "Contacts");
+  assert.deepEqual(defaultFolder.contacts, []);
+  const seeded = {
+    nadia: { givenName: "Nadia", surname: "Quinn", displayName: "Nadia Quinn", categories: ["Central Individual", "Friends"],
+      emailAddresses: [{ address: "nadia.quinn@example.net", name: "Nadia Quinn" }], mobilePhone: "+44 7700 900707" },
+    cara: { givenName: "Cara", surname: "Mills", displayName: "Cara Mills", categories: ["Central Contact"],
+      emailAddresses: [{ address: cara.email, name: "Cara Mills" }] },
+    uma: { givenName: "Uma", surname: "Vance", displayName: "Uma Vance", categories: [],
+      emailAddresses: [{ address: "uma.vance@example.net", name: "Uma Vance" }] },
+  };
+  const { ids } = await emu.api("POST", `/_emulator/mailboxes/${user}/folders/${encodeURIComponent(defaultFolder.id)}/contacts`,
+    [seeded.nadia, seeded.cara, seeded.uma]);
+  assert.equal(ids.length, 3);
+  const immutable = Object.fromEntries(await Promise.all(Object.keys(seeded).map(async (key, n) =>
+    [key, (await emu.api("GET", `/_emulator/mailboxes/${user}/contacts/${encodeURIComponent(ids[n])}`)).immutableId])));
+
+  await page.getByRole("button", { name: "Plan again" }).first().click();
+  await waitForPlan(page);
+  assert.match(await status(page),
+    /^Plan ready: 0 new, 1 to update, 6 up to date, 0 not syncable, 0 conflicts, 1 to create in Central\.$/);
+  // (a) to create in Central, as an individual.
+  const rowA = page.locator('.cos-plan tbody tr[data-state="createInCentral"]');
+  assert.equal(await rowA.count(), 1);
+  assert.equal(await rowA.locator(".cos-name").textContent(), "Nadia Quinn");
+  assert.equal(await rowA.locator(".cos-type").textContent(), "Individual");
+  assert.equal(await rowA.locator(".cos-id").textContent(), "");
+  await rowA.locator("summary").click();
+  const typeA = rowA.locator('li[data-field="type"]');
+  assert.equal(await typeA.count(), 1);
+  assert.equal(await typeA.textContent(), "Created in Central as an individual");
+  assert.equal(await typeA.getAttribute("data-direction"), "toCentral");
+  assert.ok((await rowA.locator(".cos-changes li").allTextContents()).some((t) => /^Outlook → Central Email: \(empty\) → nadia\.quinn@example\.net$/.test(t)),
+    "its other changes read as before");
+  assert.ok((await rowA.locator(".cos-changes li").allTextContents()).every((t) => !/Type:/.test(t)), "no bare type change");
+  // (b) linked to C-6 by email: an update that moves it, and Central's mobile.
+  const rowB = page.locator('.cos-plan tbody tr[data-id="C-6"]');
+  assert.equal(await rowB.getAttribute("data-state"), "update");
+  assert.equal(await rowB.locator(".cos-type").textContent(), "Contact");
+  await rowB.locator("summary").click();
+  assert.deepEqual(await rowB.locator(".cos-changes li").allTextContents(), [
+    "Central → Outlook Mobile: (empty) → +44 7700 900606",
+    "Moves from the default Contacts folder into the Contacts folder",
+  ]);
+  assert.equal(await rowB.locator('li[data-field="type"]').getAttribute("data-direction"), "toOutlook");
+  // (c), not marked, is not in the plan.
+  const names = await page.locator(".cos-plan tbody tr[data-id] .cos-name").allTextContents();
+  assert.equal(names.length, 8);
+  assert.ok(!names.includes("Uma Vance"), "the unmarked contact is not planned");
+  await screenshot(page, "types-5-marked-planned", { fullPage: true });
+
+  // Only these two.
+  await page.getByRole("button", { name: "Select none", exact: true }).click();
+  await rowA.locator("input[type=checkbox]").check();
+  await rowB.locator("input[type=checkbox]").check();
+  assert.equal(await page.locator(".cos-syncbar button").textContent(), "Sync 2 selected");
+  await page.locator(".cos-syncbar button").click();
+  await page.locator(".cos-results:not([hidden])").waitFor({ timeout: 60_000 });
+  assert.match(await page.locator(".cos-result-summary").textContent(),
+    /^Sync finished: 0 created, 1 updated, 1 created in Central, 0 failed, 0 skipped\./);
+  await screenshot(page, "types-6-marked-results", { fullPage: true });
+
+  // (a): a new individual in Central, its contact in the Individuals folder without the marker.
+  const made = (await emu.api("GET", "/_emulator/central/contacts")).filter((c) => c.email === "nadia.quinn@example.net");
+  assert.equal(made.length, 1, "Central has the individual once");
+  assert.deepEqual([made[0].type, made[0].status, made[0].firstName, made[0].lastName], ["individual", "active", "Nadia", "Quinn"]);
+  const box = await mailbox();
+  const folderOf = (id) => box.folders.find((f) => f.id === id);
+  // (A move creates the contact in its new folder and deletes the original: Deleted Items has it.)
+  const find = (key) => box.folders.filter((f) => !f.isDeletedItems).flatMap((f) => f.contacts.map((c) => ({ ...c, folder: f.id })))
+    .filter((c) => c.immutableId === immutable[key] || c.emailAddresses?.[0]?.address === seeded[key].emailAddresses[0].address);
+  const [nadia, ...nadiaMore] = find("nadia");
+  assert.equal(nadiaMore.length, 0, "one contact of Nadia");
+  assert.equal(nadia.folder, individualFolder.id, "Nadia is in the Individuals folder");
+  assert.deepEqual(nadia.categories, ["Friends"]);
+  assert.equal(nadia.centralId, made[0].id);
+  assert.equal(nadia.mobilePhone, seeded.nadia.mobilePhone);
+  // (b): in the Contacts folder, linked to C-6, without a category, with Central's mobile.
+  const [caraThere, ...caraMore] = find("cara");
+  assert.equal(caraMore.length, 0, "one contact of Cara");
+  assert.equal(caraThere.folder, contactFolder.id, "Cara is in the Contacts folder");
+  assert.equal(caraThere.centralId, "C-6");
+  assert.deepEqual(caraThere.categories ?? [], []);
+  assert.equal(caraThere.mobilePhone, cara.mobile);
+  // The default Contacts folder holds only (c); the other folders what they held, plus the two.
+  assert.deepEqual(folderOf(defaultFolder.id).contacts.map((c) => c.displayName), ["Uma Vance"]);
+  assert.deepEqual(folderOf(contactFolder.id).contacts.map((c) => c.centralId).sort(), ["C-1", "C-2", "C-6"]);
+  assert.deepEqual(folderOf(individualFolder.id).contacts.map((c) => c.centralId).sort(), ["C-3", "C-4", made[0].id].sort());
+  assert.deepEqual(folderOf(accountFolder.id).contacts.map((c) => c.centralId).sort(), ["A-1", "A-2"]);
+
+  // Plan again: everything is up to date where it is.
+  await page.getByRole("button", { name: "Plan again" }).last().click();
+  await waitForPlan(page);
+  assert.match(await status(page), /^Plan ready: 0 new, 0 to update, 8 up to date, 0 not syncable, 0 conflicts\.$/);
+  const rows = await shownRows(page);
+  assert.equal(rows.length, 8);
+  assert.ok(rows.every((r) => r.state === "upToDate"), JSON.stringify(rows.filter((r) => r.state !== "upToDate")));
+  assert.equal((await shownTypes(page))[made[0].id], "Individual");
+  await screenshot(page, "types-7-marked-up-to-date", { fullPage: true });
+
+  assert.deepEqual(seen.errors, []);
+  assert.deepEqual(seen.violations, []);
+  assert.deepEqual(seen.dialogs, []);
+});
