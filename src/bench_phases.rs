@@ -19,13 +19,15 @@ pub fn bench_phases(central: &[u8], outlook: &[u8]) -> String {
     let c = parse_central_with(central, &mut |i, c| side.add(i, c)).unwrap();
     let t1 = now();
     let mut outlook_side = OutlookSide::default();
-    let o = parse_outlook_with(outlook, &mut |_, o| outlook_side.add(o)).unwrap();
+    let o = parse_outlook_with(outlook, &mut |_, o| {
+        outlook_side.add(o, crate::engine::Kind::Contact)
+    })
+    .unwrap();
     let t2 = now();
     let p = plan_from(
         &mut side,
         &outlook_side,
-        &c,
-        &o,
+        (&c, &o, &[]),
         PlanOptions::default(),
         None,
         None,

@@ -740,3 +740,32 @@ fn a_marked_contact_is_linked_or_created_and_moved_into_its_types_folder() {
         "individual"
     );
 }
+
+#[test]
+fn a_contact_in_a_folder_no_longer_synced_is_not_a_deletion() {
+    // Ann's entry names a contact in the individuals' folder of the last sync. The user has
+    // since chosen another folder for individuals: her contact was not removed, the folder
+    // is simply not read — she is written anew, and nothing is deleted in Central.
+    let entry = |folder: &str| {
+        let mut l = ledger("individual");
+        l["entries"][0]["folderId"] = json!(folder);
+        l
+    };
+    let (p, _) = plan(
+        &[ann("individual")],
+        &[],
+        Some(&entry("old-individuals")),
+        Some(&typed()),
+        TWO_WAY,
+    );
+    assert_eq!(p.items[0].state, State::New);
+    // In a synced folder, a contact gone is a deletion.
+    let (p, _) = plan(
+        &[ann("individual")],
+        &[],
+        Some(&entry("individual")),
+        Some(&typed()),
+        TWO_WAY,
+    );
+    assert_eq!(p.items[0].state, State::DeleteInCentral);
+}

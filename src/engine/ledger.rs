@@ -93,7 +93,11 @@ impl<'a> Bases<'a> {
                         let outlook_id = e.get("outlookId").and_then(Value::as_str).unwrap_or("");
                         let base = e.get("base").map(Stored::Value);
                         let kind = e.get("kind").and_then(Value::as_str).map(Kind::of_name);
-                        Some((Cow::Borrowed(id), (Cow::Borrowed(outlook_id), base, kind)))
+                        let folder = e.get("folderId").and_then(Value::as_str).map(Cow::Borrowed);
+                        Some((
+                            Cow::Borrowed(id),
+                            (Cow::Borrowed(outlook_id), base, kind, folder),
+                        ))
                     })
                     .collect()
             })
@@ -149,27 +153,27 @@ impl<'a> Bases<'a> {
     pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
         self.entries
             .iter()
-            .map(|(id, (outlook_id, _, _))| (id.as_ref(), outlook_id.as_ref()))
+            .map(|(id, (outlook_id, ..))| (id.as_ref(), outlook_id.as_ref()))
     }
 
     /// The Outlook contact the entry of `central_id` names, if it names one (its base is not
     /// read: linking asks this of every record no stored id links).
     pub fn named(&self, central_id: &str) -> Option<&str> {
-        let (id, _, _) = self.entries.get(central_id)?;
+        let (id, ..) = self.entries.get(central_id)?;
         (!id.is_empty()).then_some(id.as_ref())
     }
 
     /// The entry of `central_id`: the Outlook contact it names (`""` when none) and its base,
     /// whichever contact that is (for deletions, whose contact is gone or whose record is).
     pub fn entry(&self, central_id: &str) -> Option<(&str, Base<'a>)> {
-        let (id, stored, _) = self.entries.get(central_id)?;
+        let (id, stored, ..) = self.entries.get(central_id)?;
         Some((id.as_ref(), read_stored(stored.as_ref())))
     }
 
     /// The base of the pair `central_id` ↔ `outlook_id`: none when the entry names another
     /// Outlook contact (a copy, a contact made again), whose agreement says nothing of this one.
     pub fn base(&self, central_id: &str, outlook_id: &str) -> Option<Base<'a>> {
-        let (id, stored, _) = self.entries.get(central_id)?;
+        let (id, stored, ..) = self.entries.get(central_id)?;
         if *id != outlook_id {
             return None;
         }
@@ -179,8 +183,13 @@ impl<'a> Bases<'a> {
     /// The type (folder) the pair `central_id` ↔ `outlook_id` agreed on: the entry's `kind`,
     /// when it names that contact and has one.
     pub fn kind(&self, central_id: &str, outlook_id: &str) -> Option<Kind> {
-        let (id, _, kind) = self.entries.get(central_id)?;
+        let (id, _, kind, _) = self.entries.get(central_id)?;
         (*id == outlook_id).then_some(*kind)?
+    }
+
+    /// The folder the entry's contact was written to (`folderId`), when it says.
+    pub fn folder(&self, central_id: &str) -> Option<&str> {
+        self.entries.get(central_id)?.3.as_deref()
     }
 }
 
@@ -192,14 +201,19 @@ fn read_stored<'a>(stored: Option<&Stored<'a>>) -> Base<'a> {
     }
 }
 
-/// An entry: the Outlook contact it names, its base and its type.
-type Entry<'a> = (Cow<'a, str>, Option<Stored<'a>>, Option<Kind>);
+/// An entry: the Outlook contact it names, its base, its type and its folder.
+type Entry<'a> = (
+    Cow<'a, str>,
+    Option<Stored<'a>>,
+    Option<Kind>,
+    Option<Cow<'a, str>>,
+);
 
 /// One entry (at its `{`): its Central id and, when that is text, its Outlook id (`""` when not
 /// text) and base (kept as text).
 fn read_entry<'a>(r: &mut Reader<'a>) -> Result<Option<(Cow<'a, str>, Entry<'a>)>, JsonError> {
     r.bump();
-    let (mut id, mut outlook_id, mut base, mut kind) = (None, None, None, None);
+    let (mut id, mut outlook_id, mut base, mut kind, mut folder) = (None, None, None, None, None);
     let mut first = true;
     while r.open_key(&mut first)? {
         let key = r.key_rest()?;
@@ -212,6 +226,7 @@ fn read_entry<'a>(r: &mut Reader<'a>) -> Result<Option<(Cow<'a, str>, Entry<'a>)
             "centralId" => id = string(r)?,
             "outlookId" => outlook_id = string(r)?,
             "kind" => kind = string(r)?.map(|k| Kind::of_name(&k)),
+            "folderId" => folder = string(r)?,
             "base" => {
                 let start = r.offset();
                 r.skip_value()?;
@@ -221,7 +236,10 @@ fn read_entry<'a>(r: &mut Reader<'a>) -> Result<Option<(Cow<'a, str>, Entry<'a>)
             _ => r.skip_value()?,
         }
     }
-    Ok(id.map(|id| (id, (outlook_id.unwrap_or(Cow::Borrowed("")), base, kind))))
+    Ok(id.map(|id| {
+        let outlook_id = outlook_id.unwrap_or(Cow::Borrowed(""));
+        (id, (outlook_id, base, kind, folder))
+    }))
 }
 
 /// A value as the ledger's `base` records it, the form in which both sides' values are

@@ -77,6 +77,8 @@ pub struct Read<'a> {
     outlook_side: link::OutlookSide,
     /// The types with a folder of their own.
     types: kinds::TypeFolders,
+    /// The synced folders (empty when not known).
+    folder_ids: Vec<String>,
 }
 
 /// Reads both inputs. Each record is looked at as it is read, while its text is in the
@@ -157,6 +159,9 @@ pub fn read_folders<'a>(
         central_side,
         outlook_side,
         types,
+        folder_ids: folders
+            .map(|f| f.ids().into_iter().map(|(id, _)| id.to_owned()).collect())
+            .unwrap_or_default(),
     })
 }
 
@@ -177,11 +182,11 @@ impl Read<'_> {
             types: self.types,
             ..options
         };
+        let synced: Vec<&str> = self.folder_ids.iter().map(String::as_str).collect();
         let plan = plan::plan_from(
             &mut self.central_side,
             &self.outlook_side,
-            &self.central,
-            &self.outlook,
+            (&self.central, &self.outlook, &synced),
             options,
             bases,
             accounts,

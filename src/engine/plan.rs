@@ -523,8 +523,7 @@ pub fn plan_with_accounts<'a>(
     plan_from(
         &mut side,
         &outlook_side,
-        central,
-        outlook,
+        (central, outlook, &[]),
         options,
         bases,
         accounts,
@@ -548,8 +547,7 @@ pub fn plan_with<'a>(
 pub fn plan_from<'a>(
     side: &mut CentralSide,
     outlook_side: &OutlookSide,
-    central: &'a [CentralContact<'_>],
-    outlook: &'a [OutlookContact<'_>],
+    (central, outlook, synced): (&'a [CentralContact<'_>], &'a [OutlookContact<'_>], &[&str]),
     options: PlanOptions,
     bases: Option<&Bases<'_>>,
     accounts: Option<&Accounts>,
@@ -608,6 +606,14 @@ pub fn plan_from<'a>(
                 .collect::<std::collections::HashSet<&str>>()
         });
         if outlook_id.is_empty() || present.contains(outlook_id) {
+            return None;
+        }
+        // A contact in a folder no longer synced (the user chose another for its type) was
+        // not removed: the record is written anew, never deleted for it.
+        if bases?
+            .folder(c.id.as_str())
+            .is_some_and(|f| !synced.is_empty() && !synced.contains(&f))
+        {
             return None;
         }
         let (state, reasons) = gone_in_outlook(c, &base, options.read_only, options.conflicts);
