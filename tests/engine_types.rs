@@ -769,3 +769,24 @@ fn a_contact_in_a_folder_no_longer_synced_is_not_a_deletion() {
     );
     assert_eq!(p.items[0].state, State::DeleteInCentral);
 }
+
+#[test]
+fn an_accounts_contact_is_not_deleted_while_accounts_are_not_synced() {
+    // Acme's contact sits in the contacts' folder (a drag the user never undid); accounts are
+    // no longer synced, so Acme is not read: that is no deletion of Acme.
+    let options = PlanOptions {
+        deletions: Some(central_o365_sync::engine::deletions::Deletions::Propagate),
+        ..TWO_WAY
+    };
+    let (p, w) = plan_with_accounts(
+        &[],
+        &[acme()],
+        &[acme_in("contact")],
+        Some(&acme_ledger()),
+        Some(&typed()),
+        options,
+    );
+    assert!(p.items.is_empty(), "{:?}", p.items);
+    assert_eq!(p.orphans.len(), 1);
+    assert!(w.is_empty());
+}

@@ -799,6 +799,11 @@ pub fn plan_from<'a>(
             if id.is_empty() || named != o.id.as_str() {
                 continue;
             }
+            // An account's contact while accounts are not synced: its record was not read, so
+            // it is not known to be gone.
+            if !options.types.account && bases.kind(&id, named) == Some(Kind::Account) {
+                continue;
+            }
             let active = active.get_or_init(|| {
                 central
                     .iter()
