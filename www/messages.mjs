@@ -95,6 +95,18 @@ export function deletedIn(item) {
   return item.linkedBy ? "central" : "outlook";
 }
 
+/**
+ * The list of companies typed in Outlook that match no Central account (`unresolvedCompany`),
+ * below the plan's table. `n` is a count, `shown` the same count as the page writes it.
+ */
+export const UNRESOLVED_COMPANIES = {
+  heading: "Unresolved companies",
+  intro: "The contacts below carry a company, typed in Outlook, that matches no Central account.",
+  what: "Written to Central without an account; create the account in Central, or correct the company in Outlook, then plan again.",
+  note: (n, shown) => `${shown} ${n === 1 ? "company typed in Outlook matches" : "companies typed in Outlook match"} no Central account: listed below the table.`,
+  contacts: (n, shown) => `${shown} ${n === 1 ? "contact" : "contacts"}`,
+};
+
 /** How a company typed in Outlook found its Central account. */
 export const ACCOUNT_MATCH = { exact: "same name", substring: "the only account whose name contains it" };
 

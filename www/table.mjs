@@ -1,10 +1,12 @@
 // The plan as a table: counts per state (also the state filter), search, selection, one row per
 // plan item with its changes or reasons in words; deletions in a section of their own, each
-// ticked by hand. Rows come from the plan items alone (`display`).
+// ticked by hand; companies typed in Outlook that match no Central account listed below the
+// table. Rows come from the plan items alone (`display`).
 import { h, count } from "./dom.mjs";
 import { STATES, STATE_LABEL, SELECTABLE, DELETIONS, DELETES_FROM, STATE_DETAIL, DELETED_BUT_EDITED, deletedIn,
-  FIELD_LABEL, DIRECTION_LABEL, ACCOUNT_MATCH, TYPE_LABEL, typeSetText, reasonText, sharedCentralIds } from "./messages.mjs";
+  FIELD_LABEL, DIRECTION_LABEL, ACCOUNT_MATCH, TYPE_LABEL, UNRESOLVED_COMPANIES, typeSetText, reasonText, sharedCentralIds } from "./messages.mjs";
 import { downloadCsv } from "./csv.mjs";
+import { UnresolvedCompaniesView } from "./companies.mjs";
 
 /** What a plan item shows: `{ name, email, company }` ("" when absent). */
 export function shown(item) {
@@ -183,6 +185,7 @@ export class PlanView {
     this.table = new PagedTable(pageSize, ["Select", "State", "Name", "Email", "Central id", "Details"],
       (item) => this.row(item), "Contacts in the plan");
     this.deletions = this.deletionSection(id, pageSize);
+    this.companies = new UnresolvedCompaniesView(id);
     this.node = h("section", { class: "cos-plan", hidden: true, "aria-labelledby": id("plan-h") },
       h("h3", { id: id("plan-h") }, "Plan"),
       this.counts, this.note,
@@ -200,6 +203,7 @@ export class PlanView {
         h("button", { type: "button", onclick: () => onReplan() }, "Plan again")),
       h("div", { class: "cos-syncbar" }, this.selection, this.sync),
       this.table.node,
+      this.companies.node,
       this.deletions.node);
   }
 
@@ -250,6 +254,9 @@ export class PlanView {
     const tied = this.selected.owners.size;
     if (this.deletionCount > tied) note.push(`${count(this.deletionCount - tied)} ${this.deletionCount - tied === 1 ? "deletion is" : "deletions are"} listed apart, below the table; none is selected until you tick it.`);
     if (tied) note.push(`${count(tied)} extra ${tied === 1 ? "copy" : "copies"} of records in the folder ${tied === 1 ? "is" : "are"} listed with the deletions and deleted when ${tied === 1 ? "its record is" : "their records are"} synced.`);
+    // Of the whole plan, whatever the filter: the companies to create in Central (or correct).
+    const companies = this.companies.show(plan.items);
+    if (companies) note.push(UNRESOLVED_COMPANIES.note(companies, count(companies)));
     this.note.textContent = note.join(" ");
     this.renderCounts();
     this.refresh();
@@ -264,6 +271,7 @@ export class PlanView {
     this.table.setRows([]);
     this.deletions.table.setRows([]);
     this.deletions.node.hidden = true;
+    this.companies.clear();
     this.node.hidden = true;
   }
 
