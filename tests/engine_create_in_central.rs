@@ -272,3 +272,27 @@ fn a_contact_carrying_an_id_central_and_the_ledger_do_not_know_stays_an_orphan()
     assert!(items.iter().all(|i| i.2 != State::CreateInCentral));
     assert_eq!(orphans, ["O-9"]);
 }
+
+#[test]
+fn a_contact_to_create_shows_its_accounts_name_as_its_company() {
+    let c = b"[]";
+    let made = |company: &str| {
+        let mut o = typed("O-9", "Cy", "Po", "cy@x.com");
+        o["companyName"] = json!(company);
+        serde_json::to_vec(&[o]).unwrap()
+    };
+    let accounts = Accounts::parse(
+        br#"[{"id":"A-1","status":"active","name":"Acme Ltd","createdAt":"2020-01-01T00:00:00Z"}]"#,
+    )
+    .unwrap();
+    let ledger = json!({ "entries": [] });
+    let bases = Bases::read(ledger.as_object().unwrap());
+    let cs = parse_central(c).unwrap();
+    for (typed_company, shown) in [("acme", "Acme Ltd"), ("Zeta", "")] {
+        let text = made(typed_company);
+        let os = parse_outlook(&text).unwrap();
+        let p = plan_with_accounts(&cs, &os, TWO_WAY, Some(&bases), Some(&accounts));
+        assert_eq!(p.items[0].state, State::CreateInCentral);
+        assert_eq!(p.items[0].display.company, shown, "typed {typed_company}");
+    }
+}

@@ -893,6 +893,11 @@ pub fn plan_from<'a>(
             }
             summary.count(state);
             taken[j] = true;
+            // The company shown is the account's name, as for every record ("" for none).
+            let display = ItemDisplay {
+                company: Cow::Owned(account.as_ref().map_or(String::new(), |a| a.name.clone())),
+                ..ItemDisplay::of_outlook(o)
+            };
             items.push(PlanItem {
                 central_id: Cow::Borrowed(""),
                 outlook_id: Some(Cow::Borrowed(o.id.as_str())),
@@ -902,7 +907,7 @@ pub fn plan_from<'a>(
                 changes,
                 linked_by: None,
                 account,
-                display: ItemDisplay::of_outlook(o),
+                display,
                 central_index: None,
                 outlook_index: Some(j),
             });
