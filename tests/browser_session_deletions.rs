@@ -362,3 +362,92 @@ async fn a_copy_paste_edited_since_stays_a_conflict_and_nothing_is_deleted() {
     assert_eq!(result["records"][0]["action"], "skipped", "{result}");
     assert_eq!(folder_contacts(DEMO_USER, &folder).await.len(), 3);
 }
+
+#[wasm_bindgen_test]
+async fn deletions_go_twenty_to_a_batch_and_one_edited_since_the_plan_is_kept() {
+    let (config, get_token, folder) = synced(30).await;
+    for i in 0..25 {
+        deactivate_in_central(&id(i)).await;
+    }
+    let s = session(config, &get_token);
+    let p = plan(&s).await;
+    assert_eq!(p["summary"]["deleteInOutlook"], 25, "{p}");
+    // Between plan and run the user edits one of them in Outlook.
+    let edited = outlook_id_of(&folder, &id(7)).await;
+    control(
+        "PATCH",
+        &format!("mailboxes/{DEMO_USER}/contacts/{edited}"),
+        Some(json!({ "personalNotes": "keep me" })),
+    )
+    .await;
+    reset_stats().await;
+    let ids: Vec<String> = (0..25).map(id).collect();
+    let options = js_sys::JSON::parse(r#"{"confirmDeletions": 25}"#).unwrap();
+    let result = run(&s, &ids, options).await.unwrap();
+    assert_eq!(
+        (
+            result["deletedInOutlook"].as_u64(),
+            result["failed"].as_u64()
+        ),
+        (Some(24), Some(1)),
+        "{result}"
+    );
+    let failed = result["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["action"] == "failed")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (&failed["centralId"], &failed["error"]["code"]),
+        (&json!(id(7)), &json!("changedSincePlan"))
+    );
+    let st = stats().await;
+    assert_eq!(
+        (&st["graphRequestsByKind"], st["batchItems"].as_u64()),
+        (&json!({ "batch": 2, "getContact": 1 }), Some(25)),
+        "two $batch calls of 20 and 5 deletions, and one read of the contact refused: {st}"
+    );
+    let left: Vec<String> = folder_contacts(DEMO_USER, &folder)
+        .await
+        .iter()
+        .map(|c| c["centralId"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(left.len(), 6, "{left:?}");
+    assert!(left.contains(&id(7)), "the edited contact stays");
+}
+
+#[wasm_bindgen_test]
+async fn deletions_survive_a_lost_batch_answer_and_throttled_items() {
+    let (config, get_token, folder) = synced(30).await;
+    for i in 0..25 {
+        deactivate_in_central(&id(i)).await;
+    }
+    let s = session(config, &get_token);
+    let p = plan(&s).await;
+    assert_eq!(p["summary"]["deleteInOutlook"], 25, "{p}");
+    // The first batch runs but its answer is lost; two items of the second are throttled.
+    add_faults(json!([
+        { "kind": "dropAfterWrite", "pathContains": "$batch", "everyNth": 1, "maxCount": 1 },
+        { "kind": "throttle", "scope": "batchItem", "method": "DELETE", "everyNth": 1,
+          "maxCount": 2, "retryAfterSeconds": 0.1 }
+    ]))
+    .await;
+    let ids: Vec<String> = (0..25).map(id).collect();
+    let options = js_sys::JSON::parse(r#"{"confirmDeletions": 25}"#).unwrap();
+    let result = run(&s, &ids, options).await.unwrap();
+    assert_eq!(
+        (
+            result["deletedInOutlook"].as_u64(),
+            result["failed"].as_u64()
+        ),
+        (Some(25), Some(0)),
+        "{result}"
+    );
+    assert!(faults_fired().await >= 2);
+    let left = folder_contacts(DEMO_USER, &folder).await;
+    assert_eq!(left.len(), 5, "{left:?}");
+    let again = plan(&s).await;
+    assert_eq!(again["summary"]["upToDate"], 5, "{again}");
+}

@@ -369,6 +369,7 @@ impl SyncSession {
                 // Deletions last: a run cancelled or stopped early deletes nothing after.
                 let deleted_outlook = delete_in_outlook(
                     &settings.graph,
+                    &folders,
                     selection.delete_outlook,
                     signal.as_ref(),
                     &central_done,

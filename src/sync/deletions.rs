@@ -6,6 +6,9 @@
 use gloo_net::http::Method;
 use serde_json::Value;
 
+use foldhash::{HashMap, HashMapExt};
+
+use super::batch::{batch_body, parse_batch_response, BatchRequest, ItemResponse, MAX_BATCH};
 use super::record::{Action, RecordError, RecordResult};
 use crate::central::write::Deleted;
 use crate::central::CentralClient;
@@ -15,30 +18,76 @@ use crate::error::{ErrorCode, SyncError};
 use crate::graph::odata::encode;
 use crate::graph::{error_from_response, GraphClient};
 
-/// Deletes each contact, one after another; one already gone counts as deleted, one edited
-/// since the plan (412) is left and fails with `changedSincePlan`.
+/// Deletes the contacts, 20 to a `$batch`, each on `If-Match`: one already gone counts as
+/// deleted, one edited since the plan (412) is left and fails with `changedSincePlan`. An item
+/// throttled or failing, or a batch whose answer is lost, is deleted on its own with retries —
+/// safe to repeat, as a second `DELETE` finds 404 (done) or 412 (edited since).
 pub async fn delete_in_outlook(
     graph: &GraphClient,
+    folders: &Folders,
     deletes: Vec<OutlookDelete>,
     signal: Option<&web_sys::AbortSignal>,
     on_done: &dyn Fn(),
 ) -> Vec<RecordResult> {
     let mut out = Vec::with_capacity(deletes.len());
-    for d in deletes {
-        let result = if cancelled(signal) {
-            Err(cancel_error())
+    for chunk in deletes.chunks(MAX_BATCH) {
+        let answers = if cancelled(signal) {
+            HashMap::new()
         } else {
-            delete_contact(graph, &d).await
+            send_deletes(graph, chunk).await
         };
-        on_done();
-        out.push(record(
-            d.central_id,
-            d.outlook_id,
-            Action::DeletedInOutlook,
-            result,
-        ));
+        for (k, d) in chunk.iter().enumerate() {
+            let result = match answers.get(&k.to_string()).map(|a| a.status) {
+                Some(s) if (200..300).contains(&s) || s == 404 => Ok(()),
+                Some(412) => refused(graph, folders, d).await,
+                _ if cancelled(signal) => Err(cancel_error()),
+                // Throttled, failed, or no answer: on its own, with retries.
+                _ => delete_contact(graph, folders, d).await,
+            };
+            on_done();
+            out.push(record(
+                d.central_id.clone(),
+                d.outlook_id.clone(),
+                Action::DeletedInOutlook,
+                result,
+            ));
+        }
     }
     out
+}
+
+/// One `$batch` of deletions; its answers by item id (none when the batch got no answer).
+async fn send_deletes(
+    graph: &GraphClient,
+    chunk: &[OutlookDelete],
+) -> HashMap<String, ItemResponse> {
+    let mailbox = graph.mailbox.path();
+    let requests: Vec<BatchRequest<'_>> = chunk
+        .iter()
+        .enumerate()
+        .map(|(k, d)| BatchRequest {
+            id: k.to_string(),
+            method: "DELETE",
+            url: format!("{mailbox}/contacts/{}", encode(&d.outlook_id)),
+            body: None,
+            if_match: (!d.etag.is_empty()).then_some(d.etag.as_str()),
+        })
+        .collect();
+    let url = graph.url("/$batch");
+    match graph
+        .request(Method::POST, &url, Some(&batch_body(&requests)))
+        .await
+    {
+        Ok(r) => parse_batch_response(&r.body).unwrap_or_default(),
+        Err(_) => HashMap::new(),
+    }
+}
+
+fn edited_since() -> RecordError {
+    error(
+        ErrorCode::ChangedSincePlan,
+        "the Outlook contact was edited since the plan, so it was not deleted: plan again",
+    )
 }
 
 /// Deletes each Central record whose Outlook contact is confirmed gone from the synced `folders`.
@@ -68,7 +117,11 @@ pub async fn delete_in_central(
     out
 }
 
-async fn delete_contact(graph: &GraphClient, d: &OutlookDelete) -> Result<(), RecordError> {
+async fn delete_contact(
+    graph: &GraphClient,
+    folders: &Folders,
+    d: &OutlookDelete,
+) -> Result<(), RecordError> {
     let url = graph.url(&format!(
         "{}/contacts/{}",
         graph.mailbox.path(),
@@ -80,12 +133,44 @@ async fn delete_contact(graph: &GraphClient, d: &OutlookDelete) -> Result<(), Re
         .await
     {
         Ok(r) if r.ok() || r.status == 404 => Ok(()),
-        Ok(r) if r.status == 412 => Err(error(
-            ErrorCode::ChangedSincePlan,
-            "the Outlook contact was edited since the plan, so it was not deleted: plan again",
-        )),
+        Ok(r) if r.status == 412 => refused(graph, folders, d).await,
         Ok(r) => Err(RecordError::from(error_from_response(&r))),
         Err(e) => Err(RecordError::from(e)),
+    }
+}
+
+/// A `DELETE` refused with 412: edited since the plan — or deleted already, by this run's
+/// own request whose answer was lost (a deleted contact lies in Deleted Items with a new
+/// change key). Gone, or out of the synced folders, it is deleted from them; still in one,
+/// it was edited and is left.
+async fn refused(
+    graph: &GraphClient,
+    folders: &Folders,
+    d: &OutlookDelete,
+) -> Result<(), RecordError> {
+    let url = graph.url(&format!(
+        "{}/contacts/{}?$select=parentFolderId",
+        graph.mailbox.path(),
+        encode(&d.outlook_id)
+    ));
+    let r = graph
+        .request_on(Method::GET, &url, None, None)
+        .await
+        .map_err(RecordError::from)?;
+    match r.status {
+        404 => Ok(()),
+        200 => {
+            let parent = serde_json::from_slice::<Value>(&r.body)
+                .ok()
+                .and_then(|v| v.get("parentFolderId")?.as_str().map(str::to_owned));
+            let synced = |p: &str| folders.ids().iter().any(|(id, _)| *id == p);
+            if parent.as_deref().is_none_or(synced) {
+                Err(edited_since())
+            } else {
+                Ok(())
+            }
+        }
+        _ => Err(RecordError::from(error_from_response(&r))),
     }
 }
 
